@@ -1,0 +1,28 @@
+//! hearth-core: everything a Hearth device knows, with no UI and no webview.
+//!
+//! - [`model`]: the domain records (households, work orders, the four reports, signatures);
+//! - [`rules`]: the company's rulebook as functions — validation, compliance, area deviation,
+//!   repair deadlines, signing, work-order status;
+//! - [`hlc`]: the hybrid logical clock that orders edits across devices;
+//! - [`store`]: the tablet's SQLite database, with its outbox of what must reach the server;
+//! - [`demo`]: a generated demo city for `make run`, benchmarks and tests.
+//!
+//! The invariant the crate keeps: a technician's saved work is never lost, never half-written
+//! and, once signed, never changed.
+#![forbid(unsafe_code)]
+
+pub mod demo;
+pub mod error;
+pub mod hlc;
+pub mod i18n;
+pub mod model;
+pub mod rules;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use i18n::Locale;
+
+/// A new record id: a UUIDv7, so ids made on one device sort by creation time.
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

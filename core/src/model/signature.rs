@@ -1,0 +1,78 @@
+//! Signatures and the signed record: the customer's signature binds the content (§69, §76).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{AttachmentRef, Report, Sha256};
+
+/// Who signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignerRole {
+    Customer,
+    /// Signs for a customer's refusal.
+    Witness,
+    /// The crew member's own signature ("both sides sign").
+    Technician,
+}
+
+super::snake_case_names!(SignerRole {
+    Customer => "customer",
+    Witness => "witness",
+    Technician => "technician",
+});
+
+/// One point of a pen stroke, in canvas pixels and milliseconds since the stroke began.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrokePoint {
+    pub x: f64,
+    pub y: f64,
+    pub t_ms: u64,
+}
+
+/// One pen-down-to-pen-up stroke.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stroke {
+    pub points: Vec<StrokePoint>,
+}
+
+/// A signature drawn on the tablet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    pub signer_name: String,
+    pub role: SignerRole,
+    pub strokes: Vec<Stroke>,
+    /// The rendered image, uploaded as a blob.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub png: Option<AttachmentRef>,
+    pub signed_at: DateTime<Utc>,
+    /// The hash of the report content the signer was shown and signed.
+    pub content_hash: Sha256,
+}
+
+/// A customer who would not sign, and the witness who saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refusal {
+    pub reason: String,
+    pub witness_name: String,
+}
+
+/// A report bound by its signatures. Immutable: built only by
+/// [`crate::rules::signing::seal`], checked by [`crate::rules::signing::verify`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedReport {
+    pub report: Report,
+    pub signatures: Vec<Signature>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
+    /// SHA-256 of the report's canonical JSON: what every signature binds.
+    pub content_hash: Sha256,
+    /// SHA-256 of this whole record's canonical JSON without this field (report, signatures,
+    /// refusal, content hash): the tamper check of the record as stored.
+    pub record_hash: Sha256,
+}

@@ -1,0 +1,167 @@
+//! Signing (§69, §76; DOMAIN.md "Rules of conduct"): the customer's signature binds the
+//! record's content. The content is hashed as canonical JSON; from then on the record is
+//! immutable, and a correction is a new record that amends it.
+//!
+//! Canonical JSON: object keys sorted by their UTF-8 bytes, no whitespace, strings and
+//! numbers written as serde_json writes them (numbers are `f64` or integers; `f64` text reads
+//! back to the same value). The server and every device compute the same bytes.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::{ValidationContext, validate_report, validate_sign_off};
+use crate::model::{Amendment, Refusal, Report, Sha256, Signature, SignedReport};
+use crate::{Error, Result};
+
+/// Writes `value` as canonical JSON. Sorting here, not relying on the map type, keeps the
+/// bytes stable even if a dependency turns on serde_json's `preserve_order`.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            out.push('{');
+            for (i, (key, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(key, out);
+                out.push(':');
+                write_canonical(v, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        Value::String(s) => write_string(s, out),
+        // Null, booleans and numbers have one serde_json spelling.
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+}
+
+fn write_string(s: &str, out: &mut String) {
+    let _ = write!(out, "{}", Value::String(s.to_owned()));
+}
+
+fn hash_value(value: &Value) -> Sha256 {
+    Sha256::of(canonical_json(value).as_bytes())
+}
+
+fn to_value<T: serde::Serialize>(record: &T) -> Value {
+    // Our records are plain structs of strings, numbers and dates: serializing cannot fail.
+    serde_json::to_value(record).unwrap_or(Value::Null)
+}
+
+/// The hash of a report's content: what the customer is shown and signs.
+pub fn content_hash(report: &Report) -> Sha256 {
+    hash_value(&to_value(report))
+}
+
+/// Signs a report: checks its content and its sign-off against the rules and binds them with
+/// their hashes. Fails with every problem found, so the form can show them all at once.
+pub fn seal(
+    report: Report,
+    signatures: Vec<Signature>,
+    refusal: Option<Refusal>,
+    ctx: &ValidationContext<'_>,
+) -> Result<SignedReport> {
+    let content_hash = content_hash(&report);
+    let mut problems = validate_report(&report, ctx);
+    problems.extend(validate_sign_off(
+        &report,
+        &signatures,
+        refusal.as_ref(),
+        &content_hash,
+    ));
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    let placeholder = content_hash.clone();
+    let mut signed = SignedReport {
+        report,
+        signatures,
+        refusal,
+        content_hash,
+        record_hash: placeholder,
+    };
+    signed.record_hash = record_hash(&to_value(&signed));
+    Ok(signed)
+}
+
+/// The hash of a whole signed record, as JSON, leaving out its own `record_hash`.
+fn record_hash(record: &Value) -> Sha256 {
+    let mut without = record.clone();
+    if let Value::Object(map) = &mut without {
+        map.remove("record_hash");
+    }
+    hash_value(&without)
+}
+
+/// Checks a signed record against its hashes: the report against `content_hash`, every
+/// signature against the same, the whole record against `record_hash`.
+pub fn verify(signed: &SignedReport) -> Result<()> {
+    verify_value(&to_value(signed), signed.report.id)
+}
+
+/// Reads a signed record from its stored JSON and checks it as stored — byte-level changes
+/// that the typed record would hide (an added field, a changed number) are caught.
+pub fn verify_json(json: &str) -> Result<SignedReport> {
+    let value: Value = serde_json::from_str(json)?;
+    let signed: SignedReport = serde_json::from_value(value.clone())?;
+    verify_value(&value, signed.report.id)?;
+    Ok(signed)
+}
+
+fn verify_value(record: &Value, id: uuid::Uuid) -> Result<()> {
+    let tampered = || Error::Tampered { id };
+    let content = hash_value(record.get("report").ok_or_else(tampered)?);
+    let claims = |v: Option<&Value>| v.and_then(Value::as_str) == Some(content.as_str());
+    let signatures = record
+        .get("signatures")
+        .and_then(Value::as_array)
+        .ok_or_else(tampered)?;
+    let recorded = record.get("record_hash").and_then(Value::as_str);
+    if !claims(record.get("content_hash"))
+        || !signatures.iter().all(|s| claims(s.get("content_hash")))
+        || recorded != Some(record_hash(record).as_str())
+    {
+        return Err(tampered());
+    }
+    Ok(())
+}
+
+/// Starts a correction of a signed record (DOMAIN.md: "a correction is a new record that
+/// refers to the old one"): a new draft with the same content, pointing at the original,
+/// which stays exactly as it was signed.
+pub fn amend(original: &SignedReport, reason: impl Into<String>, now: DateTime<Utc>) -> Report {
+    Report {
+        id: crate::new_id(),
+        created_at: now,
+        amendment: Some(Amendment {
+            amends: original.report.id,
+            reason: reason.into(),
+        }),
+        ..original.report.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,129 @@
+//! Signing tests: a signed record verifies, any change to it is caught, and corrections are
+//! new records.
+
+use serde_json::json;
+
+use super::*;
+use crate::demo;
+use crate::model::*;
+use crate::rules::CityProfile;
+
+fn signed() -> SignedReport {
+    let h = demo::households(7, 1).next().unwrap();
+    demo::signed_temperature_check(&h, uuid::Uuid::nil(), demo::now()).unwrap()
+}
+
+#[test]
+fn canonical_json_sorts_keys_at_every_level_and_has_no_spaces() {
+    let v = json!({"b": 1, "a": [true, null, {"z": "长", "y": 1.5}], "c": "x\"y"});
+    assert_eq!(
+        canonical_json(&v),
+        r#"{"a":[true,null,{"y":1.5,"z":"长"}],"b":1,"c":"x\"y"}"#
+    );
+}
+
+#[test]
+fn a_content_hash_does_not_depend_on_key_order() {
+    let a: serde_json::Value = serde_json::from_str(r#"{"x":1,"y":{"p":2,"q":3}}"#).unwrap();
+    let b: serde_json::Value = serde_json::from_str(r#"{"y":{"q":3,"p":2},"x":1}"#).unwrap();
+    assert_eq!(canonical_json(&a), canonical_json(&b));
+}
+
+#[test]
+fn a_signed_record_verifies_as_built_and_as_stored() {
+    let s = signed();
+    verify(&s).unwrap();
+    assert_eq!(s.content_hash, content_hash(&s.report));
+    assert!(
+        s.signatures
+            .iter()
+            .all(|sig| sig.content_hash == s.content_hash)
+    );
+    let stored = serde_json::to_string(&s).unwrap();
+    assert_eq!(verify_json(&stored).unwrap(), s);
+}
+
+#[test]
+fn a_changed_reading_no_longer_verifies() {
+    let mut s = signed();
+    if let ReportBody::TemperatureCheck(c) = &mut s.report.body {
+        c.readings[0].celsius = 25.0;
+    }
+    assert_eq!(verify(&s).unwrap_err().code(), "tampered");
+}
+
+#[test]
+fn a_changed_signature_no_longer_verifies() {
+    let mut s = signed();
+    s.signatures[0].strokes[0].points[0].x += 1.0;
+    assert_eq!(verify(&s).unwrap_err().code(), "tampered");
+    let mut s = signed();
+    s.signatures[0].signer_name = "别人".into();
+    assert!(verify(&s).is_err());
+}
+
+#[test]
+fn an_edit_of_the_stored_text_is_caught() {
+    let s = signed();
+    let stored = serde_json::to_string(&s).unwrap();
+    assert!(stored.contains("19.2"));
+    let edited = stored.replacen("19.2", "19.3", 1);
+    assert_eq!(verify_json(&edited).unwrap_err().code(), "tampered");
+}
+
+#[test]
+fn a_signature_made_over_other_content_is_refused() {
+    let h = demo::households(7, 1).next().unwrap();
+    let r = demo::report(
+        ReportBody::TemperatureCheck(demo::temperature_check(demo::now())),
+        h.id,
+        h.id,
+        demo::now(),
+    );
+    let stale = content_hash(&r);
+    let mut changed = r.clone();
+    changed.feedback.opinion = "后来改的意见".into();
+    let sig = demo::signature("张伟", SignerRole::Customer, &stale, demo::now());
+    let profile = CityProfile::default();
+    let err = seal(
+        changed,
+        vec![sig],
+        None,
+        &ValidationContext {
+            profile: &profile,
+            now: demo::now(),
+        },
+    )
+    .unwrap_err();
+    let Error::Invalid(problems) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        problems.iter().map(|p| p.code()).collect::<Vec<_>>(),
+        vec!["signature_for_other_content"]
+    );
+}
+
+#[test]
+fn an_invalid_report_is_not_signed() {
+    let h = demo::households(7, 1).next().unwrap();
+    let mut check = demo::temperature_check(demo::now());
+    check.readings[0].celsius = 99.0;
+    let r = demo::report(ReportBody::TemperatureCheck(check), h.id, h.id, demo::now());
+    let err = demo::sign(r, "张伟", demo::now()).unwrap_err();
+    assert_eq!(err.code(), "invalid");
+    assert!(err.to_string().contains("readings[0].celsius"), "{err}");
+}
+
+#[test]
+fn a_correction_is_a_new_record_pointing_at_the_original() {
+    let original = signed();
+    let draft = amend(&original, "户主姓名写错", demo::now());
+    assert_ne!(draft.id, original.report.id);
+    assert_eq!(draft.amendment.as_ref().unwrap().amends, original.report.id);
+    assert_eq!(draft.body, original.report.body);
+    let correction = demo::sign(draft, "张伟", demo::now()).unwrap();
+    verify(&correction).unwrap();
+    verify(&original).unwrap();
+    assert_ne!(correction.content_hash, original.content_hash);
+}

@@ -1,0 +1,159 @@
+//! Households on the device and the technician's search over them: instant, offline, by
+//! account number, address, owner's name or phone, in Chinese or not.
+//!
+//! Search plan (ARCHITECTURE.md, "The local store"): a single term that is a whole account
+//! number or name is looked up by index first; fragments of 3+ characters go through the FTS5
+//! trigram index; shorter fragments (a two-character name such as 李四) filter the trigram
+//! hits, or scan the plain columns when there is no longer fragment to narrow by.
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, Row, Transaction};
+
+use crate::Result;
+use crate::hlc::Hlc;
+use crate::model::Household;
+use crate::store::parse_uuid;
+
+/// At most this many terms of a query are used; more add nothing a technician types.
+const MAX_TERMS: usize = 4;
+
+/// Stores or replaces a household.
+pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO households (id, account_no, address, owner_name, phone, billed_area_m2, station_id, status, updated_hlc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (id) DO UPDATE SET account_no = excluded.account_no, address = excluded.address,
+             owner_name = excluded.owner_name, phone = excluded.phone, billed_area_m2 = excluded.billed_area_m2,
+             station_id = excluded.station_id, status = excluded.status, updated_hlc = excluded.updated_hlc",
+    )?
+    .execute((
+        h.id.to_string(),
+        &h.account_no,
+        &h.address,
+        &h.owner_name,
+        &h.phone,
+        h.billed_area_m2,
+        h.station_id.to_string(),
+        h.status.as_str(),
+        stamp.to_string(),
+    ))?;
+    Ok(())
+}
+
+const COLUMNS: &str = "h.id, h.account_no, h.address, h.owner_name, h.phone, h.billed_area_m2, h.station_id, h.status";
+
+type RawHousehold = (String, String, String, String, String, f64, String, String);
+
+fn read(r: &Row<'_>) -> rusqlite::Result<RawHousehold> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn decode(
+    (id, account_no, address, owner_name, phone, billed_area_m2, station_id, status): RawHousehold,
+) -> Result<Household> {
+    Ok(Household {
+        id: parse_uuid(&id)?,
+        account_no,
+        address,
+        owner_name,
+        phone,
+        billed_area_m2,
+        station_id: parse_uuid(&station_id)?,
+        status: status
+            .parse()
+            .map_err(|reason: String| crate::Error::Corrupt(format!("households: {reason}")))?,
+    })
+}
+
+/// The household with `id`.
+pub fn get(conn: &Connection, id: uuid::Uuid) -> Result<Option<Household>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM households h WHERE h.id = ?1"
+    ))?;
+    let mut rows = stmt.query_map([id.to_string()], read)?;
+    rows.next().transpose()?.map(decode).transpose()
+}
+
+/// How many households the device holds.
+pub fn count(conn: &Connection) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM households")?
+        .query_row([], |r| r.get(0))?;
+    Ok(n.unsigned_abs())
+}
+
+/// Up to `limit` households matching every whitespace-separated term of `query` as a
+/// substring of the account number, address, owner's name or phone. Exact account numbers
+/// and names come first.
+pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Household>> {
+    let terms: Vec<&str> = query.split_whitespace().take(MAX_TERMS).collect();
+    if terms.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let sql_limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut hits = Vec::new();
+    let mut seen = HashSet::new();
+    let mut take = |raw: RawHousehold, hits: &mut Vec<Household>| -> Result<()> {
+        if seen.insert(raw.0.clone()) {
+            hits.push(decode(raw)?);
+        }
+        Ok(())
+    };
+
+    if let [term] = terms[..] {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM households h WHERE h.account_no = ?1 OR h.owner_name = ?1 LIMIT ?2"
+        ))?;
+        for raw in stmt.query_map((term, sql_limit), read)? {
+            take(raw?, &mut hits)?;
+        }
+    }
+
+    let (long, short): (Vec<&str>, Vec<&str>) = terms.iter().partition(|t| t.chars().count() >= 3);
+    let short_filter: String = (0..short.len())
+        .map(|i| {
+            let p = i + 3;
+            format!(
+                " AND (instr(h.owner_name, ?{p}) OR instr(h.address, ?{p}) OR instr(h.account_no, ?{p}) OR instr(h.phone, ?{p}))"
+            )
+        })
+        .collect();
+    let sql = if long.is_empty() {
+        format!("SELECT {COLUMNS} FROM households h WHERE 1{short_filter} LIMIT ?2")
+    } else {
+        format!(
+            "SELECT {COLUMNS} FROM households_fts f JOIN households h ON h.seq = f.rowid
+             WHERE households_fts MATCH ?1{short_filter} LIMIT ?2"
+        )
+    };
+    let phrase: String = long
+        .iter()
+        .map(|t| format!("\"{}\" ", t.replace('"', "\"\"")))
+        .collect();
+    let mut params: Vec<Box<dyn rusqlite::ToSql>> =
+        vec![Box::new(phrase), Box::new(sql_limit + hits.len() as i64)];
+    params.extend(
+        short
+            .iter()
+            .map(|t| Box::new(t.to_string()) as Box<dyn rusqlite::ToSql>),
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), read)?;
+    for raw in rows {
+        take(raw?, &mut hits)?;
+        if hits.len() >= limit {
+            break;
+        }
+    }
+    Ok(hits)
+}

@@ -1,0 +1,255 @@
+//! The tablet's local store: one SQLite file holding everything the device knows and
+//! everything it still owes the server.
+//!
+//! Invariants:
+//! - every write that must reach the server writes its row and its outbox entry in one
+//!   transaction ([`outbox`]), stamped by the device's persisted HLC ([`clock`]);
+//! - a signed report is verified before it is stored and never changed afterwards;
+//! - the store never deletes, recreates or "repairs" a user's database: a file it cannot use
+//!   is refused with an error and left exactly as it was.
+//!
+//! Reads take `&Connection`, writes `&Transaction`; the per-table modules hold free
+//! functions and [`Store`] composes them into the device's operations.
+
+pub mod clock;
+pub mod drafts;
+pub mod households;
+pub mod outbox;
+pub mod reports;
+mod schema;
+pub mod work_orders;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use uuid::Uuid;
+
+use crate::hlc::{Hlc, HlcClock};
+use crate::model::{Household, SignedReport, WorkOrder, WorkOrderStatus};
+use crate::{Error, Result};
+
+pub use drafts::Draft;
+pub use outbox::OutboxEntry;
+
+/// The device's database, with its one writer connection and its clock.
+pub struct Store {
+    conn: Connection,
+    device_id: Uuid,
+    clock: HlcClock,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` and brings its schema up to date.
+    ///
+    /// A file that is not a Hearth database, or that a newer Hearth wrote, is refused before
+    /// anything is written to it.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref();
+        let not_a_database = |reason: String| Error::NotADatabase {
+            path: path.display().to_string(),
+            reason,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| not_a_database(e.to_string()))?;
+        schema::check_compatible(&conn).map_err(|e| match e {
+            Error::Sqlite(e) => not_a_database(e.to_string()),
+            other => other,
+        })?;
+        Store::init(conn)
+    }
+
+    /// A throwaway database in memory, for tests.
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        // WAL: the UI reads while the sync worker writes, and a crash mid-write leaves the
+        // last committed state intact (the WAL is replayed or ignored, never half-applied).
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: in WAL mode, NORMAL may lose the last commits on power loss; FULL syncs the WAL
+        // on every commit, so a form the technician saw "saved" survives a dead battery.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        // SQLite leaves foreign keys off unless asked; amendments must point at real reports.
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Another connection (a second window, a diagnostic tool) may hold the write lock
+        // briefly: wait for it instead of failing a technician's save.
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // The hot paths (save, search, outbox) use a dozen statements; keep them all prepared.
+        conn.set_prepared_statement_cache_capacity(64);
+        schema::migrate(&mut conn)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let device_id = device_id(&tx)?;
+        let last = clock::load(&tx)?;
+        tx.commit()?;
+        let clock = HlcClock::new(clock::node_of(device_id), last);
+        Ok(Store {
+            conn,
+            device_id,
+            clock,
+        })
+    }
+
+    /// This device's id: the HLC node, and how the server knows the tablet.
+    pub fn device_id(&self) -> Uuid {
+        self.device_id
+    }
+
+    /// The connection, for reads.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one immediate transaction with a fresh HLC stamp, persisting the clock in
+    /// the same transaction. Nothing of `f`'s writes survives if it fails.
+    fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>, Hlc) -> Result<T>) -> Result<T> {
+        let stamp = self.clock.tick(now_ms());
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        clock::save(&tx, stamp)?;
+        let out = f(&tx, stamp)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Saves a signed report and its outbox entry in one transaction, and drops the draft it
+    /// was signed from. The record is verified against its hashes first; saving the same
+    /// record twice is a no-op, saving other content under a stored id is refused.
+    pub fn save_signed_report(&mut self, signed: &SignedReport) -> Result<()> {
+        crate::rules::signing::verify(signed)?;
+        let json = serde_json::to_string(signed)?;
+        self.write(|tx, stamp| {
+            if !reports::insert(tx, signed, &json, stamp)? {
+                return Ok(());
+            }
+            outbox::enqueue(tx, outbox::Entity::Report, &signed.report.id, stamp, None)?;
+            drafts::delete(tx, &signed.report.id)?;
+            Ok(())
+        })
+    }
+
+    /// The signed report with `id`, verified against its hashes as stored.
+    pub fn report(&self, id: Uuid) -> Result<Option<SignedReport>> {
+        reports::get(&self.conn, id)
+    }
+
+    /// Saves a form as typed, replacing the previous save of the same draft. Local only.
+    pub fn save_draft(&mut self, draft: &Draft) -> Result<()> {
+        self.write(|tx, _| drafts::upsert(tx, draft))
+    }
+
+    /// The draft with `id`, if it is still open.
+    pub fn draft(&self, id: Uuid) -> Result<Option<Draft>> {
+        drafts::get(&self.conn, id)
+    }
+
+    /// All open drafts, most recently edited first.
+    pub fn drafts(&self) -> Result<Vec<Draft>> {
+        drafts::list(&self.conn)
+    }
+
+    /// Throws a draft away (the technician chose "discard").
+    pub fn discard_draft(&mut self, id: Uuid) -> Result<()> {
+        self.write(|tx, _| drafts::delete(tx, &id).map(drop))
+    }
+
+    /// Stores households as the office sent them (they come from the server, so no outbox).
+    pub fn put_households<'a>(
+        &mut self,
+        households: impl IntoIterator<Item = &'a Household>,
+    ) -> Result<usize> {
+        self.write(|tx, stamp| {
+            let mut n = 0;
+            for h in households {
+                households::upsert(tx, h, stamp)?;
+                n += 1;
+            }
+            Ok(n)
+        })
+    }
+
+    /// Finds households by account number, address, owner's name or phone, any fragment of
+    /// any length, Chinese included.
+    pub fn search_households(&self, query: &str, limit: usize) -> Result<Vec<Household>> {
+        households::search(&self.conn, query, limit)
+    }
+
+    /// Stores a work order as the office sent it.
+    pub fn put_work_order(&mut self, order: &WorkOrder) -> Result<()> {
+        self.write(|tx, _| work_orders::upsert(tx, order))
+    }
+
+    /// Moves a work order's status forward on this device and queues the edit for the server.
+    pub fn advance_work_order(
+        &mut self,
+        id: Uuid,
+        to: WorkOrderStatus,
+        note: Option<String>,
+    ) -> Result<WorkOrder> {
+        self.write(|tx, stamp| work_orders::advance(tx, id, to, note, stamp))
+    }
+
+    /// Open work orders, soonest due first.
+    pub fn open_work_orders(&self) -> Result<Vec<WorkOrder>> {
+        work_orders::list_open(&self.conn)
+    }
+
+    /// Entries still owed to the server, oldest first.
+    pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
+        outbox::pending(&self.conn, limit)
+    }
+
+    /// How many entries wait for the server: the UI's "waiting to sync".
+    pub fn outbox_len(&self) -> Result<u64> {
+        outbox::len(&self.conn)
+    }
+
+    /// The clock's last stamp.
+    pub fn last_stamp(&self) -> Hlc {
+        self.clock.last()
+    }
+}
+
+/// Reads this device's id, making one the first time.
+fn device_id(tx: &Transaction<'_>) -> Result<Uuid> {
+    let existing: Option<String> = tx
+        .query_row(
+            "SELECT device_id FROM device WHERE singleton = 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        return parse_uuid(&id);
+    }
+    let id = crate::new_id();
+    tx.execute(
+        "INSERT INTO device (singleton, device_id, created_at) VALUES (1, ?1, ?2)",
+        (id.to_string(), Utc::now().to_rfc3339()),
+    )?;
+    Ok(id)
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0)
+}
+
+/// Reads a stored UUID; a malformed one means the file was changed outside Hearth.
+pub(crate) fn parse_uuid(text: &str) -> Result<Uuid> {
+    Uuid::parse_str(text).map_err(|e| Error::Corrupt(format!("id {text:?}: {e}")))
+}
+
+/// Reads a stored time.
+pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::Corrupt(format!("time {text:?}: {e}")))
+}
+
+#[cfg(test)]
+mod tests;

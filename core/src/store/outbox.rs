@@ -1,0 +1,106 @@
+//! The outbox: what this device still owes the server, in the order it happened. An entry is
+//! written in the same transaction as the row it announces; only a server acknowledgement
+//! removes it (the sync issue), so nothing is sent twice as new or forgotten.
+
+use chrono::Utc;
+use rusqlite::{Connection, Transaction};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::Result;
+use crate::hlc::Hlc;
+use crate::store::parse_uuid;
+
+/// What kind of row an entry announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    /// A signed report; the record itself is read from `reports` when pushed.
+    Report,
+    /// An edit of a work order; the changed fields are in the payload.
+    WorkOrder,
+}
+
+impl Entity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Entity::Report => "report",
+            Entity::WorkOrder => "work_order",
+        }
+    }
+}
+
+/// One entry waiting for the server.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboxEntry {
+    /// Local order of the entries.
+    pub seq: i64,
+    /// The entry's id: a retried push carries it, so the server applies it once.
+    pub id: Uuid,
+    pub entity: String,
+    pub entity_id: Uuid,
+    pub hlc: Hlc,
+    pub payload: Option<serde_json::Value>,
+}
+
+/// Queues an entry for `entity_id`, stamped `hlc`.
+pub fn enqueue(
+    tx: &Transaction<'_>,
+    entity: Entity,
+    entity_id: &Uuid,
+    hlc: Hlc,
+    payload: Option<&serde_json::Value>,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO outbox (id, entity, entity_id, hlc, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute((
+        crate::new_id().to_string(),
+        entity.as_str(),
+        entity_id.to_string(),
+        hlc.to_string(),
+        payload.map(serde_json::Value::to_string),
+        Utc::now().to_rfc3339(),
+    ))?;
+    Ok(())
+}
+
+/// The oldest `limit` entries.
+pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<OutboxEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, id, entity, entity_id, hlc, payload FROM outbox ORDER BY seq LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<String>>(5)?,
+        ))
+    })?;
+    let mut entries = Vec::new();
+    for row in rows {
+        let (seq, id, entity, entity_id, hlc, payload) = row?;
+        entries.push(OutboxEntry {
+            seq,
+            id: parse_uuid(&id)?,
+            entity,
+            entity_id: parse_uuid(&entity_id)?,
+            hlc: hlc
+                .parse()
+                .map_err(|reason: String| crate::Error::Corrupt(format!("outbox: {reason}")))?,
+            payload: payload.map(|p| serde_json::from_str(&p)).transpose()?,
+        });
+    }
+    Ok(entries)
+}
+
+/// How many entries wait.
+pub fn len(conn: &Connection) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM outbox")?
+        .query_row([], |r| r.get(0))?;
+    Ok(n.unsigned_abs())
+}

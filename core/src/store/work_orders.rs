@@ -1,0 +1,89 @@
+//! Work orders on the device: as the office sent them, with the technician's status moves
+//! queued for the server. Each field's last edit keeps its HLC stamp for the per-field merge.
+
+use rusqlite::{Connection, OptionalExtension, Transaction};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::hlc::Hlc;
+use crate::model::{WorkOrder, WorkOrderStatus};
+use crate::rules::status;
+use crate::store::outbox::{self, Entity};
+use crate::{Error, Result};
+
+/// Stores `order` as the office sent it.
+pub fn upsert(tx: &Transaction<'_>, order: &WorkOrder) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO work_orders (id, household_id, status, due_by, record) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET household_id = excluded.household_id, status = excluded.status,
+                                        due_by = excluded.due_by, record = excluded.record",
+    )?
+    .execute((
+        order.id.to_string(),
+        order.household_id.to_string(),
+        order.status.as_str(),
+        order.due_by.map(|t| t.to_rfc3339()),
+        serde_json::to_string(order)?,
+    ))?;
+    Ok(())
+}
+
+/// The work order with `id`.
+pub fn get(conn: &Connection, id: Uuid) -> Result<Option<WorkOrder>> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT record FROM work_orders WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
+}
+
+/// Open orders (not yet done, closed or cancelled), soonest due first, undated last.
+pub fn list_open(conn: &Connection) -> Result<Vec<WorkOrder>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT record FROM work_orders
+         WHERE status IN ('new', 'assigned', 'en_route', 'on_site')
+         ORDER BY due_by IS NULL, due_by, id",
+    )?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
+}
+
+/// Moves an order's status forward (the rule: [`status::advance`]), records the stamp of
+/// the changed fields and queues the edit for the server, all in `tx`.
+pub fn advance(
+    tx: &Transaction<'_>,
+    id: Uuid,
+    to: WorkOrderStatus,
+    note: Option<String>,
+    stamp: Hlc,
+) -> Result<WorkOrder> {
+    let mut order = get(tx, id)?.ok_or_else(|| Error::NotFound {
+        what: "work order",
+        id: id.to_string(),
+    })?;
+    status::advance(&mut order, to, note)?;
+    upsert(tx, &order)?;
+    let mut fields = json!({ "status": order.status });
+    if let Some(note) = &order.status_note {
+        fields["status_note"] = Value::String(note.clone());
+    }
+    let mut clocks: Value = serde_json::from_str(
+        &tx.prepare_cached("SELECT field_clocks FROM work_orders WHERE id = ?1")?
+            .query_row([id.to_string()], |r| r.get::<_, String>(0))?,
+    )?;
+    if let (Value::Object(clocks), Value::Object(changed)) = (&mut clocks, &fields) {
+        for name in changed.keys() {
+            clocks.insert(name.clone(), Value::String(stamp.to_string()));
+        }
+    }
+    tx.prepare_cached("UPDATE work_orders SET field_clocks = ?2 WHERE id = ?1")?
+        .execute((id.to_string(), clocks.to_string()))?;
+    outbox::enqueue(
+        tx,
+        Entity::WorkOrder,
+        &id,
+        stamp,
+        Some(&json!({ "fields": fields })),
+    )?;
+    Ok(order)
+}

@@ -1,0 +1,2 @@
+//! hearth-tests: tests and benchmarks that run Hearth's real parts — real SQLite files,
+//! real child processes killed at random moments — plus the figures `make bench` prints.
