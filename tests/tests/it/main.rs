@@ -1,1 +1,3 @@
+//! hearth-tests' integration tests: one binary, so it links once.
 
+mod crash;
