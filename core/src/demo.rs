@@ -10,9 +10,7 @@ use crate::rules::{CityProfile, ValidationContext, signing};
 
 /// A fixed instant (2026-11-27 10:00 in Beijing time), so tests and demos repeat exactly.
 pub fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 27, 2, 0, 0)
-        .single()
-        .unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 11, 27, 2, 0, 0).single().unwrap_or_default()
 }
 
 const DISTRICTS: &[&str] = &["和平区", "河西区", "南开区", "河东区", "河北区", "红桥区"];
@@ -55,13 +53,13 @@ const ESTATES: &[&str] = &[
     "静园",
 ];
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
-    "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧",
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何",
+    "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超",
-    "秀英", "华", "平", "刚", "桂英", "建国", "建华", "玉兰", "志强", "海燕", "淑珍", "国庆", "四",
-    "红梅", "文", "斌", "宇", "浩", "欣怡", "子涵", "晨", "凤兰", "德明", "秀兰",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英",
+    "华", "平", "刚", "桂英", "建国", "建华", "玉兰", "志强", "海燕", "淑珍", "国庆", "四", "红梅", "文",
+    "斌", "宇", "浩", "欣怡", "子涵", "晨", "凤兰", "德明", "秀兰",
 ];
 const STATION_NAMES: &[&str] = &["和平供热站", "河西供热站", "南开供热站", "河东供热站"];
 
@@ -70,10 +68,7 @@ pub fn stations() -> Vec<Station> {
     STATION_NAMES
         .iter()
         .enumerate()
-        .map(|(i, name)| Station {
-            id: Uuid::from_u128(0x5747_0000 + i as u128),
-            name: (*name).to_owned(),
-        })
+        .map(|(i, name)| Station { id: Uuid::from_u128(0x5747_0000 + i as u128), name: (*name).to_owned() })
         .collect()
 }
 
@@ -108,11 +103,7 @@ pub fn household(rng: &mut fastrand::Rng, stations: &[Station], n: usize) -> Hou
         phone: format!("1{}{:09}", rng.u8(3..10), rng.u32(0..1_000_000_000)),
         billed_area_m2: f64::from(rng.u32(4000..16000)) / 100.0,
         station_id: station.id,
-        status: if rng.u8(0..50) == 0 {
-            HouseholdStatus::Suspended
-        } else {
-            HouseholdStatus::Connected
-        },
+        status: if rng.u8(0..50) == 0 { HouseholdStatus::Suspended } else { HouseholdStatus::Connected },
     }
 }
 
@@ -185,11 +176,7 @@ pub fn repair_visit(at: DateTime<Utc>) -> RepairVisit {
         fault_category: FaultCategory::AirLock,
         cause: "散热器气堵".to_owned(),
         work_done: "排气，检查阀门".to_owned(),
-        parts: vec![PartUsed {
-            name: "排气阀".to_owned(),
-            quantity: 1.0,
-            unit: "个".to_owned(),
-        }],
+        parts: vec![PartUsed { name: "排气阀".to_owned(), quantity: 1.0, unit: "个".to_owned() }],
         outcome: RepairOutcome::Fixed,
         finished_at: at - Duration::minutes(10),
         property_damage: None,
@@ -198,31 +185,12 @@ pub fn repair_visit(at: DateTime<Utc>) -> RepairVisit {
 
 /// An area re-measurement of a 3-room flat billed at `billed_m2`.
 pub fn area_remeasurement(at: DateTime<Utc>, billed_m2: f64) -> AreaRemeasurement {
-    let room = |name: &str, measure| MeasuredRoom {
-        name: name.to_owned(),
-        measure,
-    };
+    let room = |name: &str, measure| MeasuredRoom { name: name.to_owned(), measure };
     AreaRemeasurement {
-        appointment: AppointmentRecord {
-            agreed_at: at,
-            kept: true,
-            note: String::new(),
-        },
+        appointment: AppointmentRecord { agreed_at: at, kept: true, note: String::new() },
         rooms: vec![
-            room(
-                "主卧",
-                RoomMeasure::Dimensions {
-                    length_m: 4.2,
-                    width_m: 3.6,
-                },
-            ),
-            room(
-                "客厅",
-                RoomMeasure::Dimensions {
-                    length_m: 5.5,
-                    width_m: 4.0,
-                },
-            ),
+            room("主卧", RoomMeasure::Dimensions { length_m: 4.2, width_m: 3.6 }),
+            room("客厅", RoomMeasure::Dimensions { length_m: 5.5, width_m: 4.0 }),
             room("其他", RoomMeasure::Area { area_m2: 30.0 }),
         ],
         billed_area_m2: billed_m2,
@@ -256,11 +224,7 @@ pub fn report(body: ReportBody, household_id: Uuid, author_id: Uuid, at: DateTim
         work_order_id: None,
         author_id,
         created_at: at,
-        location: Some(GeoLocation {
-            lat: 39.1256,
-            lon: 117.1909,
-            accuracy_m: 8.0,
-        }),
+        location: Some(GeoLocation { lat: 39.1256, lon: 117.1909, accuracy_m: 8.0 }),
         attachments: Vec::new(),
         feedback: CustomerFeedback {
             opinion: "服务很好".to_owned(),
@@ -271,26 +235,22 @@ pub fn report(body: ReportBody, household_id: Uuid, author_id: Uuid, at: DateTim
     }
 }
 
-/// A signature drawn by `signer_name` over the report with `content_hash`.
-pub fn signature(
-    signer_name: &str,
-    role: SignerRole,
-    content_hash: &Sha256,
-    at: DateTime<Utc>,
-) -> Signature {
-    let stroke = |y: f64| Stroke {
-        points: (0u32..12)
-            .map(|i: u32| StrokePoint {
-                x: 20.0 + 15.0 * f64::from(i),
-                y: y + f64::from(i % 3) * 4.0,
-                t_ms: 16 * u64::from(i),
+/// A signature drawn by `signer_name` over the report with `content_hash`: six strokes of
+/// twenty points, about what signature_pad records for a name written in two seconds.
+pub fn signature(signer_name: &str, role: SignerRole, content_hash: &Sha256, at: DateTime<Utc>) -> Signature {
+    let stroke = |s: u32| Stroke {
+        points: (0u32..20)
+            .map(|i| StrokePoint {
+                x: f64::from(40 * s + 2 * i) + 0.25 * f64::from(i % 4),
+                y: 60.0 + f64::from((i * 7 + s * 3) % 40) - 0.5 * f64::from(i % 3),
+                t_ms: u64::from(16 * i),
             })
             .collect(),
     };
     Signature {
         signer_name: signer_name.to_owned(),
         role,
-        strokes: vec![stroke(40.0), stroke(70.0)],
+        strokes: (0..6).map(stroke).collect(),
         png: None,
         signed_at: at,
         content_hash: content_hash.clone(),
@@ -302,15 +262,7 @@ pub fn sign(report: Report, customer: &str, at: DateTime<Utc>) -> crate::Result<
     let hash = signing::content_hash(&report);
     let signatures = vec![signature(customer, SignerRole::Customer, &hash, at)];
     let profile = CityProfile::default();
-    signing::seal(
-        report,
-        signatures,
-        None,
-        &ValidationContext {
-            profile: &profile,
-            now: at,
-        },
-    )
+    signing::seal(report, signatures, None, &ValidationContext { profile: &profile, now: at })
 }
 
 /// A signed temperature check of `household`, made at `at`.
@@ -319,11 +271,6 @@ pub fn signed_temperature_check(
     author_id: Uuid,
     at: DateTime<Utc>,
 ) -> crate::Result<SignedReport> {
-    let r = report(
-        ReportBody::TemperatureCheck(temperature_check(at)),
-        household.id,
-        author_id,
-        at,
-    );
+    let r = report(ReportBody::TemperatureCheck(temperature_check(at)), household.id, author_id, at);
     sign(r, &household.owner_name, at)
 }

@@ -16,11 +16,7 @@ pub enum Error {
     Tampered { id: uuid::Uuid },
     /// A work-order status may only move forward.
     #[error("work order {id} cannot move from {from} to {to}")]
-    StatusBackwards {
-        id: uuid::Uuid,
-        from: String,
-        to: String,
-    },
+    StatusBackwards { id: uuid::Uuid, from: String, to: String },
     /// A referenced record does not exist on this device.
     #[error("{what} {id} not found")]
     NotFound { what: &'static str, id: String },
@@ -50,10 +46,7 @@ pub enum Error {
 }
 
 fn first_problem(problems: &[Problem]) -> String {
-    problems
-        .first()
-        .map(|p| format!("{}: {}", p.field, p.message(crate::Locale::En)))
-        .unwrap_or_default()
+    problems.first().map(|p| format!("{}: {}", p.field, p.message(crate::Locale::En))).unwrap_or_default()
 }
 
 impl Error {

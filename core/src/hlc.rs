@@ -19,21 +19,13 @@ pub struct Hlc {
 
 impl Hlc {
     /// The stamp before every real one.
-    pub const ZERO: Hlc = Hlc {
-        wall_ms: 0,
-        counter: 0,
-        node: 0,
-    };
+    pub const ZERO: Hlc = Hlc { wall_ms: 0, counter: 0, node: 0 };
 }
 
 impl fmt::Display for Hlc {
     /// Fixed-width hex, so stamps compare correctly as text in SQL and JSON.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:016x}-{:08x}-{:016x}",
-            self.wall_ms, self.counter, self.node
-        )
+        write!(f, "{:016x}-{:08x}-{:016x}", self.wall_ms, self.counter, self.node)
     }
 }
 
@@ -98,11 +90,7 @@ impl HlcClock {
     /// A stamp for a local edit at wall time `wall_ms`: greater than every stamp before it.
     pub fn tick(&mut self, wall_ms: u64) -> Hlc {
         let next = if wall_ms > self.last.wall_ms {
-            Hlc {
-                wall_ms,
-                counter: 0,
-                node: self.node,
-            }
+            Hlc { wall_ms, counter: 0, node: self.node }
         } else {
             self.after(self.last.wall_ms, self.last.counter)
         };
@@ -117,11 +105,7 @@ impl HlcClock {
             (true, true) => self.after(wall, self.last.counter.max(remote.counter)),
             (true, false) => self.after(wall, self.last.counter),
             (false, true) => self.after(wall, remote.counter),
-            (false, false) => Hlc {
-                wall_ms: wall,
-                counter: 0,
-                node: self.node,
-            },
+            (false, false) => Hlc { wall_ms: wall, counter: 0, node: self.node },
         };
         self.last = next;
         next
@@ -130,16 +114,8 @@ impl HlcClock {
     /// The stamp right after (`wall_ms`, `counter`); a full counter moves to the next ms.
     fn after(&self, wall_ms: u64, counter: u32) -> Hlc {
         match counter.checked_add(1) {
-            Some(counter) => Hlc {
-                wall_ms,
-                counter,
-                node: self.node,
-            },
-            None => Hlc {
-                wall_ms: wall_ms + 1,
-                counter: 0,
-                node: self.node,
-            },
+            Some(counter) => Hlc { wall_ms, counter, node: self.node },
+            None => Hlc { wall_ms: wall_ms + 1, counter: 0, node: self.node },
         }
     }
 }

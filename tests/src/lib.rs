@@ -1,2 +1,4 @@
 //! hearth-tests: tests and benchmarks that run Hearth's real parts — real SQLite files,
-//! real child processes killed at random moments — plus the figures `make bench` prints.
+//! real child processes killed at random moments — and the figures `make bench` prints.
+
+pub mod bench;

@@ -22,13 +22,11 @@ pub use inspection::{Inspection, ViolationType};
 pub use org::{Role, Station, User};
 pub use repair::{FaultCategory, PartUsed, PropertyDamage, RepairOutcome, RepairVisit};
 pub use report::{Amendment, CustomerFeedback, Report, ReportBody, ReportKind, Satisfaction};
-pub use signature::{Refusal, Signature, SignedReport, SignerRole, Stroke, StrokePoint};
+pub use signature::{Refusal, Signature, SignedReport, SignedReportParts, SignerRole, Stroke, StrokePoint};
 pub use temperature::{
     MeasuringConditions, RoomReading, RoomType, TemperatureCheck, Thermometer, UserCausedFinding,
 };
-pub use work_order::{
-    Priority, TimeWindow, WorkOrder, WorkOrderKind, WorkOrderSource, WorkOrderStatus,
-};
+pub use work_order::{Priority, TimeWindow, WorkOrder, WorkOrderKind, WorkOrderSource, WorkOrderStatus};
 
 /// Implements `as_str` and `Display` for a snake_case serde enum of unit variants.
 macro_rules! snake_case_names {

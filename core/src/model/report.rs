@@ -6,9 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{
-    AreaRemeasurement, AttachmentRef, GeoLocation, Inspection, RepairVisit, TemperatureCheck,
-};
+use super::{AreaRemeasurement, AttachmentRef, GeoLocation, Inspection, RepairVisit, TemperatureCheck};
 
 /// The four kinds of report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -27,11 +27,7 @@ pub fn assess(m: &AreaRemeasurement) -> AreaFinding {
 /// The deviation of a measured total from the billed area, against `tolerance_pct`.
 pub fn deviation(total_m2: f64, billed_m2: f64, tolerance_pct: f64) -> AreaFinding {
     let deviation_m2 = total_m2 - billed_m2;
-    let deviation_pct = if billed_m2 > 0.0 {
-        deviation_m2 / billed_m2 * 100.0
-    } else {
-        f64::INFINITY
-    };
+    let deviation_pct = if billed_m2 > 0.0 { deviation_m2 / billed_m2 * 100.0 } else { f64::INFINITY };
     // Areas are entered to 0.01 m²: round the percentage before comparing so that a
     // deviation shown as "3.00 %" is within a 3 % tolerance.
     let shown_pct = (deviation_pct.abs() * 100.0).round() / 100.0;
@@ -54,10 +50,7 @@ mod tests {
         m.rooms = rooms
             .iter()
             .enumerate()
-            .map(|(i, measure)| MeasuredRoom {
-                name: format!("room {i}"),
-                measure: measure.clone(),
-            })
+            .map(|(i, measure)| MeasuredRoom { name: format!("room {i}"), measure: measure.clone() })
             .collect();
         m
     }
@@ -66,15 +59,9 @@ mod tests {
     fn rooms_by_dimensions_and_by_area_add_up() {
         let m = remeasure(
             &[
-                RoomMeasure::Dimensions {
-                    length_m: 5.0,
-                    width_m: 4.0,
-                },
+                RoomMeasure::Dimensions { length_m: 5.0, width_m: 4.0 },
                 RoomMeasure::Area { area_m2: 30.0 },
-                RoomMeasure::Dimensions {
-                    length_m: 2.5,
-                    width_m: 2.0,
-                },
+                RoomMeasure::Dimensions { length_m: 2.5, width_m: 2.0 },
             ],
             55.0,
         );

@@ -26,11 +26,7 @@ pub enum Compliance {
     /// follow-up visit (§31).
     NonCompliant { lowest_c: f64, shortfall_c: f64 },
     /// Below the standard, but excused.
-    Excused {
-        lowest_c: f64,
-        shortfall_c: f64,
-        excuses: Vec<Excuse>,
-    },
+    Excused { lowest_c: f64, shortfall_c: f64, excuses: Vec<Excuse> },
     /// No bedroom or living room was measured, so nothing can be decided.
     Undecided,
 }
@@ -55,9 +51,7 @@ pub fn assess(check: &TemperatureCheck, profile: &CityProfile) -> Compliance {
         .iter()
         .filter(|r| matches!(r.room_type, RoomType::Bedroom | RoomType::LivingRoom))
         .map(|r| r.celsius)
-        .fold(None, |low: Option<f64>, c| {
-            Some(low.map_or(c, |l| l.min(c)))
-        });
+        .fold(None, |low: Option<f64>, c| Some(low.map_or(c, |l| l.min(c))));
     let Some(lowest_c) = lowest else {
         return Compliance::Undecided;
     };
@@ -66,24 +60,15 @@ pub fn assess(check: &TemperatureCheck, profile: &CityProfile) -> Compliance {
         return Compliance::Compliant { lowest_c };
     }
     let mut excuses = Vec::new();
-    let cold_outside = check
-        .outdoor_celsius
-        .is_some_and(|t| t < profile.design_outdoor_c);
+    let cold_outside = check.outdoor_celsius.is_some_and(|t| t < profile.design_outdoor_c);
     if check.below_design_weather || cold_outside {
         excuses.push(Excuse::BelowDesignWeather);
     }
     excuses.extend(check.findings.iter().copied().map(Excuse::UserCaused));
     if excuses.is_empty() {
-        Compliance::NonCompliant {
-            lowest_c,
-            shortfall_c,
-        }
+        Compliance::NonCompliant { lowest_c, shortfall_c }
     } else {
-        Compliance::Excused {
-            lowest_c,
-            shortfall_c,
-            excuses,
-        }
+        Compliance::Excused { lowest_c, shortfall_c, excuses }
     }
 }
 
@@ -124,11 +109,8 @@ mod tests {
     #[test]
     fn bedrooms_and_living_rooms_at_the_standard_comply() {
         let p = CityProfile::default();
-        let c = check_with(&[
-            (RoomType::Bedroom, 18.0),
-            (RoomType::LivingRoom, 19.5),
-            (RoomType::Other, 12.0),
-        ]);
+        let c =
+            check_with(&[(RoomType::Bedroom, 18.0), (RoomType::LivingRoom, 19.5), (RoomType::Other, 12.0)]);
         assert_eq!(assess(&c, &p), Compliance::Compliant { lowest_c: 18.0 });
     }
 
@@ -138,13 +120,7 @@ mod tests {
         let c = check_with(&[(RoomType::Bedroom, 16.5), (RoomType::LivingRoom, 20.0)]);
         let verdict = assess(&c, &p);
         assert!(verdict.needs_follow_up());
-        let Compliance::NonCompliant {
-            lowest_c,
-            shortfall_c,
-        } = verdict
-        else {
-            panic!("{verdict:?}")
-        };
+        let Compliance::NonCompliant { lowest_c, shortfall_c } = verdict else { panic!("{verdict:?}") };
         assert_eq!(lowest_c, 16.5);
         assert!((shortfall_c - 1.5).abs() < 1e-9);
     }
@@ -154,18 +130,12 @@ mod tests {
         let p = CityProfile::default();
         let c = check_with(&[(RoomType::Other, 10.0), (RoomType::Bedroom, 18.2)]);
         assert!(matches!(assess(&c, &p), Compliance::Compliant { .. }));
-        assert_eq!(
-            assess(&check_with(&[(RoomType::Other, 10.0)]), &p),
-            Compliance::Undecided
-        );
+        assert_eq!(assess(&check_with(&[(RoomType::Other, 10.0)]), &p), Compliance::Undecided);
     }
 
     #[test]
     fn the_standard_comes_from_the_profile() {
-        let p = CityProfile {
-            indoor_standard_c: 20.0,
-            ..CityProfile::default()
-        };
+        let p = CityProfile { indoor_standard_c: 20.0, ..CityProfile::default() };
         let c = check_with(&[(RoomType::Bedroom, 19.0)]);
         assert!(assess(&c, &p).needs_follow_up());
     }

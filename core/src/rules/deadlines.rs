@@ -27,10 +27,9 @@ pub fn repair_deadlines(
 ) -> RepairDeadlines {
     let fix_hours = Duration::hours(i64::from(profile.fix_within_hours));
     match appointment {
-        Some(window) => RepairDeadlines {
-            arrive_by: window.end,
-            fix_by: window.start.max(reported_at) + fix_hours,
-        },
+        Some(window) => {
+            RepairDeadlines { arrive_by: window.end, fix_by: window.start.max(reported_at) + fix_hours }
+        }
         None => RepairDeadlines {
             arrive_by: reported_at + Duration::hours(i64::from(profile.arrive_within_hours)),
             fix_by: reported_at + fix_hours,
@@ -50,8 +49,7 @@ pub struct RepairTimeliness {
 pub fn assess_visit(deadlines: &RepairDeadlines, visit: &RepairVisit) -> RepairTimeliness {
     RepairTimeliness {
         arrived_on_time: visit.arrived_at <= deadlines.arrive_by,
-        fixed_in_time: matches!(visit.outcome, RepairOutcome::Fixed)
-            && visit.finished_at <= deadlines.fix_by,
+        fixed_in_time: matches!(visit.outcome, RepairOutcome::Fixed) && visit.finished_at <= deadlines.fix_by,
     }
 }
 
@@ -69,17 +67,8 @@ mod tests {
         demo::now() + Duration::hours(h) + Duration::minutes(m)
     }
 
-    fn visit(
-        arrived: DateTime<Utc>,
-        finished: DateTime<Utc>,
-        outcome: RepairOutcome,
-    ) -> RepairVisit {
-        RepairVisit {
-            arrived_at: arrived,
-            finished_at: finished,
-            outcome,
-            ..demo::repair_visit(arrived)
-        }
+    fn visit(arrived: DateTime<Utc>, finished: DateTime<Utc>, outcome: RepairOutcome) -> RepairVisit {
+        RepairVisit { arrived_at: arrived, finished_at: finished, outcome, ..demo::repair_visit(arrived) }
     }
 
     #[test]
@@ -93,42 +82,21 @@ mod tests {
     fn a_fix_at_eight_hours_is_on_time_and_one_minute_later_is_not() {
         let d = repair_deadlines(at(0, 0), None, &CityProfile::default());
         let on_time = assess_visit(&d, &visit(at(1, 0), at(8, 0), RepairOutcome::Fixed));
-        assert_eq!(
-            on_time,
-            RepairTimeliness {
-                arrived_on_time: true,
-                fixed_in_time: true
-            }
-        );
+        assert_eq!(on_time, RepairTimeliness { arrived_on_time: true, fixed_in_time: true });
         let late = assess_visit(&d, &visit(at(2, 1), at(8, 1), RepairOutcome::Fixed));
-        assert_eq!(
-            late,
-            RepairTimeliness {
-                arrived_on_time: false,
-                fixed_in_time: false
-            }
-        );
+        assert_eq!(late, RepairTimeliness { arrived_on_time: false, fixed_in_time: false });
     }
 
     #[test]
     fn a_fault_not_fixed_is_never_fixed_in_time() {
         let d = repair_deadlines(at(0, 0), None, &CityProfile::default());
-        let v = visit(
-            at(0, 30),
-            at(1, 0),
-            RepairOutcome::NotFixed {
-                reason: "缺配件".into(),
-            },
-        );
+        let v = visit(at(0, 30), at(1, 0), RepairOutcome::NotFixed { reason: "缺配件".into() });
         assert!(!assess_visit(&d, &v).fixed_in_time);
     }
 
     #[test]
     fn an_appointment_the_customer_chose_moves_both_deadlines() {
-        let window = TimeWindow {
-            start: at(20, 0),
-            end: at(22, 0),
-        };
+        let window = TimeWindow { start: at(20, 0), end: at(22, 0) };
         let d = repair_deadlines(at(0, 0), Some(window), &CityProfile::default());
         assert_eq!(d.arrive_by, at(22, 0));
         assert_eq!(d.fix_by, at(28, 0));
@@ -136,10 +104,7 @@ mod tests {
 
     #[test]
     fn the_fix_deadline_is_a_setting() {
-        let p = CityProfile {
-            fix_within_hours: 48,
-            ..CityProfile::default()
-        };
+        let p = CityProfile { fix_within_hours: 48, ..CityProfile::default() };
         assert_eq!(repair_deadlines(at(0, 0), None, &p).fix_by, at(48, 0));
     }
 

@@ -68,44 +68,21 @@ impl Label {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum ProblemKind {
-    Missing {
-        what: Label,
-    },
+    Missing { what: Label },
     NotANumber,
     ThermometerNotChecked,
-    CertificateExpired {
-        expired_on: NaiveDate,
-    },
-    DoorsNotClosedLongEnough {
-        minutes: u32,
-        required: u32,
-    },
+    CertificateExpired { expired_on: NaiveDate },
+    DoorsNotClosedLongEnough { minutes: u32, required: u32 },
     ProbeNotAtCentre,
-    ProbeHeightOutOfRange {
-        height_m: f64,
-        min_m: f64,
-        max_m: f64,
-    },
+    ProbeHeightOutOfRange { height_m: f64, min_m: f64, max_m: f64 },
     NoRooms,
     NoDecidingRoom,
-    TemperatureOutOfRange {
-        celsius: f64,
-        min: f64,
-        max: f64,
-    },
+    TemperatureOutOfRange { celsius: f64, min: f64, max: f64 },
     InFuture,
     AreaNotPositive,
-    AreaImplausible {
-        area_m2: f64,
-        max_m2: f64,
-    },
-    LengthImplausible {
-        metres: f64,
-        max_m: f64,
-    },
-    ToleranceOutOfRange {
-        pct: f64,
-    },
+    AreaImplausible { area_m2: f64, max_m2: f64 },
+    LengthImplausible { metres: f64, max_m: f64 },
+    ToleranceOutOfRange { pct: f64 },
     FinishedBeforeArrival,
     QuantityNotPositive,
     DamageWithoutApology,
@@ -113,13 +90,8 @@ pub enum ProblemKind {
     NoViolationType,
     DuplicateViolationType,
     NoPhoto,
-    NotAnImage {
-        mime_type: String,
-    },
-    AttachmentSize {
-        size_bytes: u64,
-        max_bytes: u64,
-    },
+    NotAnImage { mime_type: String },
+    AttachmentSize { size_bytes: u64, max_bytes: u64 },
     LocationOutOfRange,
     CustomerSignatureMissing,
     WitnessSignatureMissing,
@@ -140,10 +112,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(field: impl Into<String>, kind: ProblemKind) -> Self {
-        Problem {
-            field: field.into(),
-            kind,
-        }
+        Problem { field: field.into(), kind }
     }
 
     /// The stable code the UI branches on.

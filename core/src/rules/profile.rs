@@ -52,18 +52,9 @@ impl Default for CityProfile {
             arrive_within_hours: 2,
             fix_within_hours: 8,
             refund_tiers: vec![
-                RefundTier {
-                    shortfall_from_c: 0.0,
-                    refund_pct: 20.0,
-                },
-                RefundTier {
-                    shortfall_from_c: 2.0,
-                    refund_pct: 50.0,
-                },
-                RefundTier {
-                    shortfall_from_c: 4.0,
-                    refund_pct: 100.0,
-                },
+                RefundTier { shortfall_from_c: 0.0, refund_pct: 20.0 },
+                RefundTier { shortfall_from_c: 2.0, refund_pct: 50.0 },
+                RefundTier { shortfall_from_c: 4.0, refund_pct: 100.0 },
             ],
         }
     }

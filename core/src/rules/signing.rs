@@ -6,59 +6,56 @@
 //! numbers written as serde_json writes them (numbers are `f64` or integers; `f64` text reads
 //! back to the same value). The server and every device compute the same bytes.
 
-use std::fmt::Write as _;
-
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{ValidationContext, validate_report, validate_sign_off};
-use crate::model::{Amendment, Refusal, Report, Sha256, Signature, SignedReport};
+use crate::model::{Amendment, Refusal, Report, Sha256, Signature, SignedReport, SignedReportParts};
 use crate::{Error, Result};
 
 /// Writes `value` as canonical JSON. Sorting here, not relying on the map type, keeps the
 /// bytes stable even if a dependency turns on serde_json's `preserve_order`.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(4096);
     write_canonical(value, &mut out);
-    out
+    // Only serde_json's own (UTF-8) output and ASCII punctuation were written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            out.push('{');
+            entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            out.push(b'{');
             for (i, (key, v)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                write_string(key, out);
-                out.push(':');
+                write_scalar(key, out);
+                out.push(b':');
                 write_canonical(v, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, v) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(v, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        Value::String(s) => write_string(s, out),
-        // Null, booleans and numbers have one serde_json spelling.
-        other => {
-            let _ = write!(out, "{other}");
-        }
+        // Strings, numbers, booleans and null have one serde_json spelling.
+        scalar => write_scalar(scalar, out),
     }
 }
 
-fn write_string(s: &str, out: &mut String) {
-    let _ = write!(out, "{}", Value::String(s.to_owned()));
+fn write_scalar<T: serde::Serialize + ?Sized>(scalar: &T, out: &mut Vec<u8>) {
+    // Writing a string or number into a Vec cannot fail.
+    let _ = serde_json::to_writer(out, scalar);
 }
 
 fn hash_value(value: &Value) -> Sha256 {
@@ -85,25 +82,19 @@ pub fn seal(
 ) -> Result<SignedReport> {
     let content_hash = content_hash(&report);
     let mut problems = validate_report(&report, ctx);
-    problems.extend(validate_sign_off(
-        &report,
-        &signatures,
-        refusal.as_ref(),
-        &content_hash,
-    ));
+    problems.extend(validate_sign_off(&report, &signatures, refusal.as_ref(), &content_hash));
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
     }
-    let placeholder = content_hash.clone();
-    let mut signed = SignedReport {
+    let mut parts = SignedReportParts {
         report,
         signatures,
         refusal,
-        content_hash,
-        record_hash: placeholder,
+        content_hash: content_hash.clone(),
+        record_hash: content_hash,
     };
-    signed.record_hash = record_hash(&to_value(&signed));
-    Ok(signed)
+    parts.record_hash = record_hash(&to_value(&parts));
+    Ok(SignedReport::from_verified(parts))
 }
 
 /// The hash of a whole signed record, as JSON, leaving out its own `record_hash`.
@@ -115,29 +106,32 @@ fn record_hash(record: &Value) -> Sha256 {
     hash_value(&without)
 }
 
-/// Checks a signed record against its hashes: the report against `content_hash`, every
-/// signature against the same, the whole record against `record_hash`.
-pub fn verify(signed: &SignedReport) -> Result<()> {
-    verify_value(&to_value(signed), signed.report.id)
+/// Checks a signed record's parts against their hashes: the report against `content_hash`,
+/// every signature against the same, the whole record against `record_hash`.
+pub fn verify_parts(parts: &SignedReportParts) -> Result<()> {
+    verify_value(&to_value(parts), parts.report.id)
 }
 
-/// Reads a signed record from its stored JSON and checks it as stored — byte-level changes
-/// that the typed record would hide (an added field, a changed number) are caught.
+/// Reads a signed record from its stored JSON and checks it as stored, byte for byte: a
+/// change that the typed record would hide (an added field, a number written differently)
+/// is caught too.
 pub fn verify_json(json: &str) -> Result<SignedReport> {
     let value: Value = serde_json::from_str(json)?;
-    let signed: SignedReport = serde_json::from_value(value.clone())?;
-    verify_value(&value, signed.report.id)?;
-    Ok(signed)
+    let id = value
+        .pointer("/report/id")
+        .and_then(Value::as_str)
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_default();
+    verify_value(&value, id)?;
+    let parts: SignedReportParts = serde_json::from_value(value)?;
+    Ok(SignedReport::from_verified(parts))
 }
 
 fn verify_value(record: &Value, id: uuid::Uuid) -> Result<()> {
     let tampered = || Error::Tampered { id };
     let content = hash_value(record.get("report").ok_or_else(tampered)?);
     let claims = |v: Option<&Value>| v.and_then(Value::as_str) == Some(content.as_str());
-    let signatures = record
-        .get("signatures")
-        .and_then(Value::as_array)
-        .ok_or_else(tampered)?;
+    let signatures = record.get("signatures").and_then(Value::as_array).ok_or_else(tampered)?;
     let recorded = record.get("record_hash").and_then(Value::as_str);
     if !claims(record.get("content_hash"))
         || !signatures.iter().all(|s| claims(s.get("content_hash")))
@@ -155,11 +149,8 @@ pub fn amend(original: &SignedReport, reason: impl Into<String>, now: DateTime<U
     Report {
         id: crate::new_id(),
         created_at: now,
-        amendment: Some(Amendment {
-            amends: original.report.id,
-            reason: reason.into(),
-        }),
-        ..original.report.clone()
+        amendment: Some(Amendment { amends: original.report().id, reason: reason.into() }),
+        ..original.report().clone()
     }
 }
 

@@ -66,9 +66,7 @@ pub fn advance(order: &mut WorkOrder, to: WorkOrderStatus, note: Option<String>)
     if to == WorkOrderStatus::CouldNotComplete && note.is_none() {
         return Err(Error::Invalid(vec![Problem::new(
             "status_note",
-            ProblemKind::Missing {
-                what: Label::StatusNote,
-            },
+            ProblemKind::Missing { what: Label::StatusNote },
         )]));
     }
     order.status = to;
@@ -141,9 +139,6 @@ mod tests {
         advance(&mut order, CouldNotComplete, Some("用户不在家".into())).unwrap();
         assert_eq!(order.status, CouldNotComplete);
         assert_eq!(order.status_note.as_deref(), Some("用户不在家"));
-        assert_eq!(
-            advance(&mut order, OnSite, None).unwrap_err().code(),
-            "status_backwards"
-        );
+        assert_eq!(advance(&mut order, OnSite, None).unwrap_err().code(), "status_backwards");
     }
 }

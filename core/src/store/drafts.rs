@@ -43,28 +43,16 @@ pub fn upsert(tx: &Transaction<'_>, draft: &Draft) -> Result<()> {
 
 /// Removes a draft; true if there was one.
 pub fn delete(tx: &Transaction<'_>, id: &Uuid) -> Result<bool> {
-    Ok(tx
-        .prepare_cached("DELETE FROM drafts WHERE id = ?1")?
-        .execute([id.to_string()])?
-        > 0)
+    Ok(tx.prepare_cached("DELETE FROM drafts WHERE id = ?1")?.execute([id.to_string()])? > 0)
 }
 
 const COLUMNS: &str = "id, kind, household_id, work_order_id, data, updated_at";
 
 fn read(row: &Row<'_>) -> rusqlite::Result<[Option<String>; 6]> {
-    Ok([
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-    ])
+    Ok([row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?])
 }
 
-fn decode(
-    [id, kind, household_id, work_order_id, data, updated_at]: [Option<String>; 6],
-) -> Result<Draft> {
+fn decode([id, kind, household_id, work_order_id, data, updated_at]: [Option<String>; 6]) -> Result<Draft> {
     let text = |s: Option<String>| s.unwrap_or_default();
     Ok(Draft {
         id: parse_uuid(&text(id))?,
@@ -89,9 +77,7 @@ pub fn get(conn: &Connection, id: Uuid) -> Result<Option<Draft>> {
 
 /// All drafts, most recently edited first.
 pub fn list(conn: &Connection) -> Result<Vec<Draft>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM drafts ORDER BY updated_at DESC"
-    ))?;
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM drafts ORDER BY updated_at DESC"))?;
     let rows = stmt.query_map([], read)?;
     rows.map(|row| decode(row?)).collect()
 }

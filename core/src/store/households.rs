@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Connection, Row, Transaction};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 
 use crate::Result;
 use crate::hlc::Hlc;
@@ -18,17 +18,17 @@ use crate::store::parse_uuid;
 /// At most this many terms of a query are used; more add nothing a technician types.
 const MAX_TERMS: usize = 4;
 
-/// Stores or replaces a household.
+/// Stores or replaces a household, keeping the search index in step: this is the one
+/// function that writes `households`, so the two never disagree.
 pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO households (id, account_no, address, owner_name, phone, billed_area_m2, station_id, status, updated_hlc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (id) DO UPDATE SET account_no = excluded.account_no, address = excluded.address,
-             owner_name = excluded.owner_name, phone = excluded.phone, billed_area_m2 = excluded.billed_area_m2,
-             station_id = excluded.station_id, status = excluded.status, updated_hlc = excluded.updated_hlc",
-    )?
-    .execute((
-        h.id.to_string(),
+    let id = h.id.to_string();
+    let searchable = [h.account_no.as_str(), &h.address, &h.owner_name, &h.phone];
+    let old: Option<(i64, [String; 4])> = tx
+        .prepare_cached("SELECT seq, account_no, address, owner_name, phone FROM households WHERE id = ?1")?
+        .query_row([&id], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])))
+        .optional()?;
+    let values = (
+        &id,
         &h.account_no,
         &h.address,
         &h.owner_name,
@@ -37,25 +37,51 @@ pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
         h.station_id.to_string(),
         h.status.as_str(),
         stamp.to_string(),
-    ))?;
+    );
+    match old {
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO households (id, account_no, address, owner_name, phone, billed_area_m2, station_id, status, updated_hlc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(values)?;
+            index(tx, tx.last_insert_rowid(), searchable)?;
+        }
+        Some((seq, old_text)) => {
+            tx.prepare_cached(
+                "UPDATE households SET account_no = ?2, address = ?3, owner_name = ?4, phone = ?5,
+                     billed_area_m2 = ?6, station_id = ?7, status = ?8, updated_hlc = ?9
+                 WHERE id = ?1",
+            )?
+            .execute(values)?;
+            if old_text != searchable {
+                let [a, b, c, d] = &old_text;
+                tx.prepare_cached(
+                    "INSERT INTO households_fts (households_fts, rowid, account_no, address, owner_name, phone)
+                     VALUES ('delete', ?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute((seq, a, b, c, d))?;
+                index(tx, seq, searchable)?;
+            }
+        }
+    }
     Ok(())
 }
 
-const COLUMNS: &str = "h.id, h.account_no, h.address, h.owner_name, h.phone, h.billed_area_m2, h.station_id, h.status";
+/// Adds a household's searchable text to the trigram index.
+fn index(tx: &Transaction<'_>, seq: i64, [a, b, c, d]: [&str; 4]) -> Result<()> {
+    tx.prepare_cached("INSERT INTO households_fts (rowid, account_no, address, owner_name, phone) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute((seq, a, b, c, d))?;
+    Ok(())
+}
+
+const COLUMNS: &str =
+    "h.id, h.account_no, h.address, h.owner_name, h.phone, h.billed_area_m2, h.station_id, h.status";
 
 type RawHousehold = (String, String, String, String, String, f64, String, String);
 
 fn read(r: &Row<'_>) -> rusqlite::Result<RawHousehold> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-    ))
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
 }
 
 fn decode(
@@ -77,18 +103,14 @@ fn decode(
 
 /// The household with `id`.
 pub fn get(conn: &Connection, id: uuid::Uuid) -> Result<Option<Household>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM households h WHERE h.id = ?1"
-    ))?;
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM households h WHERE h.id = ?1"))?;
     let mut rows = stmt.query_map([id.to_string()], read)?;
     rows.next().transpose()?.map(decode).transpose()
 }
 
 /// How many households the device holds.
 pub fn count(conn: &Connection) -> Result<u64> {
-    let n: i64 = conn
-        .prepare_cached("SELECT count(*) FROM households")?
-        .query_row([], |r| r.get(0))?;
+    let n: i64 = conn.prepare_cached("SELECT count(*) FROM households")?.query_row([], |r| r.get(0))?;
     Ok(n.unsigned_abs())
 }
 
@@ -136,17 +158,10 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Househ
              WHERE households_fts MATCH ?1{short_filter} LIMIT ?2"
         )
     };
-    let phrase: String = long
-        .iter()
-        .map(|t| format!("\"{}\" ", t.replace('"', "\"\"")))
-        .collect();
+    let phrase: String = long.iter().map(|t| format!("\"{}\" ", t.replace('"', "\"\""))).collect();
     let mut params: Vec<Box<dyn rusqlite::ToSql>> =
         vec![Box::new(phrase), Box::new(sql_limit + hits.len() as i64)];
-    params.extend(
-        short
-            .iter()
-            .map(|t| Box::new(t.to_string()) as Box<dyn rusqlite::ToSql>),
-    );
+    params.extend(short.iter().map(|t| Box::new(t.to_string()) as Box<dyn rusqlite::ToSql>));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), read)?;
     for raw in rows {

@@ -32,6 +32,9 @@ use crate::{Error, Result};
 pub use drafts::Draft;
 pub use outbox::OutboxEntry;
 
+/// The WAL size, in pages, at which SQLite checkpoints on its own: the store's backstop.
+pub const WAL_AUTOCHECKPOINT_PAGES: i64 = 10_000;
+
 /// The device's database, with its one writer connection and its clock.
 pub struct Store {
     conn: Connection,
@@ -46,15 +49,12 @@ impl Store {
     /// anything is written to it.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref();
-        let not_a_database = |reason: String| Error::NotADatabase {
-            path: path.display().to_string(),
-            reason,
-        };
+        let not_a_database =
+            |reason: String| Error::NotADatabase { path: path.display().to_string(), reason };
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn =
-            Connection::open_with_flags(path, flags).map_err(|e| not_a_database(e.to_string()))?;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| not_a_database(e.to_string()))?;
         schema::check_compatible(&conn).map_err(|e| match e {
             Error::Sqlite(e) => not_a_database(e.to_string()),
             other => other,
@@ -79,6 +79,11 @@ impl Store {
         // Another connection (a second window, a diagnostic tool) may hold the write lock
         // briefly: wait for it instead of failing a technician's save.
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // A checkpoint copies the WAL into the main file and syncs it: milliseconds that a
+        // technician's save should not wait for. The app checkpoints when idle
+        // ([`Store::checkpoint`]: at open, after a sync); this threshold (~40 MB of WAL) is
+        // only the backstop if idle never comes.
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
         // The hot paths (save, search, outbox) use a dozen statements; keep them all prepared.
         conn.set_prepared_statement_cache_capacity(64);
         schema::migrate(&mut conn)?;
@@ -87,11 +92,16 @@ impl Store {
         let last = clock::load(&tx)?;
         tx.commit()?;
         let clock = HlcClock::new(clock::node_of(device_id), last);
-        Ok(Store {
-            conn,
-            device_id,
-            clock,
-        })
+        let store = Store { conn, device_id, clock };
+        store.checkpoint()?;
+        Ok(store)
+    }
+
+    /// Copies the WAL into the main database file, without waiting for readers. Call it when
+    /// nobody waits on a save: at open (done here), after a sync, when the app is idle.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// This device's id: the HLC node, and how the server knows the tablet.
@@ -104,31 +114,32 @@ impl Store {
         &self.conn
     }
 
-    /// Runs `f` in one immediate transaction with a fresh HLC stamp, persisting the clock in
-    /// the same transaction. Nothing of `f`'s writes survives if it fails.
-    fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>, Hlc) -> Result<T>) -> Result<T> {
-        let stamp = self.clock.tick(now_ms());
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        clock::save(&tx, stamp)?;
-        let out = f(&tx, stamp)?;
+    /// Runs `f` in one immediate transaction: all of its writes are saved, or none.
+    fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
     }
 
+    /// Like [`Store::write`], with a fresh HLC stamp that `f` must persist in the same
+    /// transaction — in its outbox entry, or with [`clock::save`] (see [`clock`]).
+    fn write_stamped<T>(&mut self, f: impl FnOnce(&Transaction<'_>, Hlc) -> Result<T>) -> Result<T> {
+        let stamp = self.clock.tick(now_ms());
+        self.write(|tx| f(tx, stamp))
+    }
+
     /// Saves a signed report and its outbox entry in one transaction, and drops the draft it
-    /// was signed from. The record is verified against its hashes first; saving the same
-    /// record twice is a no-op, saving other content under a stored id is refused.
+    /// was signed from. A [`SignedReport`] matches its hashes by construction; saving the
+    /// same record twice is a no-op, saving other content under a stored id is refused.
     pub fn save_signed_report(&mut self, signed: &SignedReport) -> Result<()> {
-        crate::rules::signing::verify(signed)?;
         let json = serde_json::to_string(signed)?;
-        self.write(|tx, stamp| {
+        self.write_stamped(|tx, stamp| {
             if !reports::insert(tx, signed, &json, stamp)? {
                 return Ok(());
             }
-            outbox::enqueue(tx, outbox::Entity::Report, &signed.report.id, stamp, None)?;
-            drafts::delete(tx, &signed.report.id)?;
+            outbox::enqueue(tx, outbox::Entity::Report, &signed.report().id, stamp, None)?;
+            drafts::delete(tx, &signed.report().id)?;
             Ok(())
         })
     }
@@ -140,7 +151,7 @@ impl Store {
 
     /// Saves a form as typed, replacing the previous save of the same draft. Local only.
     pub fn save_draft(&mut self, draft: &Draft) -> Result<()> {
-        self.write(|tx, _| drafts::upsert(tx, draft))
+        self.write(|tx| drafts::upsert(tx, draft))
     }
 
     /// The draft with `id`, if it is still open.
@@ -155,7 +166,7 @@ impl Store {
 
     /// Throws a draft away (the technician chose "discard").
     pub fn discard_draft(&mut self, id: Uuid) -> Result<()> {
-        self.write(|tx, _| drafts::delete(tx, &id).map(drop))
+        self.write(|tx| drafts::delete(tx, &id).map(drop))
     }
 
     /// Stores households as the office sent them (they come from the server, so no outbox).
@@ -163,7 +174,8 @@ impl Store {
         &mut self,
         households: impl IntoIterator<Item = &'a Household>,
     ) -> Result<usize> {
-        self.write(|tx, stamp| {
+        self.write_stamped(|tx, stamp| {
+            clock::save(tx, stamp)?;
             let mut n = 0;
             for h in households {
                 households::upsert(tx, h, stamp)?;
@@ -181,7 +193,7 @@ impl Store {
 
     /// Stores a work order as the office sent it.
     pub fn put_work_order(&mut self, order: &WorkOrder) -> Result<()> {
-        self.write(|tx, _| work_orders::upsert(tx, order))
+        self.write(|tx| work_orders::upsert(tx, order))
     }
 
     /// Moves a work order's status forward on this device and queues the edit for the server.
@@ -191,7 +203,7 @@ impl Store {
         to: WorkOrderStatus,
         note: Option<String>,
     ) -> Result<WorkOrder> {
-        self.write(|tx, stamp| work_orders::advance(tx, id, to, note, stamp))
+        self.write_stamped(|tx, stamp| work_orders::advance(tx, id, to, note, stamp))
     }
 
     /// Open work orders, soonest due first.
@@ -202,6 +214,12 @@ impl Store {
     /// Entries still owed to the server, oldest first.
     pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
         outbox::pending(&self.conn, limit)
+    }
+
+    /// Removes the entries up to `seq` that the server has acknowledged.
+    pub fn acknowledge(&mut self, up_to_seq: i64) -> Result<u64> {
+        let last = self.clock.last();
+        self.write(|tx| outbox::acknowledge(tx, up_to_seq, last))
     }
 
     /// How many entries wait for the server: the UI's "waiting to sync".
@@ -217,13 +235,8 @@ impl Store {
 
 /// Reads this device's id, making one the first time.
 fn device_id(tx: &Transaction<'_>) -> Result<Uuid> {
-    let existing: Option<String> = tx
-        .query_row(
-            "SELECT device_id FROM device WHERE singleton = 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let existing: Option<String> =
+        tx.query_row("SELECT device_id FROM device WHERE singleton = 1", [], |r| r.get(0)).optional()?;
     if let Some(id) = existing {
         return parse_uuid(&id);
     }

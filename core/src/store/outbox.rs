@@ -1,6 +1,6 @@
 //! The outbox: what this device still owes the server, in the order it happened. An entry is
-//! written in the same transaction as the row it announces; only a server acknowledgement
-//! removes it (the sync issue), so nothing is sent twice as new or forgotten.
+//! written in the same transaction as the row it announces, and carries that edit's HLC
+//! stamp; only a server acknowledgement removes it, so nothing is forgotten.
 
 use chrono::Utc;
 use rusqlite::{Connection, Transaction};
@@ -88,19 +88,23 @@ pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<OutboxEntry>> {
             id: parse_uuid(&id)?,
             entity,
             entity_id: parse_uuid(&entity_id)?,
-            hlc: hlc
-                .parse()
-                .map_err(|reason: String| crate::Error::Corrupt(format!("outbox: {reason}")))?,
+            hlc: hlc.parse().map_err(|reason: String| crate::Error::Corrupt(format!("outbox: {reason}")))?,
             payload: payload.map(|p| serde_json::from_str(&p)).transpose()?,
         });
     }
     Ok(entries)
 }
 
+/// Removes the entries up to `up_to_seq`, once the server has acknowledged them. The
+/// newest entry may hold the clock's latest stamp, so `clock_last` is saved first.
+pub fn acknowledge(tx: &Transaction<'_>, up_to_seq: i64, clock_last: Hlc) -> Result<u64> {
+    crate::store::clock::save(tx, clock_last)?;
+    let removed = tx.prepare_cached("DELETE FROM outbox WHERE seq <= ?1")?.execute([up_to_seq])?;
+    Ok(removed as u64)
+}
+
 /// How many entries wait.
 pub fn len(conn: &Connection) -> Result<u64> {
-    let n: i64 = conn
-        .prepare_cached("SELECT count(*) FROM outbox")?
-        .query_row([], |r| r.get(0))?;
+    let n: i64 = conn.prepare_cached("SELECT count(*) FROM outbox")?.query_row([], |r| r.get(0))?;
     Ok(n.unsigned_abs())
 }

@@ -13,17 +13,13 @@ use crate::{Error, Result};
 /// stored (a retried save); refuses other content under a stored id, and an amendment of a
 /// report this device does not have.
 pub fn insert(tx: &Transaction<'_>, signed: &SignedReport, json: &str, stamp: Hlc) -> Result<bool> {
-    let r = &signed.report;
+    let r = &signed.report();
     let amends = r.amendment.as_ref().map(|a| a.amends);
     if let Some(original) = amends {
-        let exists = tx
-            .prepare_cached("SELECT 1 FROM reports WHERE id = ?1")?
-            .exists([original.to_string()])?;
+        let exists =
+            tx.prepare_cached("SELECT 1 FROM reports WHERE id = ?1")?.exists([original.to_string()])?;
         if !exists {
-            return Err(Error::NotFound {
-                what: "report to amend",
-                id: original.to_string(),
-            });
+            return Err(Error::NotFound { what: "report to amend", id: original.to_string() });
         }
     }
     let inserted = tx
@@ -40,8 +36,8 @@ pub fn insert(tx: &Transaction<'_>, signed: &SignedReport, json: &str, stamp: Hl
             r.work_order_id.map(|id| id.to_string()),
             amends.map(|id| id.to_string()),
             r.created_at.to_rfc3339(),
-            signed.content_hash.as_str(),
-            signed.record_hash.as_str(),
+            signed.content_hash().as_str(),
+            signed.record_hash().as_str(),
             json,
             stamp.to_string(),
         ))?;
@@ -51,13 +47,10 @@ pub fn insert(tx: &Transaction<'_>, signed: &SignedReport, json: &str, stamp: Hl
     let stored: String = tx
         .prepare_cached("SELECT record_hash FROM reports WHERE id = ?1")?
         .query_row([r.id.to_string()], |row| row.get(0))?;
-    if stored == signed.record_hash.as_str() {
+    if stored == signed.record_hash().as_str() {
         Ok(false)
     } else {
-        Err(Error::Conflict {
-            what: "report",
-            id: r.id.to_string(),
-        })
+        Err(Error::Conflict { what: "report", id: r.id.to_string() })
     }
 }
 
@@ -72,8 +65,8 @@ pub fn get(conn: &Connection, id: Uuid) -> Result<Option<SignedReport>> {
 
 /// Every stored report of a household, oldest first, each verified.
 pub fn for_household(conn: &Connection, household_id: Uuid) -> Result<Vec<SignedReport>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT record FROM reports WHERE household_id = ?1 ORDER BY created_at")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT record FROM reports WHERE household_id = ?1 ORDER BY created_at")?;
     let rows = stmt.query_map([household_id.to_string()], |r| r.get::<_, String>(0))?;
     rows.map(|json| signing::verify_json(&json?)).collect()
 }

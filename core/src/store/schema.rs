@@ -29,10 +29,7 @@ pub(crate) fn check_compatible(conn: &Connection) -> Result<()> {
         });
     }
     if version > latest_version() {
-        return Err(Error::NewerSchema {
-            found: version,
-            known: latest_version(),
-        });
+        return Err(Error::NewerSchema { found: version, known: latest_version() });
     }
     if app_id == 0 {
         let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
@@ -65,14 +62,10 @@ mod tests {
     fn a_migrated_database_is_at_the_latest_version_and_marked_as_hearths() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, latest_version());
         check_compatible(&conn).unwrap();
-        let app_id: i32 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .unwrap();
+        let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
         assert_eq!(app_id, APPLICATION_ID);
         // Running again changes nothing.
         migrate(&mut conn).unwrap();

@@ -57,10 +57,7 @@ pub fn advance(
     note: Option<String>,
     stamp: Hlc,
 ) -> Result<WorkOrder> {
-    let mut order = get(tx, id)?.ok_or_else(|| Error::NotFound {
-        what: "work order",
-        id: id.to_string(),
-    })?;
+    let mut order = get(tx, id)?.ok_or_else(|| Error::NotFound { what: "work order", id: id.to_string() })?;
     status::advance(&mut order, to, note)?;
     upsert(tx, &order)?;
     let mut fields = json!({ "status": order.status });
@@ -78,12 +75,6 @@ pub fn advance(
     }
     tx.prepare_cached("UPDATE work_orders SET field_clocks = ?2 WHERE id = ?1")?
         .execute((id.to_string(), clocks.to_string()))?;
-    outbox::enqueue(
-        tx,
-        Entity::WorkOrder,
-        &id,
-        stamp,
-        Some(&json!({ "fields": fields })),
-    )?;
+    outbox::enqueue(tx, Entity::WorkOrder, &id, stamp, Some(&json!({ "fields": fields })))?;
     Ok(order)
 }

@@ -27,18 +27,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let now = chrono::Utc::now();
         let signed = demo::signed_temperature_check(&household, author, now)?;
         let draft = Draft {
-            id: signed.report.id,
+            id: signed.report().id,
             kind: ReportKind::TemperatureCheck,
             household_id: household.id,
             work_order_id: None,
-            data: serde_json::to_value(&signed.report)?,
+            data: serde_json::to_value(signed.report())?,
             updated_at: now,
         };
         store.save_draft(&draft)?;
         writeln!(out, "DRAFT {}", draft.id)?;
         out.flush()?;
         store.save_signed_report(&signed)?;
-        writeln!(out, "ACK {} {}", signed.report.id, signed.record_hash)?;
+        writeln!(out, "ACK {} {}", signed.report().id, signed.record_hash())?;
         out.flush()?;
     }
 }

@@ -14,10 +14,7 @@ use hearth_core::store::{Store, reports};
 use uuid::Uuid;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// What the child printed before it died.
@@ -50,11 +47,7 @@ fn run_child_until_killed(db: &std::path::Path, seed: u64, kill_after: Duration)
     for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
         let line = line.expect("read child output");
         let mut parts = line.split(' ');
-        match (
-            parts.next(),
-            parts.next().map(Uuid::parse_str),
-            parts.next(),
-        ) {
+        match (parts.next(), parts.next().map(Uuid::parse_str), parts.next()) {
             (Some("DRAFT"), Some(Ok(id)), None) => {
                 acks.drafted.insert(id);
             }
@@ -88,21 +81,13 @@ fn sigkill_at_random_moments_loses_nothing_the_store_acknowledged() {
             kills_mid_run += 1;
         }
 
-        let store =
-            Store::open(&db).unwrap_or_else(|e| panic!("cycle {cycle}: reopen failed: {e}"));
+        let store = Store::open(&db).unwrap_or_else(|e| panic!("cycle {cycle}: reopen failed: {e}"));
         let conn = store.conn();
         // Every acknowledged report is there, exactly as acknowledged.
         for (id, hash) in &acks.saved {
-            let report = store
-                .report(*id)
-                .unwrap_or_else(|e| panic!("cycle {cycle}: {id}: {e}"));
-            let report =
-                report.unwrap_or_else(|| panic!("cycle {cycle}: acknowledged report {id} is lost"));
-            assert_eq!(
-                report.record_hash.as_str(),
-                hash,
-                "cycle {cycle}: {id} changed"
-            );
+            let report = store.report(*id).unwrap_or_else(|e| panic!("cycle {cycle}: {id}: {e}"));
+            let report = report.unwrap_or_else(|| panic!("cycle {cycle}: acknowledged report {id} is lost"));
+            assert_eq!(report.record_hash().as_str(), hash, "cycle {cycle}: {id} changed");
         }
         // Every stored report is whole: new ones are read back and verified.
         for id in reports::ids(conn).expect("list reports") {
@@ -114,8 +99,8 @@ fn sigkill_at_random_moments_loses_nothing_the_store_acknowledged() {
         }
         // A draft the child had saved is either still a draft or became the signed report.
         for id in &acks.drafted {
-            let kept = store.draft(*id).expect("read draft").is_some()
-                || store.report(*id).expect("read").is_some();
+            let kept =
+                store.draft(*id).expect("read draft").is_some() || store.report(*id).expect("read").is_some();
             assert!(kept, "cycle {cycle}: autosaved draft {id} is lost");
         }
         let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
@@ -127,9 +112,7 @@ fn sigkill_at_random_moments_loses_nothing_the_store_acknowledged() {
             "cycle {cycle}: one outbox entry per report"
         );
         assert_eq!(
-            count(
-                "SELECT count(DISTINCT o.entity_id) FROM outbox o JOIN reports r ON r.id = o.entity_id"
-            ),
+            count("SELECT count(DISTINCT o.entity_id) FROM outbox o JOIN reports r ON r.id = o.entity_id"),
             reports,
             "cycle {cycle}: every outbox entry names a stored report"
         );
@@ -138,29 +121,20 @@ fn sigkill_at_random_moments_loses_nothing_the_store_acknowledged() {
             0,
             "cycle {cycle}: a signed report left its draft behind"
         );
-        assert_eq!(
-            count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
-            0
-        );
+        assert_eq!(count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
         acknowledged.extend(acks.saved);
     }
 
     // At the end, everything acknowledged in any cycle is still there.
     let store = Store::open(&db).expect("final reopen");
     for (id, hash) in &acknowledged {
-        let report = store
-            .report(*id)
-            .expect("read")
-            .expect("acknowledged report lost");
-        assert_eq!(report.record_hash.as_str(), hash);
+        let report = store.report(*id).expect("read").expect("acknowledged report lost");
+        assert_eq!(report.record_hash().as_str(), hash);
     }
     eprintln!(
         "crash test: {cycles} kills ({kills_mid_run} in the middle of saving), {} reports acknowledged, {} stored, none lost",
         acknowledged.len(),
         verified.len()
     );
-    assert!(
-        kills_mid_run >= cycles / 2,
-        "too few kills landed while saving: {kills_mid_run}"
-    );
+    assert!(kills_mid_run >= cycles / 2, "too few kills landed while saving: {kills_mid_run}");
 }

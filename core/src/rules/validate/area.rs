@@ -10,11 +10,7 @@ const MAX_ROOM_SIDE_M: f64 = 100.0;
 pub(super) fn check(p: &mut Problems, m: &AreaRemeasurement, ctx: &ValidationContext<'_>) {
     let max = ctx.profile.max_household_area_m2;
     if !m.appointment.kept {
-        p.require_text(
-            "appointment.note",
-            &m.appointment.note,
-            Label::AppointmentNote,
-        );
+        p.require_text("appointment.note", &m.appointment.note, Label::AppointmentNote);
     }
     if m.rooms.is_empty() {
         p.push("rooms", ProblemKind::NoRooms);
@@ -31,28 +27,17 @@ pub(super) fn check(p: &mut Problems, m: &AreaRemeasurement, ctx: &ValidationCon
                     } else if value > MAX_ROOM_SIDE_M {
                         p.push(
                             field,
-                            ProblemKind::LengthImplausible {
-                                metres: value,
-                                max_m: MAX_ROOM_SIDE_M,
-                            },
+                            ProblemKind::LengthImplausible { metres: value, max_m: MAX_ROOM_SIDE_M },
                         );
                     }
                 }
             }
-            RoomMeasure::Area { area_m2 } => {
-                p.area(&format!("rooms[{i}].measure.area_m2"), area_m2, max)
-            }
+            RoomMeasure::Area { area_m2 } => p.area(&format!("rooms[{i}].measure.area_m2"), area_m2, max),
         }
     }
     let total: f64 = m.rooms.iter().map(|r| r.measure.area_m2()).sum();
     if total.is_finite() && total > max {
-        p.push(
-            "rooms",
-            ProblemKind::AreaImplausible {
-                area_m2: total,
-                max_m2: max,
-            },
-        );
+        p.push("rooms", ProblemKind::AreaImplausible { area_m2: total, max_m2: max });
     }
     p.area("billed_area_m2", m.billed_area_m2, max);
     let pct = m.tolerance_pct;

@@ -14,11 +14,7 @@ pub(super) fn check(p: &mut Problems, insp: &Inspection, report: &Report) {
     if seen.len() != insp.violations.len() {
         p.push("violations", ProblemKind::DuplicateViolationType);
     }
-    p.require_text(
-        "description",
-        &insp.description,
-        Label::InspectionDescription,
-    );
+    p.require_text("description", &insp.description, Label::InspectionDescription);
     p.require_text("measures_taken", &insp.measures_taken, Label::MeasuresTaken);
     if report.attachments.is_empty() {
         p.push("attachments", ProblemKind::NoPhoto);
@@ -27,9 +23,7 @@ pub(super) fn check(p: &mut Problems, insp: &Inspection, report: &Report) {
         if !a.mime_type.starts_with("image/") {
             p.push(
                 format!("attachments[{i}].mime_type"),
-                ProblemKind::NotAnImage {
-                    mime_type: a.mime_type.clone(),
-                },
+                ProblemKind::NotAnImage { mime_type: a.mime_type.clone() },
             );
         }
     }

@@ -10,9 +10,7 @@ mod temperature;
 use chrono::{DateTime, Duration, Utc};
 
 use super::{CityProfile, Label, Problem, ProblemKind};
-use crate::model::{
-    AttachmentRef, Household, Refusal, Report, ReportBody, Sha256, Signature, SignerRole,
-};
+use crate::model::{AttachmentRef, Household, Refusal, Report, ReportBody, Sha256, Signature, SignerRole};
 
 /// The lowest reading a thermometer in a home can show, °C.
 pub const TEMPERATURE_MIN_C: f64 = -50.0;
@@ -53,21 +51,14 @@ impl Problems {
         ok
     }
 
-    fn not_in_future(
-        &mut self,
-        field: impl Into<String>,
-        at: DateTime<Utc>,
-        ctx: &ValidationContext<'_>,
-    ) {
+    fn not_in_future(&mut self, field: impl Into<String>, at: DateTime<Utc>, ctx: &ValidationContext<'_>) {
         if at > ctx.now + CLOCK_SKEW {
             self.push(field, ProblemKind::InFuture);
         }
     }
 
     fn temperature(&mut self, field: &str, celsius: f64) {
-        if self.finite(field, celsius)
-            && !(TEMPERATURE_MIN_C..=TEMPERATURE_MAX_C).contains(&celsius)
-        {
+        if self.finite(field, celsius) && !(TEMPERATURE_MIN_C..=TEMPERATURE_MAX_C).contains(&celsius) {
             self.push(
                 field,
                 ProblemKind::TemperatureOutOfRange {
@@ -90,11 +81,7 @@ impl Problems {
     }
 
     fn attachment(&mut self, field: &str, attachment: &AttachmentRef) {
-        self.require_text(
-            format!("{field}.mime_type"),
-            &attachment.mime_type,
-            Label::MimeType,
-        );
+        self.require_text(format!("{field}.mime_type"), &attachment.mime_type, Label::MimeType);
         if attachment.size_bytes == 0 || attachment.size_bytes > MAX_ATTACHMENT_BYTES {
             self.push(
                 format!("{field}.size_bytes"),
@@ -127,11 +114,7 @@ pub fn validate_report(report: &Report, ctx: &ValidationContext<'_>) -> Vec<Prob
         p.attachment(&format!("attachments[{i}]"), a);
     }
     if let Some(amendment) = &report.amendment {
-        p.require_text(
-            "amendment.reason",
-            &amendment.reason,
-            Label::AmendmentReason,
-        );
+        p.require_text("amendment.reason", &amendment.reason, Label::AmendmentReason);
     }
     match &report.body {
         ReportBody::TemperatureCheck(check) => temperature::check(&mut p, check, report, ctx),
@@ -153,22 +136,12 @@ pub fn validate_sign_off(
 ) -> Vec<Problem> {
     let mut p = Problems(Vec::new());
     for (i, s) in signatures.iter().enumerate() {
-        p.require_text(
-            format!("signatures[{i}].signer_name"),
-            &s.signer_name,
-            Label::SignerName,
-        );
+        p.require_text(format!("signatures[{i}].signer_name"), &s.signer_name, Label::SignerName);
         if s.strokes.is_empty() || s.strokes.iter().all(|stroke| stroke.points.is_empty()) {
-            p.push(
-                format!("signatures[{i}].strokes"),
-                ProblemKind::SignatureWithoutStrokes,
-            );
+            p.push(format!("signatures[{i}].strokes"), ProblemKind::SignatureWithoutStrokes);
         }
         if &s.content_hash != content_hash {
-            p.push(
-                format!("signatures[{i}].content_hash"),
-                ProblemKind::SignatureForOtherContent,
-            );
+            p.push(format!("signatures[{i}].content_hash"), ProblemKind::SignatureForOtherContent);
         }
         if let Some(png) = &s.png {
             p.attachment(&format!("signatures[{i}].png"), png);
@@ -181,21 +154,12 @@ pub fn validate_sign_off(
                 p.push("signatures", ProblemKind::CustomerSignatureMissing);
             }
             if report.feedback.satisfaction.is_none() {
-                p.push(
-                    "feedback.satisfaction",
-                    ProblemKind::Missing {
-                        what: Label::Satisfaction,
-                    },
-                );
+                p.push("feedback.satisfaction", ProblemKind::Missing { what: Label::Satisfaction });
             }
         }
         Some(refusal) => {
             p.require_text("refusal.reason", &refusal.reason, Label::RefusalReason);
-            p.require_text(
-                "refusal.witness_name",
-                &refusal.witness_name,
-                Label::WitnessName,
-            );
+            p.require_text("refusal.witness_name", &refusal.witness_name, Label::WitnessName);
             if has(SignerRole::Customer) {
                 p.push("refusal", ProblemKind::SignedAndRefused);
             }
@@ -214,11 +178,7 @@ pub fn validate_household(household: &Household, profile: &CityProfile) -> Vec<P
     p.require_text("account_no", &household.account_no, Label::AccountNo);
     p.require_text("address", &household.address, Label::Address);
     p.require_text("owner_name", &household.owner_name, Label::OwnerName);
-    p.area(
-        "billed_area_m2",
-        household.billed_area_m2,
-        profile.max_household_area_m2,
-    );
+    p.area("billed_area_m2", household.billed_area_m2, profile.max_household_area_m2);
     p.0
 }
 

@@ -24,25 +24,15 @@ pub(super) fn check(p: &mut Problems, v: &RepairVisit, ctx: &ValidationContext<'
         p.require_text("outcome.reason", reason, Label::NotFixedReason);
     }
     if let Some(damage) = &v.property_damage {
-        p.require_text(
-            "property_damage.description",
-            &damage.description,
-            Label::DamageDescription,
-        );
+        p.require_text("property_damage.description", &damage.description, Label::DamageDescription);
         if !damage.apologized {
-            p.push(
-                "property_damage.apologized",
-                ProblemKind::DamageWithoutApology,
-            );
+            p.push("property_damage.apologized", ProblemKind::DamageWithoutApology);
         }
         if let Some(yuan) = damage.compensation_yuan
             && p.finite("property_damage.compensation_yuan", yuan)
             && yuan < 0.0
         {
-            p.push(
-                "property_damage.compensation_yuan",
-                ProblemKind::CompensationNegative,
-            );
+            p.push("property_damage.compensation_yuan", ProblemKind::CompensationNegative);
         }
     }
 }

@@ -4,31 +4,17 @@ use super::{Problems, ValidationContext};
 use crate::model::{Report, RoomType, TemperatureCheck};
 use crate::rules::{Label, ProblemKind};
 
-pub(super) fn check(
-    p: &mut Problems,
-    c: &TemperatureCheck,
-    report: &Report,
-    ctx: &ValidationContext<'_>,
-) {
+pub(super) fn check(p: &mut Problems, c: &TemperatureCheck, report: &Report, ctx: &ValidationContext<'_>) {
     let t = &c.thermometer;
     p.require_text("thermometer.serial", &t.serial, Label::ThermometerSerial);
-    p.require_text(
-        "thermometer.certificate_no",
-        &t.certificate_no,
-        Label::CertificateNo,
-    );
+    p.require_text("thermometer.certificate_no", &t.certificate_no, Label::CertificateNo);
     if !t.checked_working {
-        p.push(
-            "thermometer.checked_working",
-            ProblemKind::ThermometerNotChecked,
-        );
+        p.push("thermometer.checked_working", ProblemKind::ThermometerNotChecked);
     }
     if t.certificate_expires < report.created_at.date_naive() {
         p.push(
             "thermometer.certificate_expires",
-            ProblemKind::CertificateExpired {
-                expired_on: t.certificate_expires,
-            },
+            ProblemKind::CertificateExpired { expired_on: t.certificate_expires },
         );
     }
 
@@ -44,10 +30,7 @@ pub(super) fn check(
         );
     }
     if !cond.probe_at_room_centre {
-        p.push(
-            "conditions.probe_at_room_centre",
-            ProblemKind::ProbeNotAtCentre,
-        );
+        p.push("conditions.probe_at_room_centre", ProblemKind::ProbeNotAtCentre);
     }
     let h = cond.probe_height_m;
     if p.finite("conditions.probe_height_m", h)
@@ -69,11 +52,7 @@ pub(super) fn check(
         p.push("readings", ProblemKind::NoDecidingRoom);
     }
     for (i, r) in c.readings.iter().enumerate() {
-        p.require_text(
-            format!("readings[{i}].room_name"),
-            &r.room_name,
-            Label::RoomName,
-        );
+        p.require_text(format!("readings[{i}].room_name"), &r.room_name, Label::RoomName);
         p.temperature(&format!("readings[{i}].celsius"), r.celsius);
         p.not_in_future(format!("readings[{i}].measured_at"), r.measured_at, ctx);
     }

@@ -9,10 +9,7 @@ use crate::demo;
 use crate::model::*;
 
 fn ctx(profile: &CityProfile) -> ValidationContext<'_> {
-    ValidationContext {
-        profile,
-        now: demo::now() + Duration::hours(1),
-    }
+    ValidationContext { profile, now: demo::now() + Duration::hours(1) }
 }
 
 fn report_of(body: ReportBody) -> Report {
@@ -28,10 +25,7 @@ fn temperature_report(edit: impl FnOnce(&mut TemperatureCheck)) -> Report {
 }
 
 fn codes(problems: &[Problem]) -> Vec<(&str, &'static str)> {
-    problems
-        .iter()
-        .map(|p| (p.field.as_str(), p.code()))
-        .collect()
+    problems.iter().map(|p| (p.field.as_str(), p.code())).collect()
 }
 
 #[test]
@@ -53,40 +47,24 @@ fn an_impossible_reading_is_refused_in_both_languages() {
     let p = CityProfile::default();
     let r = temperature_report(|c| c.readings[1].celsius = 61.0);
     let problems = validate_report(&r, &ctx(&p));
-    assert_eq!(
-        codes(&problems),
-        vec![("readings[1].celsius", "temperature_out_of_range")]
-    );
+    assert_eq!(codes(&problems), vec![("readings[1].celsius", "temperature_out_of_range")]);
     assert!(
         problems[0].message(Locale::ZhCn).contains("61 °C 不可能"),
         "{}",
         problems[0].message(Locale::ZhCn)
     );
-    assert!(
-        problems[0]
-            .message(Locale::En)
-            .contains("61 °C is not possible")
-    );
+    assert!(problems[0].message(Locale::En).contains("61 °C is not possible"));
     let r = temperature_report(|c| c.readings[0].celsius = f64::NAN);
-    assert_eq!(
-        codes(&validate_report(&r, &ctx(&p))),
-        vec![("readings[0].celsius", "not_a_number")]
-    );
+    assert_eq!(codes(&validate_report(&r, &ctx(&p))), vec![("readings[0].celsius", "not_a_number")]);
 }
 
 #[test]
 fn a_check_without_rooms_or_without_deciding_rooms_is_refused() {
     let p = CityProfile::default();
     let r = temperature_report(|c| c.readings.clear());
-    assert_eq!(
-        codes(&validate_report(&r, &ctx(&p))),
-        vec![("readings", "no_rooms")]
-    );
+    assert_eq!(codes(&validate_report(&r, &ctx(&p))), vec![("readings", "no_rooms")]);
     let r = temperature_report(|c| c.readings.retain(|r| r.room_type == RoomType::Other));
-    assert_eq!(
-        codes(&validate_report(&r, &ctx(&p))),
-        vec![("readings", "no_deciding_room")]
-    );
+    assert_eq!(codes(&validate_report(&r, &ctx(&p))), vec![("readings", "no_deciding_room")]);
 }
 
 #[test]
@@ -109,10 +87,7 @@ fn the_thermometer_must_be_checked_and_verified() {
 
 #[test]
 fn the_measuring_conditions_follow_the_city_profile() {
-    let p = CityProfile {
-        min_doors_closed_minutes: 60,
-        ..CityProfile::default()
-    };
+    let p = CityProfile { min_doors_closed_minutes: 60, ..CityProfile::default() };
     let r = temperature_report(|c| {
         c.conditions.probe_height_m = 0.5;
         c.conditions.probe_at_room_centre = false;
@@ -120,10 +95,7 @@ fn the_measuring_conditions_follow_the_city_profile() {
     assert_eq!(
         codes(&validate_report(&r, &ctx(&p))),
         vec![
-            (
-                "conditions.doors_windows_closed_minutes",
-                "doors_not_closed_long_enough"
-            ),
+            ("conditions.doors_windows_closed_minutes", "doors_not_closed_long_enough"),
             ("conditions.probe_at_room_centre", "probe_not_at_centre"),
             ("conditions.probe_height_m", "probe_height_out_of_range"),
         ]
@@ -134,10 +106,7 @@ fn the_measuring_conditions_follow_the_city_profile() {
 fn a_reading_from_the_future_is_refused() {
     let p = CityProfile::default();
     let r = temperature_report(|c| c.readings[0].measured_at = demo::now() + Duration::days(1));
-    assert_eq!(
-        codes(&validate_report(&r, &ctx(&p))),
-        vec![("readings[0].measured_at", "in_future")]
-    );
+    assert_eq!(codes(&validate_report(&r, &ctx(&p))), vec![("readings[0].measured_at", "in_future")]);
 }
 
 #[test]
@@ -145,9 +114,7 @@ fn a_repair_that_finishes_before_it_starts_is_refused() {
     let p = CityProfile::default();
     let mut visit = demo::repair_visit(demo::now());
     visit.finished_at = visit.arrived_at - Duration::minutes(1);
-    visit.outcome = RepairOutcome::NotFixed {
-        reason: String::new(),
-    };
+    visit.outcome = RepairOutcome::NotFixed { reason: String::new() };
     visit.parts[0].quantity = 0.0;
     let r = report_of(ReportBody::RepairVisit(visit));
     assert_eq!(
@@ -164,11 +131,8 @@ fn a_repair_that_finishes_before_it_starts_is_refused() {
 fn property_damage_needs_a_description_and_an_apology() {
     let p = CityProfile::default();
     let mut visit = demo::repair_visit(demo::now());
-    visit.property_damage = Some(PropertyDamage {
-        description: String::new(),
-        apologized: false,
-        compensation_yuan: Some(-5.0),
-    });
+    visit.property_damage =
+        Some(PropertyDamage { description: String::new(), apologized: false, compensation_yuan: Some(-5.0) });
     let r = report_of(ReportBody::RepairVisit(visit));
     assert_eq!(
         codes(&validate_report(&r, &ctx(&p))),
@@ -184,14 +148,8 @@ fn property_damage_needs_a_description_and_an_apology() {
 fn areas_must_be_positive_and_plausible() {
     let p = CityProfile::default();
     let mut m = demo::area_remeasurement(demo::now(), 0.0);
-    m.rooms[0].measure = RoomMeasure::Dimensions {
-        length_m: 0.0,
-        width_m: 3.0,
-    };
-    m.rooms[1].measure = RoomMeasure::Dimensions {
-        length_m: 250.0,
-        width_m: 3.0,
-    };
+    m.rooms[0].measure = RoomMeasure::Dimensions { length_m: 0.0, width_m: 3.0 };
+    m.rooms[1].measure = RoomMeasure::Dimensions { length_m: 250.0, width_m: 3.0 };
     m.rooms[2].measure = RoomMeasure::Area { area_m2: 5000.0 };
     let r = report_of(ReportBody::AreaRemeasurement(m));
     assert_eq!(
@@ -223,15 +181,9 @@ fn an_inspection_needs_a_type_and_a_photo() {
     r.attachments.clear();
     assert_eq!(
         codes(&validate_report(&r, &ctx(&p))),
-        vec![
-            ("violations", "no_violation_type"),
-            ("attachments", "no_photo")
-        ]
+        vec![("violations", "no_violation_type"), ("attachments", "no_photo")]
     );
-    r.attachments = vec![AttachmentRef {
-        mime_type: "application/pdf".into(),
-        ..demo::photo(b"x")
-    }];
+    r.attachments = vec![AttachmentRef { mime_type: "application/pdf".into(), ..demo::photo(b"x") }];
     let problems = validate_report(&r, &ctx(&p));
     assert!(codes(&problems).contains(&("attachments[0].mime_type", "not_an_image")));
 }
@@ -240,28 +192,16 @@ fn an_inspection_needs_a_type_and_a_photo() {
 fn a_refusal_needs_a_named_witness_who_signs() {
     let r = report_of(ReportBody::Inspection(demo::inspection()));
     let hash = crate::rules::signing::content_hash(&r);
-    let refusal = Refusal {
-        reason: "不认可违规认定".into(),
-        witness_name: String::new(),
-    };
+    let refusal = Refusal { reason: "不认可违规认定".into(), witness_name: String::new() };
     let problems = validate_sign_off(&r, &[], Some(&refusal), &hash);
     assert_eq!(
         codes(&problems),
-        vec![
-            ("refusal.witness_name", "missing"),
-            ("signatures", "witness_signature_missing")
-        ]
+        vec![("refusal.witness_name", "missing"), ("signatures", "witness_signature_missing")]
     );
     assert!(problems[0].message(Locale::ZhCn).contains("见证人"));
-    let refusal = Refusal {
-        witness_name: "王建国".into(),
-        ..refusal
-    };
+    let refusal = Refusal { witness_name: "王建国".into(), ..refusal };
     let witness = demo::signature("王建国", SignerRole::Witness, &hash, demo::now());
-    assert_eq!(
-        validate_sign_off(&r, &[witness], Some(&refusal), &hash),
-        vec![]
-    );
+    assert_eq!(validate_sign_off(&r, &[witness], Some(&refusal), &hash), vec![]);
 }
 
 #[test]
@@ -273,17 +213,11 @@ fn a_signature_needs_strokes_and_the_customers_satisfaction() {
     sig.strokes.clear();
     assert_eq!(
         codes(&validate_sign_off(&r, &[sig], None, &hash)),
-        vec![
-            ("signatures[0].strokes", "signature_without_strokes"),
-            ("feedback.satisfaction", "missing")
-        ]
+        vec![("signatures[0].strokes", "signature_without_strokes"), ("feedback.satisfaction", "missing")]
     );
     assert_eq!(
         codes(&validate_sign_off(&r, &[], None, &hash)),
-        vec![
-            ("signatures", "customer_signature_missing"),
-            ("feedback.satisfaction", "missing")
-        ]
+        vec![("signatures", "customer_signature_missing"), ("feedback.satisfaction", "missing")]
     );
 }
 
@@ -296,10 +230,7 @@ fn a_household_needs_an_account_and_a_real_area() {
     h.billed_area_m2 = 1e6;
     assert_eq!(
         codes(&validate_household(&h, &p)),
-        vec![
-            ("account_no", "missing"),
-            ("billed_area_m2", "area_implausible")
-        ]
+        vec![("account_no", "missing"), ("billed_area_m2", "area_implausible")]
     );
 }
 
@@ -308,39 +239,20 @@ fn every_message_is_worded_in_both_languages() {
     use ProblemKind::*;
     let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     let kinds = vec![
-        Missing {
-            what: Label::WitnessName,
-        },
+        Missing { what: Label::WitnessName },
         NotANumber,
         ThermometerNotChecked,
         CertificateExpired { expired_on: date },
-        DoorsNotClosedLongEnough {
-            minutes: 1,
-            required: 30,
-        },
+        DoorsNotClosedLongEnough { minutes: 1, required: 30 },
         ProbeNotAtCentre,
-        ProbeHeightOutOfRange {
-            height_m: 2.0,
-            min_m: 1.0,
-            max_m: 1.4,
-        },
+        ProbeHeightOutOfRange { height_m: 2.0, min_m: 1.0, max_m: 1.4 },
         NoRooms,
         NoDecidingRoom,
-        TemperatureOutOfRange {
-            celsius: 70.0,
-            min: -50.0,
-            max: 60.0,
-        },
+        TemperatureOutOfRange { celsius: 70.0, min: -50.0, max: 60.0 },
         InFuture,
         AreaNotPositive,
-        AreaImplausible {
-            area_m2: 1.0,
-            max_m2: 2.0,
-        },
-        LengthImplausible {
-            metres: 1.0,
-            max_m: 2.0,
-        },
+        AreaImplausible { area_m2: 1.0, max_m2: 2.0 },
+        LengthImplausible { metres: 1.0, max_m: 2.0 },
         ToleranceOutOfRange { pct: 0.0 },
         FinishedBeforeArrival,
         QuantityNotPositive,
@@ -349,13 +261,8 @@ fn every_message_is_worded_in_both_languages() {
         NoViolationType,
         DuplicateViolationType,
         NoPhoto,
-        NotAnImage {
-            mime_type: "x".into(),
-        },
-        AttachmentSize {
-            size_bytes: 0,
-            max_bytes: 1,
-        },
+        NotAnImage { mime_type: "x".into() },
+        AttachmentSize { size_bytes: 0, max_bytes: 1 },
         LocationOutOfRange,
         CustomerSignatureMissing,
         WitnessSignatureMissing,
@@ -369,11 +276,7 @@ fn every_message_is_worded_in_both_languages() {
         let (zh, en) = (p.message(Locale::ZhCn), p.message(Locale::En));
         let chinese = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
         assert!(chinese(&zh), "{} has no Chinese: {zh}", p.code());
-        assert!(
-            !chinese(&en) && !en.is_empty(),
-            "{} is not English: {en}",
-            p.code()
-        );
+        assert!(!chinese(&en) && !en.is_empty(), "{} is not English: {en}", p.code());
         assert!(seen.insert(p.code()), "code {} used twice", p.code());
         assert_eq!(serde_json::to_value(&p).unwrap()["code"], p.code());
     }
