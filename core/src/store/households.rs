@@ -2,7 +2,7 @@
 //! account number, address, owner's name or phone, in Chinese or not.
 //!
 //! Search plan (ARCHITECTURE.md, "The local store"): a single term that is a whole account
-//! number or name is looked up by index first; fragments of 3+ characters go through the FTS5
+//! number (then the answer) or name is looked up by index first; fragments of 3+ characters go through the FTS5
 //! trigram index; shorter fragments (a two-character name such as 李四) filter the trigram
 //! hits, or scan the plain columns when there is no longer fragment to narrow by.
 
@@ -138,6 +138,11 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Househ
         ))?;
         for raw in stmt.query_map((term, sql_limit), read)? {
             take(raw?, &mut hits)?;
+        }
+        // A whole account number names its household: fragments of it elsewhere (in phone
+        // numbers) are noise, and digit trigrams like "000" are the slowest to intersect.
+        if hits.iter().any(|h| h.account_no == term) {
+            return Ok(hits);
         }
     }
 
