@@ -5,6 +5,7 @@
 //!   repair deadlines, signing, work-order status;
 //! - [`hlc`]: the hybrid logical clock that orders edits across devices;
 //! - [`store`]: the tablet's SQLite database, with its outbox of what must reach the server;
+//! - [`protocol`]: the wire types shared with hearth-server;
 //! - [`demo`]: a generated demo city for `make run`, benchmarks and tests.
 //!
 //! The invariant the crate keeps: a technician's saved work is never lost, never half-written
@@ -16,6 +17,7 @@ pub mod error;
 pub mod hlc;
 pub mod i18n;
 pub mod model;
+pub mod protocol;
 pub mod rules;
 pub mod store;
 

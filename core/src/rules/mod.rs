@@ -15,6 +15,6 @@ mod validate;
 pub use problem::{Label, Problem, ProblemKind};
 pub use profile::{CityProfile, RefundTier};
 pub use validate::{
-    TEMPERATURE_MAX_C, TEMPERATURE_MIN_C, ValidationContext, validate_household, validate_report,
-    validate_sign_off,
+    MAX_ATTACHMENT_BYTES, TEMPERATURE_MAX_C, TEMPERATURE_MIN_C, ValidationContext, validate_household,
+    validate_report, validate_sign_off,
 };
