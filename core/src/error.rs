@@ -34,6 +34,15 @@ pub enum Error {
     /// A stored value cannot be read back: the file was changed outside Hearth.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    /// The device has no token: someone must log in (online) first.
+    #[error("not logged in: log in once with a connection, then the app works offline")]
+    NotLoggedIn,
+    /// The server could not be reached; the work stays on the device.
+    #[error("the server cannot be reached ({0}); everything stays saved on this device")]
+    Unreachable(String),
+    /// The server refused the request.
+    #[error("the server refused the request ({status} {code}): {message}")]
+    Server { status: u16, code: String, message: String },
     /// A migration failed; the database stays at its previous version.
     #[error("database upgrade failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
@@ -62,6 +71,9 @@ impl Error {
             Error::NewerSchema { .. } => "newer_schema",
             Error::NotADatabase { .. } => "not_a_database",
             Error::Corrupt(_) => "corrupt",
+            Error::NotLoggedIn => "not_logged_in",
+            Error::Unreachable(_) => "unreachable",
+            Error::Server { .. } => "server",
             Error::Migration(_) => "migration",
             Error::Sqlite(_) => "storage",
             Error::Json(_) => "malformed",

@@ -6,6 +6,7 @@
 //! - [`hlc`]: the hybrid logical clock that orders edits across devices;
 //! - [`store`]: the tablet's SQLite database, with its outbox of what must reach the server;
 //! - [`protocol`]: the wire types shared with hearth-server;
+//! - [`sync`]: the device's side of sync — merge rules, applying pulls, the HTTP client;
 //! - [`demo`]: a generated demo city for `make run`, benchmarks and tests.
 //!
 //! The invariant the crate keeps: a technician's saved work is never lost, never half-written
@@ -20,6 +21,7 @@ pub mod model;
 pub mod protocol;
 pub mod rules;
 pub mod store;
+pub mod sync;
 
 pub use error::{Error, Result};
 pub use i18n::Locale;

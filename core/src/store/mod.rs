@@ -11,12 +11,15 @@
 //! Reads take `&Connection`, writes `&Transaction`; the per-table modules hold free
 //! functions and [`Store`] composes them into the device's operations.
 
+pub mod blobs;
 pub mod clock;
 pub mod drafts;
 pub mod households;
 pub mod outbox;
 pub mod reports;
 mod schema;
+pub mod settings;
+pub mod stations;
 pub mod work_orders;
 
 use std::path::Path;
@@ -26,7 +29,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, Transactio
 use uuid::Uuid;
 
 use crate::hlc::{Hlc, HlcClock};
-use crate::model::{Household, SignedReport, WorkOrder, WorkOrderStatus};
+use crate::model::{AttachmentRef, Household, SignedReport, WorkOrder, WorkOrderStatus};
 use crate::{Error, Result};
 
 pub use drafts::Draft;
@@ -39,7 +42,7 @@ pub const WAL_AUTOCHECKPOINT_PAGES: i64 = 10_000;
 pub struct Store {
     conn: Connection,
     device_id: Uuid,
-    clock: HlcClock,
+    pub(crate) clock: HlcClock,
 }
 
 impl Store {
@@ -115,7 +118,7 @@ impl Store {
     }
 
     /// Runs `f` in one immediate transaction: all of its writes are saved, or none.
-    fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
@@ -124,7 +127,10 @@ impl Store {
 
     /// Like [`Store::write`], with a fresh HLC stamp that `f` must persist in the same
     /// transaction — in its outbox entry, or with [`clock::save`] (see [`clock`]).
-    fn write_stamped<T>(&mut self, f: impl FnOnce(&Transaction<'_>, Hlc) -> Result<T>) -> Result<T> {
+    pub(crate) fn write_stamped<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>, Hlc) -> Result<T>,
+    ) -> Result<T> {
         let stamp = self.clock.tick(now_ms());
         self.write(|tx| f(tx, stamp))
     }
@@ -216,10 +222,30 @@ impl Store {
         outbox::pending(&self.conn, limit)
     }
 
-    /// Removes the entries up to `seq` that the server has acknowledged.
-    pub fn acknowledge(&mut self, up_to_seq: i64) -> Result<u64> {
+    /// Removes the entries the server has accepted.
+    pub fn acknowledge(&mut self, ids: &[Uuid]) -> Result<u64> {
         let last = self.clock.last();
-        self.write(|tx| outbox::acknowledge(tx, up_to_seq, last))
+        self.write(|tx| outbox::remove(tx, ids, last))
+    }
+
+    /// How many entries the server refused for good (see [`outbox::reject`]).
+    pub fn rejected_len(&self) -> Result<u64> {
+        outbox::rejected_len(&self.conn)
+    }
+
+    /// Keeps a photo or signature image until the server has it; returns its reference.
+    pub fn put_blob(&mut self, bytes: &[u8], mime_type: &str) -> Result<AttachmentRef> {
+        self.write(|tx| blobs::put(tx, bytes, mime_type))
+    }
+
+    /// A setting or sync-state value.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        settings::get(&self.conn, key)
+    }
+
+    /// Saves a setting or sync-state value.
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| settings::set(tx, key, value))
     }
 
     /// How many entries wait for the server: the UI's "waiting to sync".
@@ -248,7 +274,7 @@ fn device_id(tx: &Transaction<'_>) -> Result<Uuid> {
     Ok(id)
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0)
 }
 

@@ -28,6 +28,14 @@ impl Entity {
             Entity::WorkOrder => "work_order",
         }
     }
+
+    fn parse(text: &str) -> Result<Entity> {
+        match text {
+            "report" => Ok(Entity::Report),
+            "work_order" => Ok(Entity::WorkOrder),
+            other => Err(crate::Error::Corrupt(format!("outbox: unknown entity {other:?}"))),
+        }
+    }
 }
 
 /// One entry waiting for the server.
@@ -37,7 +45,7 @@ pub struct OutboxEntry {
     pub seq: i64,
     /// The entry's id: a retried push carries it, so the server applies it once.
     pub id: Uuid,
-    pub entity: String,
+    pub entity: Entity,
     pub entity_id: Uuid,
     pub hlc: Hlc,
     pub payload: Option<serde_json::Value>,
@@ -65,12 +73,18 @@ pub fn enqueue(
     Ok(())
 }
 
-/// The oldest `limit` entries.
+/// The oldest `limit` entries waiting to be pushed.
 pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<OutboxEntry>> {
+    pending_after(conn, 0, limit)
+}
+
+/// The oldest `limit` entries waiting to be pushed whose `seq` is above `after_seq`.
+pub fn pending_after(conn: &Connection, after_seq: i64, limit: usize) -> Result<Vec<OutboxEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, id, entity, entity_id, hlc, payload FROM outbox ORDER BY seq LIMIT ?1",
+        "SELECT seq, id, entity, entity_id, hlc, payload FROM outbox
+         WHERE rejected_code IS NULL AND seq > ?1 ORDER BY seq LIMIT ?2",
     )?;
-    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+    let rows = stmt.query_map((after_seq, i64::try_from(limit).unwrap_or(i64::MAX)), |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,
@@ -86,7 +100,7 @@ pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<OutboxEntry>> {
         entries.push(OutboxEntry {
             seq,
             id: parse_uuid(&id)?,
-            entity,
+            entity: Entity::parse(&entity)?,
             entity_id: parse_uuid(&entity_id)?,
             hlc: hlc.parse().map_err(|reason: String| crate::Error::Corrupt(format!("outbox: {reason}")))?,
             payload: payload.map(|p| serde_json::from_str(&p)).transpose()?,
@@ -95,16 +109,38 @@ pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<OutboxEntry>> {
     Ok(entries)
 }
 
-/// Removes the entries up to `up_to_seq`, once the server has acknowledged them. The
-/// newest entry may hold the clock's latest stamp, so `clock_last` is saved first.
-pub fn acknowledge(tx: &Transaction<'_>, up_to_seq: i64, clock_last: Hlc) -> Result<u64> {
+/// Removes the entries the server has accepted. The newest entry may hold the clock's
+/// latest stamp, so `clock_last` is saved first (see [`crate::store::clock`]).
+pub fn remove(tx: &Transaction<'_>, ids: &[Uuid], clock_last: Hlc) -> Result<u64> {
     crate::store::clock::save(tx, clock_last)?;
-    let removed = tx.prepare_cached("DELETE FROM outbox WHERE seq <= ?1")?.execute([up_to_seq])?;
-    Ok(removed as u64)
+    let mut stmt = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
+    let mut removed = 0;
+    for id in ids {
+        removed += stmt.execute([id.to_string()])? as u64;
+    }
+    Ok(removed)
 }
 
-/// How many entries wait.
+/// Parks an entry the server refused for good: it leaves the push queue and keeps the
+/// server's reason for the technician and the office to see.
+pub fn reject(tx: &Transaction<'_>, id: Uuid, code: &str, message: &str) -> Result<()> {
+    tx.prepare_cached("UPDATE outbox SET rejected_code = ?2, rejected_message = ?3 WHERE id = ?1")?
+        .execute((id.to_string(), code, message))?;
+    Ok(())
+}
+
+/// How many entries wait to be pushed.
 pub fn len(conn: &Connection) -> Result<u64> {
-    let n: i64 = conn.prepare_cached("SELECT count(*) FROM outbox")?.query_row([], |r| r.get(0))?;
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM outbox WHERE rejected_code IS NULL")?
+        .query_row([], |r| r.get(0))?;
+    Ok(n.unsigned_abs())
+}
+
+/// How many entries the server refused for good.
+pub fn rejected_len(conn: &Connection) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM outbox WHERE rejected_code IS NOT NULL")?
+        .query_row([], |r| r.get(0))?;
     Ok(n.unsigned_abs())
 }

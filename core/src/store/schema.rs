@@ -10,7 +10,10 @@ use crate::{Error, Result};
 /// file is recognised and refused rather than migrated. The first migration sets it.
 const APPLICATION_ID: i32 = 0x4852_5448;
 
-static MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_init.sql"))];
+static MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_init.sql")),
+    M::up(include_str!("../../migrations/0002_sync.sql")),
+];
 
 /// The schema version this build writes.
 pub(crate) fn latest_version() -> i64 {

@@ -25,7 +25,7 @@ fn a_signed_report_is_saved_with_exactly_one_outbox_entry() {
     assert_eq!(store.report(signed.report().id).unwrap(), Some(signed.clone()));
     let outbox = store.outbox(10).unwrap();
     assert_eq!(outbox.len(), 1);
-    assert_eq!((outbox[0].entity.as_str(), outbox[0].entity_id), ("report", signed.report().id));
+    assert_eq!((outbox[0].entity, outbox[0].entity_id), (outbox::Entity::Report, signed.report().id));
     assert_eq!(store.outbox_len().unwrap(), 1);
 }
 
@@ -136,9 +136,10 @@ fn the_clock_continues_after_its_newest_stamp_is_acknowledged() {
             let signed = demo::signed_temperature_check(&h, crate::new_id(), demo::now()).unwrap();
             store.save_signed_report(&signed).unwrap();
         }
-        let newest = store.outbox(10).unwrap().last().unwrap().clone();
-        assert_eq!(newest.hlc, store.last_stamp());
-        assert_eq!(store.acknowledge(newest.seq).unwrap(), 3);
+        let entries = store.outbox(10).unwrap();
+        assert_eq!(entries.last().unwrap().hlc, store.last_stamp());
+        let ids: Vec<_> = entries.iter().map(|e| e.id).collect();
+        assert_eq!(store.acknowledge(&ids).unwrap(), 3);
         assert_eq!(store.outbox_len().unwrap(), 0);
         store.last_stamp()
     };
@@ -205,8 +206,7 @@ fn a_work_order_only_moves_forward_and_each_move_is_queued() {
     let done = store.advance_work_order(order.id, WorkOrderStatus::Done, None).unwrap();
     assert_eq!(done.status, WorkOrderStatus::Done);
     let outbox = store.outbox(10).unwrap();
-    let statuses: Vec<_> =
-        outbox.iter().map(|e| e.payload.as_ref().unwrap()["fields"]["status"].clone()).collect();
+    let statuses: Vec<_> = outbox.iter().map(|e| e.payload.as_ref().unwrap()["status"].clone()).collect();
     assert_eq!(statuses, ["en_route", "on_site", "done"]);
     assert!(outbox.windows(2).all(|w| w[0].hlc < w[1].hlc));
     assert!(store.open_work_orders().unwrap().is_empty());

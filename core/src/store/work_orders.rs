@@ -2,13 +2,14 @@
 //! queued for the server. Each field's last edit keeps its HLC stamp for the per-field merge.
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::hlc::Hlc;
 use crate::model::{WorkOrder, WorkOrderStatus};
+use crate::protocol::{WorkOrderFields, WorkOrderState};
 use crate::rules::status;
 use crate::store::outbox::{self, Entity};
+use crate::sync::plan::field;
 use crate::{Error, Result};
 
 /// Stores `order` as the office sent it.
@@ -37,6 +38,26 @@ pub fn get(conn: &Connection, id: Uuid) -> Result<Option<WorkOrder>> {
     Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
 }
 
+/// The work order with `id` and the HLC stamp of each field's last edit.
+pub fn get_state(conn: &Connection, id: Uuid) -> Result<Option<WorkOrderState>> {
+    let row: Option<(String, String)> = conn
+        .prepare_cached("SELECT record, field_clocks FROM work_orders WHERE id = ?1")?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    row.map(|(record, clocks)| {
+        Ok(WorkOrderState { order: serde_json::from_str(&record)?, clocks: serde_json::from_str(&clocks)? })
+    })
+    .transpose()
+}
+
+/// Stores a work order with its field stamps (as merged after a pull).
+pub fn put_state(tx: &Transaction<'_>, state: &WorkOrderState) -> Result<()> {
+    upsert(tx, &state.order)?;
+    tx.prepare_cached("UPDATE work_orders SET field_clocks = ?2 WHERE id = ?1")?
+        .execute((state.order.id.to_string(), serde_json::to_string(&state.clocks)?))?;
+    Ok(())
+}
+
 /// Open orders (not yet done, closed or cancelled), soonest due first, undated last.
 pub fn list_open(conn: &Connection) -> Result<Vec<WorkOrder>> {
     let mut stmt = conn.prepare_cached(
@@ -49,7 +70,7 @@ pub fn list_open(conn: &Connection) -> Result<Vec<WorkOrder>> {
 }
 
 /// Moves an order's status forward (the rule: [`status::advance`]), records the stamp of
-/// the changed fields and queues the edit for the server, all in `tx`.
+/// the changed fields and queues the edit (a [`WorkOrderFields`]) for the server, in `tx`.
 pub fn advance(
     tx: &Transaction<'_>,
     id: Uuid,
@@ -57,24 +78,19 @@ pub fn advance(
     note: Option<String>,
     stamp: Hlc,
 ) -> Result<WorkOrder> {
-    let mut order = get(tx, id)?.ok_or_else(|| Error::NotFound { what: "work order", id: id.to_string() })?;
-    status::advance(&mut order, to, note)?;
-    upsert(tx, &order)?;
-    let mut fields = json!({ "status": order.status });
-    if let Some(note) = &order.status_note {
-        fields["status_note"] = Value::String(note.clone());
+    let mut state =
+        get_state(tx, id)?.ok_or_else(|| Error::NotFound { what: "work order", id: id.to_string() })?;
+    status::advance(&mut state.order, to, note)?;
+    let fields = WorkOrderFields {
+        status: Some(state.order.status),
+        status_note: state.order.status_note.clone(),
+        ..WorkOrderFields::default()
+    };
+    state.clocks.insert(field::STATUS.to_owned(), stamp);
+    if fields.status_note.is_some() {
+        state.clocks.insert(field::STATUS_NOTE.to_owned(), stamp);
     }
-    let mut clocks: Value = serde_json::from_str(
-        &tx.prepare_cached("SELECT field_clocks FROM work_orders WHERE id = ?1")?
-            .query_row([id.to_string()], |r| r.get::<_, String>(0))?,
-    )?;
-    if let (Value::Object(clocks), Value::Object(changed)) = (&mut clocks, &fields) {
-        for name in changed.keys() {
-            clocks.insert(name.clone(), Value::String(stamp.to_string()));
-        }
-    }
-    tx.prepare_cached("UPDATE work_orders SET field_clocks = ?2 WHERE id = ?1")?
-        .execute((id.to_string(), clocks.to_string()))?;
-    outbox::enqueue(tx, Entity::WorkOrder, &id, stamp, Some(&json!({ "fields": fields })))?;
-    Ok(order)
+    put_state(tx, &state)?;
+    outbox::enqueue(tx, Entity::WorkOrder, &id, stamp, Some(&serde_json::to_value(&fields)?))?;
+    Ok(state.order)
 }

@@ -1,0 +1,247 @@
+//! Applying what the server says to the device's store: a pulled page together with its
+//! cursor in one transaction, and a push's results against the outbox. A sync interrupted
+//! anywhere can run again: a page is applied whole or not at all, and an entry leaves the
+//! outbox only once the server has answered it.
+
+use crate::model::SignedReport;
+use crate::protocol::{
+    EntryResult, Incoming, Outcome, Outgoing, PullResponse, PushEntry, RejectCode, WorkOrderEdit,
+};
+use crate::store::outbox::{self, Entity, OutboxEntry};
+use crate::store::{Store, households, reports, settings, stations, work_orders};
+use crate::{Error, Result};
+
+use super::plan::merge_work_order;
+
+/// The push entry for an outbox entry: a report is read (and verified) as stored.
+pub fn push_entry(store: &Store, entry: &OutboxEntry) -> Result<PushEntry> {
+    let change = match entry.entity {
+        Entity::Report => {
+            let report: SignedReport = reports::get(store.conn(), entry.entity_id)?
+                .ok_or_else(|| Error::NotFound { what: "report", id: entry.entity_id.to_string() })?;
+            Outgoing::Report(Box::new(report))
+        }
+        Entity::WorkOrder => {
+            let payload = entry
+                .payload
+                .clone()
+                .ok_or_else(|| Error::Corrupt(format!("outbox entry {} has no payload", entry.id)))?;
+            Outgoing::WorkOrderEdit(WorkOrderEdit {
+                work_order_id: entry.entity_id,
+                fields: serde_json::from_value(payload)?,
+            })
+        }
+    };
+    Ok(PushEntry { id: entry.id, hlc: entry.hlc, change })
+}
+
+/// What a push did to the outbox.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PushOutcome {
+    /// Entries the server stored; they left the outbox.
+    pub accepted: usize,
+    /// Entries refused for good; parked with the server's reason.
+    pub rejected: usize,
+    /// Entries to send again later (a missing blob, a household not yet known).
+    pub retry: usize,
+}
+
+/// Records the server's answers: accepted entries leave the outbox, entries refused for good
+/// are parked with the reason, the rest stay to be sent again. One transaction.
+pub fn record_push(store: &mut Store, results: &[EntryResult]) -> Result<PushOutcome> {
+    let mut outcome = PushOutcome::default();
+    let mut accepted = Vec::new();
+    let mut parked = Vec::new();
+    for r in results {
+        match &r.outcome {
+            Outcome::Accepted { .. } => accepted.push(r.id),
+            Outcome::Rejected { code: RejectCode::BlobMissing | RejectCode::UnknownReference, .. } => {
+                outcome.retry += 1
+            }
+            Outcome::Rejected { code, message } => parked.push((r.id, *code, message.clone())),
+        }
+    }
+    outcome.accepted = accepted.len();
+    outcome.rejected = parked.len();
+    let last = store.clock.last();
+    store.write(|tx| {
+        outbox::remove(tx, &accepted, last)?;
+        for (id, code, message) in &parked {
+            let code = serde_json::to_value(code)?;
+            outbox::reject(tx, *id, code.as_str().unwrap_or("rejected"), message)?;
+        }
+        Ok(())
+    })?;
+    Ok(outcome)
+}
+
+/// Applies a pulled page and moves the cursor, in one transaction. Work orders merge with
+/// the device's copy ([`merge_work_order`]); the clock takes in the stamps it sees.
+pub fn apply_page(store: &mut Store, page: &PullResponse) -> Result<()> {
+    let newest = page
+        .changes
+        .iter()
+        .filter_map(|c| match &c.change {
+            Incoming::WorkOrder(state) => state.clocks.values().max().copied(),
+            _ => None,
+        })
+        .max();
+    if let Some(stamp) = newest {
+        store.clock.observe(stamp, crate::store::now_ms());
+    }
+    let last = store.clock.last();
+    store.write(|tx| {
+        for change in &page.changes {
+            match &change.change {
+                Incoming::Station(station) => stations::upsert(tx, station)?,
+                Incoming::Household(household) => households::upsert(tx, household, last)?,
+                Incoming::WorkOrder(state) => {
+                    let local = work_orders::get_state(tx, state.order.id)?;
+                    work_orders::put_state(tx, &merge_work_order(local.as_ref(), state))?;
+                }
+            }
+        }
+        settings::set(tx, settings::PULL_CURSOR, &page.next_cursor.to_string())?;
+        crate::store::clock::save(tx, last)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::demo;
+    use crate::model::WorkOrderStatus;
+    use crate::protocol::{PulledChange, WorkOrderState};
+    use crate::sync::plan::field;
+
+    fn store_with_reports(n: usize) -> (Store, Vec<OutboxEntry>) {
+        let mut store = Store::open_in_memory().unwrap();
+        for h in demo::households(5, n) {
+            store
+                .save_signed_report(
+                    &demo::signed_temperature_check(&h, store.device_id(), demo::now()).unwrap(),
+                )
+                .unwrap();
+        }
+        let entries = store.outbox(100).unwrap();
+        (store, entries)
+    }
+
+    #[test]
+    fn push_entries_carry_the_stored_report_and_the_edited_fields() {
+        let (mut store, entries) = store_with_reports(1);
+        let entry = push_entry(&store, &entries[0]).unwrap();
+        let Outgoing::Report(report) = &entry.change else { panic!("{entry:?}") };
+        assert_eq!(report.report().id, entries[0].entity_id);
+        assert_eq!((entry.id, entry.hlc), (entries[0].id, entries[0].hlc));
+
+        let order = demo::work_order(demo::now());
+        store.put_work_order(&order).unwrap();
+        store
+            .advance_work_order(order.id, WorkOrderStatus::CouldNotComplete, Some("用户不在家".into()))
+            .unwrap();
+        let edit = store.outbox(10).unwrap().pop().unwrap();
+        let Outgoing::WorkOrderEdit(edit) = push_entry(&store, &edit).unwrap().change else { panic!() };
+        assert_eq!(edit.work_order_id, order.id);
+        assert_eq!(edit.fields.status, Some(WorkOrderStatus::CouldNotComplete));
+        assert_eq!(edit.fields.status_note.as_deref(), Some("用户不在家"));
+    }
+
+    #[test]
+    fn accepted_entries_leave_refused_ones_park_and_missing_blobs_retry() {
+        let (mut store, entries) = store_with_reports(3);
+        let result = |i: usize, outcome| EntryResult { id: entries[i].id, outcome };
+        let results = vec![
+            result(0, Outcome::Accepted { received_at: Utc::now() }),
+            result(
+                1,
+                Outcome::Rejected {
+                    code: RejectCode::Conflict, message: "另一份记录用了这个编号".into()
+                },
+            ),
+            result(2, Outcome::Rejected { code: RejectCode::BlobMissing, message: "upload first".into() }),
+        ];
+        let outcome = record_push(&mut store, &results).unwrap();
+        assert_eq!(outcome, PushOutcome { accepted: 1, rejected: 1, retry: 1 });
+        let left: Vec<_> = store.outbox(10).unwrap().into_iter().map(|e| e.id).collect();
+        assert_eq!(left, vec![entries[2].id]);
+        assert_eq!(store.rejected_len().unwrap(), 1);
+        assert_eq!(super::super::status(&store).unwrap().pending, 1);
+        // The reports themselves stay on the device whatever the server said.
+        assert_eq!(reports::ids(store.conn()).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_pulled_page_is_searchable_and_moves_the_cursor() {
+        let mut store = Store::open_in_memory().unwrap();
+        let households: Vec<_> = demo::households(9, 50).collect();
+        let mut changes: Vec<_> = demo::stations().into_iter().map(Incoming::Station).collect();
+        changes.extend(households.iter().cloned().map(Incoming::Household));
+        let page = PullResponse {
+            changes: changes
+                .into_iter()
+                .enumerate()
+                .map(|(i, change)| PulledChange { seq: i as u64 + 1, change })
+                .collect(),
+            next_cursor: 54,
+            more: false,
+        };
+        apply_page(&mut store, &page).unwrap();
+        assert_eq!(store.setting(settings::PULL_CURSOR).unwrap().as_deref(), Some("54"));
+        assert_eq!(
+            store.search_households(&households[7].account_no, 5).unwrap(),
+            vec![households[7].clone()]
+        );
+        assert_eq!(stations::list(store.conn()).unwrap().len(), 4);
+        assert_eq!(store.outbox_len().unwrap(), 0, "what the server sent is not sent back");
+    }
+
+    #[test]
+    fn a_pulled_order_keeps_the_technicians_newer_status() {
+        let mut store = Store::open_in_memory().unwrap();
+        let order = demo::work_order(demo::now());
+        store.put_work_order(&order).unwrap();
+        store.advance_work_order(order.id, WorkOrderStatus::OnSite, None).unwrap();
+        let local_stamp = store.last_stamp();
+        // The office's copy, from before the technician's edit reached it: reassigned.
+        let mut office = order.clone();
+        office.assignee_id = Some(uuid::Uuid::from_u128(7));
+        let stamp_before = crate::hlc::Hlc { wall_ms: local_stamp.wall_ms - 1, counter: 0, node: 9 };
+        let state = WorkOrderState {
+            order: office,
+            clocks: [(field::STATUS.to_owned(), stamp_before), (field::ASSIGNEE_ID.to_owned(), stamp_before)]
+                .into(),
+        };
+        let page = PullResponse {
+            changes: vec![PulledChange { seq: 1, change: Incoming::WorkOrder(state) }],
+            next_cursor: 1,
+            more: false,
+        };
+        apply_page(&mut store, &page).unwrap();
+        let merged = work_orders::get(store.conn(), order.id).unwrap().unwrap();
+        assert_eq!(merged.status, WorkOrderStatus::OnSite);
+        assert_eq!(merged.assignee_id, Some(uuid::Uuid::from_u128(7)));
+        assert_eq!(store.outbox_len().unwrap(), 1, "the technician's edit still waits to be pushed");
+    }
+
+    #[test]
+    fn a_stamp_from_a_clock_a_day_ahead_is_taken_in() {
+        let mut store = Store::open_in_memory().unwrap();
+        let order = demo::work_order(demo::now());
+        let ahead = crate::hlc::Hlc { wall_ms: crate::store::now_ms() + 86_400_000, counter: 3, node: 9 };
+        let state =
+            WorkOrderState { order: order.clone(), clocks: [(field::STATUS.to_owned(), ahead)].into() };
+        let page = PullResponse {
+            changes: vec![PulledChange { seq: 1, change: Incoming::WorkOrder(state) }],
+            next_cursor: 1,
+            more: false,
+        };
+        apply_page(&mut store, &page).unwrap();
+        assert!(store.last_stamp() > ahead);
+        store.advance_work_order(order.id, WorkOrderStatus::EnRoute, None).unwrap();
+        let edit = store.outbox(1).unwrap().remove(0);
+        assert!(edit.hlc > ahead, "a later edit is stamped after everything the device has seen");
+    }
+}

@@ -1,0 +1,194 @@
+//! The device's side of sync: one [`sync`] call uploads the blobs the server lacks, pushes
+//! the outbox in batches, then pulls until caught up — applying each page with its cursor in
+//! one transaction. It may be interrupted anywhere and run again with nothing lost or doubled:
+//! an entry leaves the outbox only when the server has answered it, and the server applies
+//! an entry id once.
+
+pub mod apply;
+#[cfg(feature = "client")]
+pub mod client;
+pub mod plan;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::Result;
+use crate::store::{Store, settings};
+
+/// What the status bar shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SyncStatus {
+    /// Records waiting to reach the office.
+    pub pending: u64,
+    /// Records the office refused, with a reason the technician can read.
+    pub rejected: u64,
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// The last sync's error in words, if it failed.
+    pub last_error: Option<String>,
+}
+
+/// The state of sync on this device.
+pub fn status(store: &Store) -> Result<SyncStatus> {
+    let last_success_at = store
+        .setting(settings::LAST_SUCCESS_AT)?
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    Ok(SyncStatus {
+        pending: store.outbox_len()?,
+        rejected: store.rejected_len()?,
+        last_success_at,
+        last_error: store.setting(settings::LAST_ERROR)?.filter(|e| !e.is_empty()),
+    })
+}
+
+/// Waits between attempts while the server is unreachable: doubling from `base` up to
+/// `max`, each wait drawn at random from its upper half so that a crew's tablets coming back
+/// into signal together do not all call at once.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    base: Duration,
+    max: Duration,
+    attempt: u32,
+    rng: fastrand::Rng,
+}
+
+impl Backoff {
+    pub fn new(base: Duration, max: Duration) -> Backoff {
+        Backoff { base, max, attempt: 0, rng: fastrand::Rng::new() }
+    }
+
+    /// The wait before the next attempt, after a failure.
+    pub fn next_delay(&mut self) -> Duration {
+        let ceiling = self.base.saturating_mul(1 << self.attempt.min(16)).min(self.max);
+        self.attempt = self.attempt.saturating_add(1);
+        ceiling.mul_f64(0.5 + self.rng.f64() / 2.0)
+    }
+
+    /// After a success: the next failure starts from `base` again.
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+#[cfg(feature = "client")]
+pub use online::{SyncReport, login, sync};
+
+#[cfg(feature = "client")]
+mod online {
+    use serde::Serialize;
+
+    use super::apply::{apply_page, push_entry, record_push};
+    use super::client::Client;
+    use crate::model::User;
+    use crate::protocol::{LoginRequest, MAX_PULL_LIMIT, MAX_PUSH_ENTRIES, PushRequest};
+    use crate::store::{Store, blobs, outbox, settings};
+    use crate::{Error, Result};
+
+    /// What one sync did.
+    #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+    pub struct SyncReport {
+        pub blobs_uploaded: usize,
+        pub pushed: usize,
+        pub rejected: usize,
+        pub pulled: usize,
+    }
+
+    /// Logs in online and keeps the token and the user on the device, so the app opens
+    /// offline afterwards.
+    pub fn login(
+        store: &mut Store,
+        client: &Client,
+        username: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<User> {
+        let request = LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            device_name: device_name.to_owned(),
+            device_id: store.device_id(),
+        };
+        let response = client.login(&request)?;
+        store.set_setting(settings::TOKEN, &response.token)?;
+        store.set_setting(settings::USER, &serde_json::to_string(&response.user)?)?;
+        Ok(response.user)
+    }
+
+    /// Uploads missing blobs, pushes the outbox, pulls until caught up. Records the outcome
+    /// (last success, or the error in words) for [`super::status`].
+    pub fn sync(store: &mut Store, client: &Client) -> Result<SyncReport> {
+        let result = run(store, client);
+        let recorded = match &result {
+            Ok(_) => store
+                .set_setting(settings::LAST_SUCCESS_AT, &chrono::Utc::now().to_rfc3339())
+                .and_then(|()| store.set_setting(settings::LAST_ERROR, "")),
+            Err(e) => store.set_setting(settings::LAST_ERROR, &e.to_string()),
+        };
+        let report = result?;
+        recorded?;
+        store.checkpoint()?;
+        Ok(report)
+    }
+
+    fn run(store: &mut Store, client: &Client) -> Result<SyncReport> {
+        let token = store.setting(settings::TOKEN)?.ok_or(Error::NotLoggedIn)?;
+        let mut report = SyncReport::default();
+
+        for sha256 in blobs::not_uploaded(store.conn())? {
+            if !client.has_blob(&token, &sha256)? {
+                let bytes = blobs::data(store.conn(), &sha256)?.unwrap_or_default();
+                client.put_blob(&token, &sha256, bytes)?;
+                report.blobs_uploaded += 1;
+            }
+            store.write(|tx| blobs::mark_uploaded(tx, &sha256))?;
+        }
+
+        let mut after_seq = 0;
+        loop {
+            let entries = outbox::pending_after(store.conn(), after_seq, MAX_PUSH_ENTRIES)?;
+            let Some(last) = entries.last() else { break };
+            after_seq = last.seq;
+            let request =
+                PushRequest { entries: entries.iter().map(|e| push_entry(store, e)).collect::<Result<_>>()? };
+            let response = client.push(&token, &request)?;
+            let outcome = record_push(store, &response.results)?;
+            report.pushed += outcome.accepted;
+            report.rejected += outcome.rejected;
+        }
+
+        let mut cursor: u64 = store.setting(settings::PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        loop {
+            let page = client.pull(&token, cursor, MAX_PULL_LIMIT)?;
+            apply_page(store, &page)?;
+            report.pulled += page.changes.len();
+            cursor = page.next_cursor;
+            if !page.more {
+                break;
+            }
+        }
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_ceiling_with_jitter_and_resets() {
+        let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+        let waits: Vec<Duration> = (0..10).map(|_| b.next_delay()).collect();
+        for (i, w) in waits.iter().enumerate() {
+            let ceiling = Duration::from_secs(1 << i.min(6)).min(Duration::from_secs(60));
+            assert!(
+                *w >= ceiling / 2 && *w <= ceiling,
+                "attempt {i}: {w:?} outside {:?}..{ceiling:?}",
+                ceiling / 2
+            );
+        }
+        b.reset();
+        assert!(b.next_delay() <= Duration::from_secs(1));
+    }
+}
