@@ -2,3 +2,4 @@
 //! real child processes killed at random moments — and the figures `make bench` prints.
 
 pub mod bench;
+pub mod server;

@@ -30,6 +30,7 @@ use uuid::Uuid;
 
 use crate::hlc::{Hlc, HlcClock};
 use crate::model::{AttachmentRef, Household, SignedReport, WorkOrder, WorkOrderStatus};
+use crate::protocol::{WorkOrderFields, WorkOrderState};
 use crate::{Error, Result};
 
 pub use drafts::Draft;
@@ -43,6 +44,7 @@ pub struct Store {
     conn: Connection,
     device_id: Uuid,
     pub(crate) clock: HlcClock,
+    wall_offset_ms: i64,
 }
 
 impl Store {
@@ -95,7 +97,7 @@ impl Store {
         let last = clock::load(&tx)?;
         tx.commit()?;
         let clock = HlcClock::new(clock::node_of(device_id), last);
-        let store = Store { conn, device_id, clock };
+        let store = Store { conn, device_id, clock, wall_offset_ms: 0 };
         store.checkpoint()?;
         Ok(store)
     }
@@ -105,6 +107,11 @@ impl Store {
     pub fn checkpoint(&self) -> Result<()> {
         self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok(())
+    }
+
+    /// The wall clock the HLC reads, in ms since the epoch.
+    pub(crate) fn wall_ms(&self) -> u64 {
+        now_ms().saturating_add_signed(self.wall_offset_ms)
     }
 
     /// This device's id: the HLC node, and how the server knows the tablet.
@@ -131,7 +138,7 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Transaction<'_>, Hlc) -> Result<T>,
     ) -> Result<T> {
-        let stamp = self.clock.tick(now_ms());
+        let stamp = self.clock.tick(self.wall_ms());
         self.write(|tx| f(tx, stamp))
     }
 
@@ -209,7 +216,24 @@ impl Store {
         to: WorkOrderStatus,
         note: Option<String>,
     ) -> Result<WorkOrder> {
-        self.write_stamped(|tx, stamp| work_orders::advance(tx, id, to, note, stamp))
+        let fields = WorkOrderFields { status: Some(to), status_note: note, ..WorkOrderFields::default() };
+        self.edit_work_order(id, &fields)
+    }
+
+    /// Changes a work order's fields on this device and queues the edit for the server.
+    pub fn edit_work_order(&mut self, id: Uuid, fields: &WorkOrderFields) -> Result<WorkOrder> {
+        self.write_stamped(|tx, stamp| work_orders::edit(tx, id, fields, stamp))
+    }
+
+    /// A work order with the HLC stamps of its fields' last edits.
+    pub fn work_order(&self, id: Uuid) -> Result<Option<WorkOrderState>> {
+        work_orders::get_state(&self.conn, id)
+    }
+
+    /// Shifts the wall clock this device's HLC reads, to test devices whose clocks are wrong.
+    #[doc(hidden)]
+    pub fn skew_wall_clock(&mut self, offset_ms: i64) {
+        self.wall_offset_ms = offset_ms;
     }
 
     /// Open work orders, soonest due first.

@@ -213,6 +213,33 @@ fn a_work_order_only_moves_forward_and_each_move_is_queued() {
 }
 
 #[test]
+fn an_office_edit_stamps_only_the_fields_it_changes() {
+    let mut store = Store::open_in_memory().unwrap();
+    let order = demo::work_order(demo::now());
+    store.put_work_order(&order).unwrap();
+    let assignee = crate::new_id();
+    let fields = crate::protocol::WorkOrderFields {
+        assignee_id: Some(assignee),
+        priority: Some(crate::model::Priority::Urgent),
+        ..Default::default()
+    };
+    let edited = store.edit_work_order(order.id, &fields).unwrap();
+    assert_eq!(
+        (edited.assignee_id, edited.priority, edited.status),
+        (Some(assignee), crate::model::Priority::Urgent, order.status)
+    );
+    let state = store.work_order(order.id).unwrap().unwrap();
+    let stamped: Vec<_> = state.clocks.keys().map(String::as_str).collect();
+    assert_eq!(stamped, ["assignee_id", "priority"]);
+    let entry = store.outbox(1).unwrap().remove(0);
+    assert_eq!(
+        serde_json::from_value::<crate::protocol::WorkOrderFields>(entry.payload.unwrap()).unwrap(),
+        fields
+    );
+    assert_eq!(state.clocks["priority"], entry.hlc);
+}
+
+#[test]
 fn open_work_orders_are_listed_soonest_due_first() {
     let mut store = Store::open_in_memory().unwrap();
     let late = demo::work_order(demo::now());

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 use crate::hlc::Hlc;
-use crate::model::{WorkOrder, WorkOrderStatus};
+use crate::model::WorkOrder;
 use crate::protocol::{WorkOrderFields, WorkOrderState};
 use crate::rules::status;
 use crate::store::outbox::{self, Entity};
@@ -69,28 +69,38 @@ pub fn list_open(conn: &Connection) -> Result<Vec<WorkOrder>> {
     rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
 }
 
-/// Moves an order's status forward (the rule: [`status::advance`]), records the stamp of
-/// the changed fields and queues the edit (a [`WorkOrderFields`]) for the server, in `tx`.
-pub fn advance(
-    tx: &Transaction<'_>,
-    id: Uuid,
-    to: WorkOrderStatus,
-    note: Option<String>,
-    stamp: Hlc,
-) -> Result<WorkOrder> {
+/// Changes an order's fields on this device — the technician moving the status on, a
+/// dispatcher reassigning — stamping each changed field and queueing the edit for the server,
+/// in `tx`. A status may only move forward ([`status::advance`]).
+pub fn edit(tx: &Transaction<'_>, id: Uuid, fields: &WorkOrderFields, stamp: Hlc) -> Result<WorkOrder> {
     let mut state =
         get_state(tx, id)?.ok_or_else(|| Error::NotFound { what: "work order", id: id.to_string() })?;
-    status::advance(&mut state.order, to, note)?;
-    let fields = WorkOrderFields {
-        status: Some(state.order.status),
-        status_note: state.order.status_note.clone(),
-        ..WorkOrderFields::default()
-    };
-    state.clocks.insert(field::STATUS.to_owned(), stamp);
-    if fields.status_note.is_some() {
-        state.clocks.insert(field::STATUS_NOTE.to_owned(), stamp);
+    let order = &mut state.order;
+    let mut changed = Vec::new();
+    if let Some(to) = fields.status {
+        status::advance(order, to, fields.status_note.clone())?;
+        changed.push(field::STATUS);
+    }
+    if let Some(note) = &fields.status_note {
+        order.status_note = Some(note.clone());
+        changed.push(field::STATUS_NOTE);
+    }
+    if let Some(assignee) = fields.assignee_id {
+        order.assignee_id = Some(assignee);
+        changed.push(field::ASSIGNEE_ID);
+    }
+    if let Some(priority) = fields.priority {
+        order.priority = priority;
+        changed.push(field::PRIORITY);
+    }
+    if let Some(due_by) = fields.due_by {
+        order.due_by = Some(due_by);
+        changed.push(field::DUE_BY);
+    }
+    for name in changed {
+        state.clocks.insert(name.to_owned(), stamp);
     }
     put_state(tx, &state)?;
-    outbox::enqueue(tx, Entity::WorkOrder, &id, stamp, Some(&serde_json::to_value(&fields)?))?;
+    outbox::enqueue(tx, Entity::WorkOrder, &id, stamp, Some(&serde_json::to_value(fields)?))?;
     Ok(state.order)
 }

@@ -87,7 +87,8 @@ pub fn apply_page(store: &mut Store, page: &PullResponse) -> Result<()> {
         })
         .max();
     if let Some(stamp) = newest {
-        store.clock.observe(stamp, crate::store::now_ms());
+        let wall = store.wall_ms();
+        store.clock.observe(stamp, wall);
     }
     let last = store.clock.last();
     store.write(|tx| {
