@@ -88,8 +88,25 @@ enum HouseholdsCommand {
     Import { file: PathBuf },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One readable line with its causes: this is what the administrator sees.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -190,7 +207,7 @@ async fn add_user(
             }
         }
         None if matches!(role, Role::Technician | Role::Inspector) => {
-            bail!("a {role} serves one station: give --station")
+            bail!("technicians and inspectors serve one station: give --station")
         }
         None => None,
     };

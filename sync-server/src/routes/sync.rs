@@ -6,8 +6,14 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{SubsecRound, Utc};
-use hearth_core::protocol::{MAX_PULL_LIMIT, MAX_PUSH_ENTRIES, PushRequest, PushResponse};
+use hearth_core::hlc::Hlc;
+use hearth_core::model::{SignedReport, SignedReportParts};
+use hearth_core::protocol::{
+    EntryResult, MAX_PULL_LIMIT, MAX_PUSH_ENTRIES, Outcome, Outgoing, PushEntry, PushResponse, RejectCode,
+    WorkOrderEdit,
+};
 use serde::Deserialize;
+use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{AppError, ErrorCode};
@@ -26,12 +32,38 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT))
 }
 
+/// The push body as it arrives: the shape of `PushRequest`, except that a report is read as
+/// its unverified parts. A report that fails its hash check is then rejected alone
+/// (`invalid`), instead of making the whole batch unreadable and blocking the device's
+/// outbox behind it. Anything else that does not fit `PushRequest` refuses the batch.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrivingPush {
+    pub entries: Vec<ArrivingEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrivingEntry {
+    pub id: Uuid,
+    pub hlc: Hlc,
+    pub change: ArrivingChange,
+}
+
+/// `Outgoing` before the report's hashes are checked.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "entity", content = "data", rename_all = "snake_case")]
+pub enum ArrivingChange {
+    Report(Box<SignedReportParts>),
+    WorkOrderEdit(WorkOrderEdit),
+}
+
 /// Applies a batch of outbox entries in one transaction; one result per entry, in order.
 /// A batch over [`MAX_PUSH_ENTRIES`] is refused whole, before anything is stored.
 pub async fn push(
     State(state): State<AppState>,
     caller: Caller,
-    Json(req): Json<PushRequest>,
+    Json(req): Json<ArrivingPush>,
 ) -> Result<Json<PushResponse>, AppError> {
     if req.entries.len() > MAX_PUSH_ENTRIES {
         return Err(AppError::new(
@@ -44,7 +76,33 @@ pub async fn push(
     }
     // Microseconds: the precision the store keeps, so a retried entry's answer is identical.
     let now = Utc::now().trunc_subsecs(6);
-    let results = state.storage.push(&caller, req.entries, now).await?;
+    let count = req.entries.len();
+    let mut verified = Vec::with_capacity(count);
+    let mut invalid = Vec::new();
+    for (i, ArrivingEntry { id, hlc, change }) in req.entries.into_iter().enumerate() {
+        let change = match change {
+            ArrivingChange::WorkOrderEdit(edit) => Outgoing::WorkOrderEdit(edit),
+            ArrivingChange::Report(parts) => match SignedReport::try_from(*parts) {
+                Ok(report) => Outgoing::Report(Box::new(report)),
+                Err(e) => {
+                    let outcome = Outcome::Rejected { code: RejectCode::Invalid, message: e.to_string() };
+                    invalid.push((i, EntryResult { id, outcome }));
+                    continue;
+                }
+            },
+        };
+        verified.push(PushEntry { id, hlc, change });
+    }
+    let mut applied = state.storage.push(&caller, verified, now).await?.into_iter();
+    let mut invalid = invalid.into_iter().peekable();
+    let mut results = Vec::with_capacity(count);
+    for i in 0..count {
+        let next = match invalid.next_if(|(j, _)| *j == i) {
+            Some((_, rejected)) => Some(rejected),
+            None => applied.next(),
+        };
+        results.extend(next);
+    }
     Ok(Json(PushResponse { results }))
 }
 

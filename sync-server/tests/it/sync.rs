@@ -223,3 +223,22 @@ async fn a_csv_with_a_bad_row_imports_nothing_and_names_the_line() {
     let summary = s.storage.import_households(households).await.unwrap();
     assert_eq!((summary.inserted, summary.updated), (0, 1), "re-importing updates by account number");
 }
+
+#[tokio::test]
+async fn a_tampered_report_is_rejected_alone_and_the_rest_of_the_batch_applies() {
+    let s = server().await;
+    let token = s.login("tech1").await;
+    let good = entry(Outgoing::Report(Box::new(report_for(&household(0)))), 1);
+    let mut tampered =
+        serde_json::to_value(entry(Outgoing::Report(Box::new(report_for(&household(4)))), 2)).unwrap();
+    tampered["change"]["data"]["report"]["feedback"]["opinion"] = "不满意".into();
+    let body = serde_json::json!({"entries": [tampered, good]}).to_string();
+    let answer = s.call("POST", "/v1/sync/push", Some(&token), Some(body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let response: PushResponse = serde_json::from_value(answer.body).unwrap();
+    assert_eq!(result(&response, 0)["code"], "invalid");
+    assert_eq!(result(&response, 1)["result"], "accepted");
+    assert_eq!(response.results[1].id, good.id);
+    let reports = s.counts().into_iter().find(|(t, _)| t == "reports").unwrap().1;
+    assert_eq!(reports, 1);
+}
