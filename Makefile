@@ -14,6 +14,7 @@ run: setup
 test: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) build --workspace --bins --locked   # the system tests run the real hearth-server
 	$(CARGO) test --workspace --locked
 
 ## bench: every benchmark, in release mode, one JSON line per workload

@@ -1,5 +1,61 @@
-//! hearth-server: the office end of Hearth.
+//! hearth-server: the office end of Hearth. It collects what the crews record, hands out
+//! work orders and household data to the tablets that may see them, and keeps blobs
+//! (ARCHITECTURE.md, "Sync protocol"; the wire types are `hearth_core::protocol`).
 //!
-//! It will collect what the crews record, hand out work orders and household data, and serve
-//! the dispatchers' console (see `ARCHITECTURE.md`, "Sync protocol"). The wire types it shares
-//! with devices live in hearth-core, so nothing here yet: the sync issue fills this crate.
+//! [`app`] is the whole HTTP API as a router, so tests call it without a socket; [`serve`]
+//! runs it on a listener until a shutdown signal. Storage sits behind [`storage::Storage`].
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod import;
+pub mod merge;
+pub mod routes;
+pub mod storage;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::http::Request;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub use error::{AppError, Error, Result};
+use storage::Storage;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+}
+
+impl AppState {
+    pub fn new(storage: Arc<dyn Storage>) -> Self {
+        AppState { storage }
+    }
+}
+
+/// The HTTP API: every route, the error-format fallbacks, and tracing spans that carry the
+/// matched route (not the raw path, which holds ids).
+pub fn app(state: AppState) -> Router {
+    routes::router()
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+            tracing::info_span!("request", method = %req.method(), route)
+        }))
+        .with_state(state)
+}
+
+/// Serves `state`'s API on `listener` until `shutdown` resolves, then finishes the requests
+/// in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

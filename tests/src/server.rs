@@ -63,8 +63,18 @@ pub struct Server {
 impl Server {
     /// Starts `hearth-server serve` on a free loopback port and waits until it listens.
     pub fn start(data: &Path) -> Server {
+        Server::start_at(data, "127.0.0.1:0")
+    }
+
+    /// Starts the server again on the address it had, as after a crash.
+    pub fn restart(&mut self) {
+        self.kill();
+        *self = Server::start_at(&self.data, &self.addr);
+    }
+
+    fn start_at(data: &Path, listen: &str) -> Server {
         let mut child = Command::new(binary())
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .args(["serve", "--listen", listen, "--data"])
             .arg(data)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

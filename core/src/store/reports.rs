@@ -63,6 +63,15 @@ pub fn get(conn: &Connection, id: Uuid) -> Result<Option<SignedReport>> {
     json.map(|j| signing::verify_json(&j)).transpose()
 }
 
+/// The stored JSON of the report with `id`, exactly as saved (verified then; the row never
+/// changes), for sending on without parsing it again.
+pub fn get_json(conn: &Connection, id: Uuid) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT record FROM reports WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?)
+}
+
 /// Every stored report of a household, oldest first, each verified.
 pub fn for_household(conn: &Connection, household_id: Uuid) -> Result<Vec<SignedReport>> {
     let mut stmt =

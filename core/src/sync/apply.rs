@@ -21,18 +21,53 @@ pub fn push_entry(store: &Store, entry: &OutboxEntry) -> Result<PushEntry> {
                 .ok_or_else(|| Error::NotFound { what: "report", id: entry.entity_id.to_string() })?;
             Outgoing::Report(Box::new(report))
         }
-        Entity::WorkOrder => {
-            let payload = entry
-                .payload
-                .clone()
-                .ok_or_else(|| Error::Corrupt(format!("outbox entry {} has no payload", entry.id)))?;
-            Outgoing::WorkOrderEdit(WorkOrderEdit {
-                work_order_id: entry.entity_id,
-                fields: serde_json::from_value(payload)?,
-            })
-        }
+        Entity::WorkOrder => Outgoing::WorkOrderEdit(work_order_edit(entry)?),
     };
     Ok(PushEntry { id: entry.id, hlc: entry.hlc, change })
+}
+
+/// The edit a work-order entry carries.
+fn work_order_edit(entry: &OutboxEntry) -> Result<WorkOrderEdit> {
+    let payload = entry
+        .payload
+        .clone()
+        .ok_or_else(|| Error::Corrupt(format!("outbox entry {} has no payload", entry.id)))?;
+    Ok(WorkOrderEdit { work_order_id: entry.entity_id, fields: serde_json::from_value(payload)? })
+}
+
+/// The body of a push of `entries` — a [`crate::protocol::PushRequest`] on the wire — with
+/// each report embedded as stored: it was verified when it was saved and its row never
+/// changes, so it is not parsed and hashed again on the way out.
+pub fn push_body(store: &Store, entries: &[OutboxEntry]) -> Result<Vec<u8>> {
+    #[derive(serde::Serialize)]
+    struct Body {
+        entries: Vec<Entry>,
+    }
+    #[derive(serde::Serialize)]
+    struct Entry {
+        id: uuid::Uuid,
+        hlc: crate::hlc::Hlc,
+        change: Change,
+    }
+    #[derive(serde::Serialize)]
+    #[serde(tag = "entity", content = "data", rename_all = "snake_case")]
+    enum Change {
+        Report(Box<serde_json::value::RawValue>),
+        WorkOrderEdit(WorkOrderEdit),
+    }
+    let mut body = Body { entries: Vec::with_capacity(entries.len()) };
+    for entry in entries {
+        let change = match entry.entity {
+            Entity::WorkOrder => Change::WorkOrderEdit(work_order_edit(entry)?),
+            Entity::Report => {
+                let json = reports::get_json(store.conn(), entry.entity_id)?
+                    .ok_or_else(|| Error::NotFound { what: "report", id: entry.entity_id.to_string() })?;
+                Change::Report(serde_json::value::RawValue::from_string(json)?)
+            }
+        };
+        body.entries.push(Entry { id: entry.id, hlc: entry.hlc, change });
+    }
+    Ok(serde_json::to_vec(&body)?)
 }
 
 /// What a push did to the outbox.
@@ -148,6 +183,19 @@ mod tests {
         assert_eq!(edit.work_order_id, order.id);
         assert_eq!(edit.fields.status, Some(WorkOrderStatus::CouldNotComplete));
         assert_eq!(edit.fields.status_note.as_deref(), Some("用户不在家"));
+    }
+
+    #[test]
+    fn the_raw_push_body_reads_as_the_typed_request() {
+        let (mut store, _) = store_with_reports(2);
+        let order = demo::work_order(demo::now());
+        store.put_work_order(&order).unwrap();
+        store.advance_work_order(order.id, WorkOrderStatus::EnRoute, None).unwrap();
+        let entries = store.outbox(10).unwrap();
+        let raw: crate::protocol::PushRequest =
+            serde_json::from_slice(&push_body(&store, &entries).unwrap()).unwrap();
+        let typed: Vec<_> = entries.iter().map(|e| push_entry(&store, e).unwrap()).collect();
+        assert_eq!(raw.entries, typed);
     }
 
     #[test]

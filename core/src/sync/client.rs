@@ -43,6 +43,12 @@ impl Client {
         json(send(self.http.post(self.url("sync/push")).bearer_auth(token).json(request))?)
     }
 
+    /// `POST /v1/sync/push` with a body already serialized ([`super::apply::push_body`]).
+    pub fn push_raw(&self, token: &str, body: Vec<u8>) -> Result<PushResponse> {
+        let request = self.http.post(self.url("sync/push")).bearer_auth(token);
+        json(send(request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body))?)
+    }
+
     /// `GET /v1/sync/pull`.
     pub fn pull(&self, token: &str, after: u64, limit: u32) -> Result<PullResponse> {
         let url = format!("{}?after={after}&limit={limit}", self.url("sync/pull"));

@@ -79,10 +79,10 @@ pub use online::{SyncReport, login, sync};
 mod online {
     use serde::Serialize;
 
-    use super::apply::{apply_page, push_entry, record_push};
+    use super::apply::{apply_page, push_body, record_push};
     use super::client::Client;
     use crate::model::User;
-    use crate::protocol::{LoginRequest, MAX_PULL_LIMIT, MAX_PUSH_ENTRIES, PushRequest};
+    use crate::protocol::{LoginRequest, MAX_PULL_LIMIT, MAX_PUSH_ENTRIES};
     use crate::store::{Store, blobs, outbox, settings};
     use crate::{Error, Result};
 
@@ -150,9 +150,7 @@ mod online {
             let entries = outbox::pending_after(store.conn(), after_seq, MAX_PUSH_ENTRIES)?;
             let Some(last) = entries.last() else { break };
             after_seq = last.seq;
-            let request =
-                PushRequest { entries: entries.iter().map(|e| push_entry(store, e)).collect::<Result<_>>()? };
-            let response = client.push(&token, &request)?;
+            let response = client.push_raw(&token, push_body(store, &entries)?)?;
             let outcome = record_push(store, &response.results)?;
             report.pushed += outcome.accepted;
             report.rejected += outcome.rejected;

@@ -2,26 +2,54 @@
 //!
 //! Usage: `hearth-bench [WORKLOAD...]` — no argument runs them all. Files go to a fresh
 //! folder under `HEARTH_BENCH_DIR` (default `target/bench`), on the project's own disk.
+//! `W2_pull_100k` runs in a child process of its own, so that its peak RSS is the pull's.
+
+use std::process::Command;
 
 use hearth_tests::bench;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let wanted: Vec<String> = std::env::args().skip(1).collect();
-    let runs = |name: &str| wanted.is_empty() || wanted.iter().any(|w| w == name);
+type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> BenchResult<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let root = std::env::var("HEARTH_BENCH_DIR").unwrap_or_else(|_| "target/bench".to_owned());
     std::fs::create_dir_all(&root)?;
     let dir = tempfile::tempdir_in(&root)?;
 
+    if let [flag, workload] = &args[..]
+        && flag == "--child"
+        && workload == "W2_pull_100k"
+    {
+        println!("{}", bench::sync::first_pull(dir.path())?);
+        return Ok(());
+    }
+    let runs = |name: &str| args.is_empty() || args.iter().any(|w| w == name);
+
     println!("{}", bench::machine());
-    let mut lines = Vec::new();
     if runs("save_signed_report") || runs("baseline_sqlite_insert") {
-        lines.extend(bench::store::save_signed_report(dir.path(), 10_000)?);
+        print(bench::store::save_signed_report(dir.path(), 10_000)?);
     }
     if runs("search_households") {
-        lines.extend(bench::store::search_households(dir.path(), 100_000, 1_000)?);
+        print(bench::store::search_households(dir.path(), 100_000, 1_000)?);
     }
+    if runs("W1_push_10k") || runs("W3_push_1k_edits") {
+        print(bench::sync::push_reports_then_edits(dir.path())?);
+    }
+    if runs("W2_pull_100k") {
+        let out = Command::new(std::env::current_exe()?).args(["--child", "W2_pull_100k"]).output()?;
+        if !out.status.success() {
+            return Err(format!("W2 failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+        }
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+    }
+    if runs("W4_20_devices") {
+        println!("{}", bench::sync::twenty_devices(dir.path())?);
+    }
+    Ok(())
+}
+
+fn print(lines: Vec<String>) {
     for line in lines {
         println!("{line}");
     }
-    Ok(())
 }

@@ -24,7 +24,16 @@ struct Acks {
     drafted: HashSet<Uuid>,
 }
 
-fn run_child_until_killed(db: &std::path::Path, seed: u64, kill_after: Duration) -> Acks {
+/// When the child is killed.
+#[derive(Clone, Copy)]
+enum Kill {
+    /// This long after it starts: anywhere from start-up and migration onwards.
+    After(Duration),
+    /// This long after it acknowledged its first report: in the middle of the save loop.
+    AfterFirstAck(Duration),
+}
+
+fn run_child_until_killed(db: &std::path::Path, seed: u64, kill: Kill) -> Acks {
     let mut child = Command::new(env!("CARGO_BIN_EXE_report-writer"))
         .arg(db)
         .arg(seed.to_string())
@@ -32,20 +41,9 @@ fn run_child_until_killed(db: &std::path::Path, seed: u64, kill_after: Duration)
         .stderr(Stdio::piped())
         .spawn()
         .expect("start report-writer");
-    std::thread::sleep(kill_after);
-    child.kill().expect("SIGKILL"); // std sends SIGKILL on Unix
-    let status = child.wait().expect("reap child");
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
-        .expect("read stderr");
-    assert!(
-        status.code().is_none() && stderr.is_empty(),
-        "the writer stopped by itself ({status}): {stderr}"
-    );
-
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut acks = Acks::default();
-    for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
-        let line = line.expect("read child output");
+    let record = |line: &str, acks: &mut Acks| {
         let mut parts = line.split(' ');
         match (parts.next(), parts.next().map(Uuid::parse_str), parts.next()) {
             (Some("DRAFT"), Some(Ok(id)), None) => {
@@ -57,6 +55,28 @@ fn run_child_until_killed(db: &std::path::Path, seed: u64, kill_after: Duration)
             // The kill can cut a line in half: a line without its newline was never a promise.
             _ => {}
         }
+    };
+    match kill {
+        Kill::After(delay) => std::thread::sleep(delay),
+        Kill::AfterFirstAck(delay) => {
+            while acks.saved.is_empty() {
+                let line = lines.next().expect("the writer stopped before saving anything").expect("read");
+                record(&line, &mut acks);
+            }
+            std::thread::sleep(delay);
+        }
+    }
+    child.kill().expect("SIGKILL"); // std sends SIGKILL on Unix
+    let status = child.wait().expect("reap child");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("read stderr");
+    assert!(
+        status.code().is_none() && stderr.is_empty(),
+        "the writer stopped by itself ({status}): {stderr}"
+    );
+    for line in lines {
+        record(&line.expect("read child output"), &mut acks);
     }
     acks
 }
@@ -74,9 +94,13 @@ fn sigkill_at_random_moments_loses_nothing_the_store_acknowledged() {
     let mut verified: HashSet<Uuid> = HashSet::new();
     let mut kills_mid_run = 0;
     for cycle in 0..cycles {
-        // Kill anywhere from during start-up and migration to deep into the save loop.
-        let kill_after = Duration::from_micros(rng.u64(500..40_000));
-        let acks = run_child_until_killed(&db, rng.u64(..1 << 40), kill_after);
+        // Half the kills land anywhere from start-up on, half in the middle of saving.
+        let kill = if cycle % 2 == 0 {
+            Kill::After(Duration::from_micros(rng.u64(500..40_000)))
+        } else {
+            Kill::AfterFirstAck(Duration::from_micros(rng.u64(0..10_000)))
+        };
+        let acks = run_child_until_killed(&db, rng.u64(..1 << 40), kill);
         if !acks.saved.is_empty() {
             kills_mid_run += 1;
         }

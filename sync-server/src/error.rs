@@ -1,0 +1,162 @@
+//! Errors: the library's one [`Error`] (storage, import, administration) and [`AppError`],
+//! the one HTTP answer of every refusal: a status and `{"error":{"code","message"}}` with a
+//! code from a closed set ([`ErrorCode`]). Internal details (SQL, paths) are logged, never sent.
+
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hearth_core::protocol::{ApiError, ErrorBody};
+
+/// Everything that can go wrong below the HTTP layer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database upgrade failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("{0}")]
+    NotHearthServer(String),
+    #[error("malformed stored record: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("password hashing failed: {0}")]
+    Password(String),
+    #[error("a background task failed: {0}")]
+    Task(String),
+    /// A user-facing refusal of an administrative command (unknown station, taken username).
+    #[error("{0}")]
+    Refused(String),
+    /// Rows of an import that break the rules; nothing of the file was imported.
+    #[error("nothing was imported; {} bad row(s):\n{}", .0.len(), .0.join("\n"))]
+    BadRows(Vec<String>),
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<tokio::task::JoinError> for Error {
+    fn from(e: tokio::task::JoinError) -> Self {
+        Error::Task(e.to_string())
+    }
+}
+
+/// The closed set of codes a client can branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    BadRequest,
+    MalformedJson,
+    UnsupportedMediaType,
+    Unauthorized,
+    DeviceRevoked,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    TooManyEntries,
+    HashMismatch,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::DeviceRevoked => "device_revoked",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::TooManyEntries => "too_many_entries",
+            ErrorCode::HashMismatch => "hash_mismatch",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::BadRequest | ErrorCode::MalformedJson | ErrorCode::HashMismatch => {
+                StatusCode::BAD_REQUEST
+            }
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::Unauthorized | ErrorCode::DeviceRevoked => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::PayloadTooLarge | ErrorCode::TooManyEntries => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// A refusal or failure of one request, answered in the one error format.
+#[derive(Debug)]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        AppError { code, message: message.into() }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body =
+            ErrorBody { error: ApiError { code: self.code.as_str().to_owned(), message: self.message } };
+        (self.code.status(), axum::Json(body)).into_response()
+    }
+}
+
+impl From<Error> for AppError {
+    fn from(e: Error) -> Self {
+        tracing::error!(error = %e, "request failed");
+        AppError::new(ErrorCode::Internal, "the server failed to handle the request; it was logged")
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::JsonSyntaxError(e) => AppError::new(
+                ErrorCode::MalformedJson,
+                format!("the body is not valid JSON: {}", e.body_text()),
+            ),
+            JsonRejection::JsonDataError(e) => {
+                AppError::new(ErrorCode::BadRequest, format!("the JSON does not fit: {}", e.body_text()))
+            }
+            JsonRejection::MissingJsonContentType(_) => AppError::new(
+                ErrorCode::UnsupportedMediaType,
+                "send the body with `Content-Type: application/json`",
+            ),
+            JsonRejection::BytesRejection(e) => bytes_rejection(e),
+            other => AppError::new(ErrorCode::BadRequest, other.body_text()),
+        }
+    }
+}
+
+impl From<BytesRejection> for AppError {
+    fn from(r: BytesRejection) -> Self {
+        bytes_rejection(r)
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(r: QueryRejection) -> Self {
+        AppError::new(ErrorCode::BadRequest, format!("bad query string: {}", r.body_text()))
+    }
+}
+
+fn bytes_rejection(r: BytesRejection) -> AppError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::new(ErrorCode::PayloadTooLarge, "the body is larger than this endpoint accepts")
+    } else {
+        AppError::new(ErrorCode::BadRequest, format!("the body could not be read: {}", r.body_text()))
+    }
+}

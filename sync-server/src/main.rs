@@ -1,0 +1,277 @@
+//! The `hearth-server` command: serve the API, and the administrator's commands (users,
+//! devices, household imports, the demo city) on the same data directory.
+
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use hearth_core::model::{Role, User};
+use hearth_server::storage::{SqliteStorage, Storage};
+use hearth_server::{AppState, auth, demo, import};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "hearth-server", version, about = "The Hearth sync server")]
+struct Cli {
+    /// The data directory: the database lives here.
+    #[arg(long, global = true, default_value = "./data")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API until SIGTERM or Ctrl-C.
+    Serve {
+        /// Address to listen on; port 0 picks a free one (printed on the `listening on` line).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage devices.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// Import households.
+    Households {
+        #[command(subcommand)]
+        command: HouseholdsCommand,
+    },
+    /// Create the demo city (once) and print its logins.
+    Demo {
+        #[arg(long, default_value_t = 100_000)]
+        households: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password comes from --password or one line of stdin.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// technician, inspector, dispatcher or admin.
+        #[arg(long)]
+        role: String,
+        /// The station's name or id; technicians and inspectors need one.
+        #[arg(long)]
+        station: Option<String>,
+        #[arg(long)]
+        password: Option<String>,
+        /// The name shown to others; the username if left out.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// List devices that have logged in.
+    List,
+    /// Revoke a device: its token is refused from now on.
+    Revoke { id: Uuid },
+}
+
+#[derive(Subcommand)]
+enum HouseholdsCommand {
+    /// Import the office's CSV export: account number, address, owner name, phone, billed
+    /// area, station. All rows or none.
+    Import { file: PathBuf },
+}
+
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One readable line with its causes: this is what the administrator sees.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let storage = open(&cli.data)?;
+    match cli.command {
+        Command::Serve { listen } => serve(storage, listen).await,
+        Command::User { command: UserCommand::Add { username, role, station, password, display_name } } => {
+            add_user(storage.as_ref(), username, &role, station, password, display_name).await
+        }
+        Command::Device { command: DeviceCommand::List } => list_devices(storage.as_ref()).await,
+        Command::Device { command: DeviceCommand::Revoke { id } } => {
+            if !storage.revoke_device(id, chrono::Utc::now()).await? {
+                bail!("no device {id} has logged in");
+            }
+            println!("device {id} revoked");
+            Ok(())
+        }
+        Command::Households { command: HouseholdsCommand::Import { file } } => {
+            import_households(storage.as_ref(), &file).await
+        }
+        Command::Demo { households } => {
+            let logins = demo::create(storage.as_ref(), households, auth::default_cost()).await?;
+            print_logins(&logins);
+            Ok(())
+        }
+    }
+}
+
+fn open(data: &Path) -> anyhow::Result<Arc<dyn Storage>> {
+    let storage =
+        SqliteStorage::open(data).with_context(|| format!("opening the database in {}", data.display()))?;
+    Ok(Arc::new(storage))
+}
+
+async fn serve(storage: Arc<dyn Storage>, listen: SocketAddr) -> anyhow::Result<()> {
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let addr = listener.local_addr()?;
+    // The one line system tests wait for: the server answers from now on.
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "listening on {addr}")?;
+    stdout.flush()?;
+    hearth_server::serve(listener, AppState::new(storage), shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+async fn add_user(
+    storage: &dyn Storage,
+    username: String,
+    role: &str,
+    station: Option<String>,
+    password: Option<String>,
+    display_name: Option<String>,
+) -> anyhow::Result<()> {
+    let role: Role = role.parse().map_err(|_| {
+        anyhow::anyhow!("unknown role {role:?}: choose technician, inspector, dispatcher or admin")
+    })?;
+    let station_id = match station {
+        Some(wanted) => {
+            let stations = storage.stations().await?;
+            let found = stations.iter().find(|s| s.name == wanted || s.id.to_string() == wanted);
+            match found {
+                Some(s) => Some(s.id),
+                None => bail!(
+                    "no station is named {wanted:?}; stations: {}",
+                    stations.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            }
+        }
+        None if matches!(role, Role::Technician | Role::Inspector) => {
+            bail!("technicians and inspectors serve one station: give --station")
+        }
+        None => None,
+    };
+    let password = match password {
+        Some(p) => p,
+        None => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    if password.is_empty() {
+        bail!("the password is empty: give --password or one line on stdin");
+    }
+    let hash =
+        tokio::task::spawn_blocking(move || auth::hash_password(&password, auth::default_cost())).await??;
+    let user = User {
+        id: hearth_core::new_id(),
+        display_name: display_name.unwrap_or_else(|| username.clone()),
+        username,
+        role,
+        station_id,
+    };
+    storage.add_user(user.clone(), hash).await?;
+    println!("added {} {} ({})", user.role, user.username, user.id);
+    Ok(())
+}
+
+async fn list_devices(storage: &dyn Storage) -> anyhow::Result<()> {
+    let devices = storage.devices().await?;
+    println!("{:<36}  {:<16}  {:<20}  {:<20}  status", "id", "user", "name", "since");
+    for d in devices {
+        let status =
+            d.revoked_at.map_or("active".to_owned(), |t| format!("revoked {}", t.format("%Y-%m-%d %H:%M")));
+        println!(
+            "{:<36}  {:<16}  {:<20}  {:<20}  {status}",
+            d.id,
+            d.username,
+            d.name,
+            d.created_at.format("%Y-%m-%d %H:%M").to_string()
+        );
+    }
+    Ok(())
+}
+
+async fn import_households(storage: &dyn Storage, file: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let stations = storage.stations().await?;
+    let households = match import::parse_households(&bytes, &stations) {
+        Ok(households) => households,
+        Err(bad) => {
+            bail!("{}: nothing was imported; {} bad row(s):\n{}", file.display(), bad.len(), bad.join("\n"))
+        }
+    };
+    let summary = storage.import_households(households).await?;
+    println!("{}: {} household(s) added, {} updated", file.display(), summary.inserted, summary.updated);
+    Ok(())
+}
+
+fn print_logins(logins: &[demo::DemoLogin]) {
+    println!("Demo logins:");
+    println!("  {:<12}  {:<18}  {:<11}  station", "username", "password", "role");
+    for l in logins {
+        let station = l.station.as_ref().map_or("-", |s| s.name.as_str());
+        println!("  {:<12}  {:<18}  {:<11}  {station}", l.username, l.password, l.role.as_str());
+    }
+}

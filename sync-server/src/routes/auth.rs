@@ -1,0 +1,48 @@
+//! `POST /v1/auth/login`: a username and password on a named device give a device token.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::post;
+use chrono::Utc;
+use hearth_core::protocol::{LoginRequest, LoginResponse};
+
+use crate::AppState;
+use crate::auth::{new_token, token_hash, verify_password};
+use crate::error::{AppError, Error, ErrorCode};
+use crate::extract::Json;
+
+/// A login is a few short strings.
+const LOGIN_BODY_LIMIT: usize = 16 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/auth/login", post(login)).layer(DefaultBodyLimit::max(LOGIN_BODY_LIMIT))
+}
+
+/// Checks the password (argon2id, off the async threads) and gives the device a new token,
+/// replacing the one it had.
+pub async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<LoginRequest>,
+) -> Result<Json<LoginResponse>, AppError> {
+    let refused = || AppError::new(ErrorCode::Unauthorized, "wrong username or password");
+    if req.device_name.trim().is_empty() {
+        return Err(AppError::new(ErrorCode::BadRequest, "name this device: device_name is empty"));
+    }
+    let Some(credentials) = state.storage.credentials(&req.username).await? else {
+        return Err(refused());
+    };
+    let password = req.password;
+    let phc = credentials.password_hash;
+    let matches =
+        tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.map_err(Error::from)?;
+    if !matches {
+        return Err(refused());
+    }
+    let token = new_token();
+    let user = credentials.user;
+    state
+        .storage
+        .register_device(req.device_id, user.id, req.device_name, token_hash(&token), Utc::now())
+        .await?;
+    Ok(Json(LoginResponse { token, user }))
+}

@@ -1,0 +1,32 @@
+//! The HTTP routes, one module per resource, each with its own `router()` and body limit;
+//! anything unrouted is answered in the error format.
+
+pub mod auth;
+pub mod blobs;
+pub mod openapi;
+pub mod sync;
+
+use axum::Router;
+use axum::http::{Method, Uri};
+
+use crate::AppState;
+use crate::error::{AppError, ErrorCode};
+
+/// Every route of the API.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(sync::router())
+        .merge(blobs::router())
+        .merge(openapi::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn not_found(method: Method, uri: Uri) -> AppError {
+    AppError::new(ErrorCode::NotFound, format!("there is no endpoint {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
+    AppError::new(ErrorCode::MethodNotAllowed, format!("{} does not take {method}", uri.path()))
+}

@@ -1,0 +1,118 @@
+//! Storage: everything the server keeps, behind one async trait so a PostgreSQL backend can
+//! sit beside the embedded SQLite one ([`sqlite`]) without the routes knowing.
+//!
+//! The promises every backend keeps:
+//! - a push batch is applied in one transaction: all of its accepted entries or none;
+//! - an entry id that was accepted once is never applied again: it gets its first answer;
+//! - change sequence numbers become visible in order: a reader that sees change `n` already
+//!   sees every change below `n`, so a cursor never passes a number whose change commits
+//!   later. (SQLite's single writer gives this; a PostgreSQL backend must serialise the
+//!   numbering, e.g. take the number under a lock held until commit.)
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hearth_core::hlc::Hlc;
+use hearth_core::model::{Household, Station, User, WorkOrder};
+use hearth_core::protocol::{EntryResult, PushEntry};
+use uuid::Uuid;
+
+use crate::error::Result;
+
+pub use sqlite::SqliteStorage;
+
+/// Who makes a request: the user and the device whose token it carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    pub user: User,
+    pub device_id: Uuid,
+}
+
+/// What a bearer token belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceAuth {
+    pub caller: Caller,
+    pub device_name: String,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A user's stored credentials.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credentials {
+    pub user: User,
+    /// The argon2 PHC string.
+    pub password_hash: String,
+}
+
+/// A device as the admin's device list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub id: Uuid,
+    pub name: String,
+    pub username: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub inserted: usize,
+    pub updated: usize,
+}
+
+/// A page of the change feed: `(seq, the wire's `Incoming` JSON text)` in seq order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangePage {
+    pub changes: Vec<(u64, String)>,
+    pub more: bool,
+}
+
+/// Everything the server keeps. Used as `Arc<dyn Storage>`.
+#[async_trait]
+pub trait Storage: Send + Sync {
+    /// Adds stations or renames stored ones (by id); each gets a change for its crews.
+    async fn upsert_stations(&self, stations: Vec<Station>) -> Result<()>;
+    async fn stations(&self) -> Result<Vec<Station>>;
+
+    /// Adds a user; refuses a taken username.
+    async fn add_user(&self, user: User, password_hash: String) -> Result<()>;
+    async fn user_count(&self) -> Result<u64>;
+    async fn credentials(&self, username: &str) -> Result<Option<Credentials>>;
+
+    /// Records a login: the device row (keyed by the device's own id) gets this user and
+    /// token hash, replacing an earlier token of that device.
+    async fn register_device(
+        &self,
+        device_id: Uuid,
+        user_id: Uuid,
+        name: String,
+        token_hash: String,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    async fn device_for_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>>;
+    async fn devices(&self) -> Result<Vec<Device>>;
+    /// Revokes a device; false when no such device exists.
+    async fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool>;
+
+    /// Imports households in one transaction. A household whose account number is stored
+    /// keeps its stored id and status; its other fields are replaced.
+    async fn import_households(&self, households: Vec<Household>) -> Result<ImportSummary>;
+    /// Adds work orders made by the office, every field stamped with `clock`.
+    async fn add_work_orders(&self, orders: Vec<WorkOrder>, clock: Hlc) -> Result<()>;
+
+    /// Applies a push batch (see the module's promises); one result per entry, in order.
+    async fn push(
+        &self,
+        caller: &Caller,
+        entries: Vec<PushEntry>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EntryResult>>;
+    /// Changes above `after` that `caller` may see, at most `limit`, in seq order.
+    async fn pull(&self, caller: &Caller, after: u64, limit: u32) -> Result<ChangePage>;
+
+    async fn has_blob(&self, sha256: &str) -> Result<bool>;
+    /// Stores a blob whose bytes were checked against `sha256`; false if it was there.
+    async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<bool>;
+}

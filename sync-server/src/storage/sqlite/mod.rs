@@ -1,0 +1,259 @@
+//! The embedded SQLite backend: one file `DIR/hearth-server.sqlite`, one writer.
+//!
+//! Every write runs on the one writer connection under a mutex, inside `spawn_blocking`, in
+//! one immediate transaction. That single writer is what keeps the change feed's promise:
+//! sequence numbers are taken inside the writing transaction, so no later number can commit
+//! before an earlier one. Reads (pulls, token checks) use a second connection, which WAL lets
+//! read while the writer writes.
+
+mod admin;
+mod sync;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use hearth_core::hlc::Hlc;
+use hearth_core::model::{Household, Station, User, WorkOrder};
+use hearth_core::protocol::{EntryResult, PushEntry};
+use rusqlite::{Connection, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+use uuid::Uuid;
+
+use super::{Caller, ChangePage, Credentials, Device, DeviceAuth, ImportSummary, Storage};
+use crate::error::{Error, Result};
+
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "hearth-server.sqlite";
+
+/// `PRAGMA application_id` of a hearth-server database ("HRSV"), set by the first migration.
+const APPLICATION_ID: i32 = 0x4852_5356;
+
+static MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../../migrations/0001_init.sql"))];
+
+/// The migrations, for `validate()` in tests.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::from_slice(MIGRATIONS)
+}
+
+/// The SQLite storage.
+#[derive(Clone)]
+pub struct SqliteStorage {
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database in `dir` and brings its schema up to date.
+    /// A file of another application or of a newer hearth-server is refused untouched.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(DB_FILE);
+        let mut writer = connect(&path)?;
+        check_compatible(&writer)?;
+        migrations().to_latest(&mut writer)?;
+        let reader = connect(&path)?;
+        Ok(SqliteStorage { writer: Arc::new(Mutex::new(writer)), reader: Arc::new(Mutex::new(reader)) })
+    }
+
+    /// Runs `f` in one immediate transaction on the writer, off the async threads.
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        let writer = Arc::clone(&self.writer);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = writer.lock().map_err(|_| Error::Task("the writer lock is poisoned".into()))?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await?
+    }
+
+    /// Runs `f` on the reader connection, off the async threads.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let reader = Arc::clone(&self.reader);
+        tokio::task::spawn_blocking(move || {
+            let conn = reader.lock().map_err(|_| Error::Task("the reader lock is poisoned".into()))?;
+            f(&conn)
+        })
+        .await?
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    // WAL: pulls read while pushes write, and a crash leaves the last commit intact.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL, not NORMAL: an "accepted" answer lets the device drop its outbox entry, so a
+    // commit the server acknowledged must survive a power cut, or the record is lost for good.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    // Reports must name real households; SQLite leaves this off unless asked.
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // The CLI (user add, device revoke) may write while the server runs: wait, do not fail.
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn check_compatible(conn: &Connection) -> Result<()> {
+    let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+    if app_id != APPLICATION_ID && (app_id != 0 || tables > 0) {
+        return Err(Error::NotHearthServer(
+            "the data directory holds a database that is not hearth-server's; it was not changed".into(),
+        ));
+    }
+    if version > MIGRATIONS.len() as i64 {
+        return Err(Error::NotHearthServer(format!(
+            "the database was written by a newer hearth-server (schema {version}, this one knows {}); \
+             it was not changed",
+            MIGRATIONS.len()
+        )));
+    }
+    Ok(())
+}
+
+/// A time as stored: RFC 3339 UTC with microseconds, which sorts like the time.
+pub(crate) fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::NotHearthServer(format!("stored time {s:?} is damaged: {e}")))
+}
+
+pub(crate) fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|e| Error::NotHearthServer(format!("stored id {s:?} is damaged: {e}")))
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    async fn upsert_stations(&self, stations: Vec<Station>) -> Result<()> {
+        self.write(move |tx| admin::upsert_stations(tx, &stations)).await
+    }
+
+    async fn stations(&self) -> Result<Vec<Station>> {
+        self.read(admin::stations).await
+    }
+
+    async fn add_user(&self, user: User, password_hash: String) -> Result<()> {
+        self.write(move |tx| admin::add_user(tx, &user, &password_hash, Utc::now())).await
+    }
+
+    async fn user_count(&self) -> Result<u64> {
+        self.read(|conn| {
+            let n: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+            Ok(n.unsigned_abs())
+        })
+        .await
+    }
+
+    async fn credentials(&self, username: &str) -> Result<Option<Credentials>> {
+        let username = username.to_owned();
+        self.read(move |conn| admin::credentials(conn, &username)).await
+    }
+
+    async fn register_device(
+        &self,
+        device_id: Uuid,
+        user_id: Uuid,
+        name: String,
+        token_hash: String,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(move |tx| admin::register_device(tx, device_id, user_id, &name, &token_hash, now)).await
+    }
+
+    async fn device_for_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>> {
+        let token_hash = token_hash.to_owned();
+        self.read(move |conn| admin::device_for_token(conn, &token_hash)).await
+    }
+
+    async fn devices(&self) -> Result<Vec<Device>> {
+        self.read(admin::devices).await
+    }
+
+    async fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        self.write(move |tx| admin::revoke_device(tx, device_id, now)).await
+    }
+
+    async fn import_households(&self, households: Vec<Household>) -> Result<ImportSummary> {
+        self.write(move |tx| admin::import_households(tx, &households)).await
+    }
+
+    async fn add_work_orders(&self, orders: Vec<WorkOrder>, clock: Hlc) -> Result<()> {
+        self.write(move |tx| admin::add_work_orders(tx, &orders, clock)).await
+    }
+
+    async fn push(
+        &self,
+        caller: &Caller,
+        entries: Vec<PushEntry>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EntryResult>> {
+        let caller = caller.clone();
+        self.write(move |tx| sync::push(tx, &caller, entries, now)).await
+    }
+
+    async fn pull(&self, caller: &Caller, after: u64, limit: u32) -> Result<ChangePage> {
+        let caller = caller.clone();
+        self.read(move |conn| sync::pull(conn, &caller, after, limit)).await
+    }
+
+    async fn has_blob(&self, sha256: &str) -> Result<bool> {
+        let sha256 = sha256.to_owned();
+        self.read(move |conn| sync::has_blob(conn, &sha256)).await
+    }
+
+    async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<bool> {
+        self.write(move |tx| {
+            let size = bytes.len() as i64;
+            let added = tx.execute(
+                "INSERT INTO blobs (sha256, size, bytes) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                rusqlite::params![sha256, size, bytes],
+            )?;
+            Ok(added == 1)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn a_database_of_another_application_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        Connection::open(&path).unwrap().execute_batch("CREATE TABLE notes (x TEXT)").unwrap();
+        assert!(matches!(SqliteStorage::open(dir.path()), Err(Error::NotHearthServer(_))));
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, 0);
+    }
+
+    #[test]
+    fn a_reopened_database_keeps_its_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(SqliteStorage::open(dir.path()).unwrap());
+        SqliteStorage::open(dir.path()).unwrap();
+    }
+}

@@ -1,0 +1,315 @@
+//! Push and pull on SQLite: applying a batch of outbox entries inside the writer's one
+//! transaction, and reading pages of the change feed.
+//!
+//! Only accepted entries go to `push_log`: a rejected entry (a missing blob, say) is meant to
+//! be sent again once its cause is fixed, and must then be judged afresh.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use hearth_core::hlc::Hlc;
+use hearth_core::model::{Role, SignedReport, WorkOrder};
+use hearth_core::protocol::{
+    EntryResult, Incoming, Outcome, Outgoing, PushEntry, RejectCode, WorkOrderEdit, WorkOrderState,
+};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use uuid::Uuid;
+
+use super::{parse_time, parse_uuid, time_text};
+use crate::error::Result;
+use crate::merge::{Overruled, merge_edit};
+use crate::storage::{Caller, ChangePage};
+
+/// Which records a caller may see and change.
+enum Scope {
+    /// Dispatchers and admins: everything.
+    Office,
+    /// Technicians and inspectors: their station's records and what is assigned to them.
+    Crew { station: Option<Uuid>, user: Uuid },
+}
+
+fn scope(caller: &Caller) -> Scope {
+    match caller.user.role {
+        Role::Dispatcher | Role::Admin => Scope::Office,
+        Role::Technician | Role::Inspector => {
+            Scope::Crew { station: caller.user.station_id, user: caller.user.id }
+        }
+    }
+}
+
+/// Gives `entity` `id` its latest state in the change feed, under a new, higher seq.
+pub(super) fn record_change(
+    tx: &Transaction<'_>,
+    entity: &str,
+    id: Uuid,
+    station: Option<Uuid>,
+    assignee: Option<Uuid>,
+    payload: &str,
+) -> Result<()> {
+    // REPLACE deletes the old row and inserts a new one; AUTOINCREMENT numbers it above
+    // every number ever used, so devices past the old number see the new state.
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO changes (entity, entity_id, station_id, assignee_id, payload)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        entity,
+        id.to_string(),
+        station.map(|s| s.to_string()),
+        assignee.map(|a| a.to_string()),
+        payload
+    ])?;
+    Ok(())
+}
+
+pub(super) fn push(
+    tx: &Transaction<'_>,
+    caller: &Caller,
+    entries: Vec<PushEntry>,
+    now: DateTime<Utc>,
+) -> Result<Vec<EntryResult>> {
+    let mut results = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let entry_id = entry.id.to_string();
+        let earlier: Option<String> = tx
+            .prepare_cached("SELECT result FROM push_log WHERE entry_id = ?1")?
+            .query_row([&entry_id], |r| r.get(0))
+            .optional()?;
+        let outcome = match earlier {
+            Some(json) => serde_json::from_str(&json)?,
+            None => {
+                let outcome = match &entry.change {
+                    Outgoing::Report(report) => apply_report(tx, caller, report, now)?,
+                    Outgoing::WorkOrderEdit(edit) => apply_edit(tx, caller, entry.hlc, edit, now)?,
+                };
+                if matches!(outcome, Outcome::Accepted { .. }) {
+                    tx.prepare_cached(
+                        "INSERT INTO push_log (entry_id, device_id, result) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![
+                        entry_id,
+                        caller.device_id.to_string(),
+                        serde_json::to_string(&outcome)?
+                    ])?;
+                }
+                outcome
+            }
+        };
+        results.push(EntryResult { id: entry.id, outcome });
+    }
+    Ok(results)
+}
+
+fn rejected(code: RejectCode, message: String) -> Outcome {
+    Outcome::Rejected { code, message }
+}
+
+fn apply_report(
+    tx: &Transaction<'_>,
+    caller: &Caller,
+    signed: &SignedReport,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
+    let report = signed.report();
+    let station: Option<String> = tx
+        .prepare_cached("SELECT station_id FROM households WHERE id = ?1")?
+        .query_row([report.household_id.to_string()], |r| r.get(0))
+        .optional()?;
+    let Some(station) = station else {
+        return Ok(rejected(
+            RejectCode::UnknownReference,
+            format!("household {} is not known to the server", report.household_id),
+        ));
+    };
+    let station = parse_uuid(&station)?;
+    if let Scope::Crew { station: own, .. } = scope(caller)
+        && own != Some(station)
+    {
+        return Ok(rejected(
+            RejectCode::Forbidden,
+            format!("household {} belongs to another station's crews", report.household_id),
+        ));
+    }
+
+    let stored: Option<(String, String)> = tx
+        .prepare_cached("SELECT record_hash, received_at FROM reports WHERE id = ?1")?
+        .query_row([report.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((hash, received_at)) = stored {
+        if hash == signed.record_hash().as_str() {
+            return Ok(Outcome::Accepted { received_at: parse_time(&received_at)? });
+        }
+        log_conflict(
+            tx,
+            "report",
+            report.id,
+            &Overruled {
+                field: "record_hash",
+                losing_value: serde_json::Value::String(signed.record_hash().to_string()),
+                winning_value: serde_json::Value::String(hash),
+                losing_hlc: Hlc::ZERO,
+                winning_hlc: Hlc::ZERO,
+            },
+            caller,
+            now,
+        )?;
+        return Ok(rejected(
+            RejectCode::Conflict,
+            format!(
+                "report {} is already stored with other content; a signed report never changes, \
+                 record an amendment instead",
+                report.id
+            ),
+        ));
+    }
+
+    let mut missing = Vec::new();
+    let wanted = report
+        .attachments
+        .iter()
+        .map(|a| &a.sha256)
+        .chain(signed.signatures().iter().filter_map(|s| s.png.as_ref().map(|p| &p.sha256)));
+    let mut has = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?1)")?;
+    for sha in wanted {
+        if !has.query_row([sha.as_str()], |r| r.get::<_, bool>(0))? {
+            missing.push(sha.to_string());
+        }
+    }
+    if !missing.is_empty() {
+        return Ok(rejected(
+            RejectCode::BlobMissing,
+            format!("upload these blobs first, then push again: {}", missing.join(", ")),
+        ));
+    }
+
+    tx.prepare_cached(
+        "INSERT INTO reports (id, record, record_hash, household_id, station_id, device_id, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        report.id.to_string(),
+        serde_json::to_string(signed)?,
+        signed.record_hash().as_str(),
+        report.household_id.to_string(),
+        station.to_string(),
+        caller.device_id.to_string(),
+        time_text(now),
+    ])?;
+    Ok(Outcome::Accepted { received_at: now })
+}
+
+fn apply_edit(
+    tx: &Transaction<'_>,
+    caller: &Caller,
+    hlc: Hlc,
+    edit: &WorkOrderEdit,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
+    let id = edit.work_order_id;
+    let stored: Option<(String, String)> = tx
+        .prepare_cached("SELECT record, clocks FROM work_orders WHERE id = ?1")?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((record, clocks)) = stored else {
+        return Ok(rejected(
+            RejectCode::UnknownReference,
+            format!("work order {id} is not known to the server"),
+        ));
+    };
+    let mut order: WorkOrder = serde_json::from_str(&record)?;
+    let mut clocks: BTreeMap<String, Hlc> = serde_json::from_str(&clocks)?;
+    if let Scope::Crew { station, user } = scope(caller)
+        && station != Some(order.station_id)
+        && order.assignee_id != Some(user)
+    {
+        return Ok(rejected(
+            RejectCode::Forbidden,
+            format!("work order {id} is neither assigned to you nor to your station"),
+        ));
+    }
+    let outcome = merge_edit(&mut order, &mut clocks, hlc, &edit.fields);
+    for overruled in &outcome.overruled {
+        log_conflict(tx, "work_order", id, overruled, caller, now)?;
+    }
+    if outcome.changed {
+        tx.prepare_cached("UPDATE work_orders SET assignee_id = ?2, record = ?3, clocks = ?4 WHERE id = ?1")?
+            .execute(params![
+                id.to_string(),
+                order.assignee_id.map(|a| a.to_string()),
+                serde_json::to_string(&order)?,
+                serde_json::to_string(&clocks)?,
+            ])?;
+        let (station, assignee) = (order.station_id, order.assignee_id);
+        let payload = serde_json::to_string(&Incoming::WorkOrder(WorkOrderState { order, clocks }))?;
+        record_change(tx, "work_order", id, Some(station), assignee, &payload)?;
+    }
+    Ok(Outcome::Accepted { received_at: now })
+}
+
+fn log_conflict(
+    tx: &Transaction<'_>,
+    entity: &str,
+    id: Uuid,
+    overruled: &Overruled,
+    caller: &Caller,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let stamp = |h: Hlc| (h != Hlc::ZERO).then(|| h.to_string());
+    tx.prepare_cached(
+        "INSERT INTO conflicts (entity, entity_id, field, losing_value, winning_value, losing_hlc,
+                                winning_hlc, device_id, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        entity,
+        id.to_string(),
+        overruled.field,
+        overruled.losing_value.to_string(),
+        overruled.winning_value.to_string(),
+        stamp(overruled.losing_hlc),
+        stamp(overruled.winning_hlc),
+        caller.device_id.to_string(),
+        time_text(now),
+    ])?;
+    Ok(())
+}
+
+pub(super) fn pull(conn: &Connection, caller: &Caller, after: u64, limit: u32) -> Result<ChangePage> {
+    let after = i64::try_from(after).unwrap_or(i64::MAX);
+    let fetch = i64::from(limit) + 1;
+    let mut changes = Vec::with_capacity(limit.min(5000) as usize + 1);
+    let mut read = |row: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
+        changes.push((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?));
+        Ok(())
+    };
+    match scope(caller) {
+        Scope::Office => {
+            let mut stmt =
+                conn.prepare_cached("SELECT seq, payload FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+            let mut rows = stmt.query(params![after, fetch])?;
+            while let Some(row) = rows.next()? {
+                read(row)?;
+            }
+        }
+        Scope::Crew { station, user } => {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, payload FROM changes
+                 WHERE seq > ?1 AND (station_id = ?3 OR assignee_id = ?4) ORDER BY seq LIMIT ?2",
+            )?;
+            let mut rows =
+                stmt.query(params![after, fetch, station.map(|s| s.to_string()), user.to_string()])?;
+            while let Some(row) = rows.next()? {
+                read(row)?;
+            }
+        }
+    }
+    let more = changes.len() > limit as usize;
+    changes.truncate(limit as usize);
+    Ok(ChangePage { changes, more })
+}
+
+pub(super) fn has_blob(conn: &Connection, sha256: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?1)")?
+        .query_row([sha256], |r| r.get(0))?)
+}

@@ -1,0 +1,81 @@
+//! The real `hearth-server` binary, as an administrator and the system tests use it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+
+fn hearth_server(data: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hearth-server"));
+    cmd.arg("--data").arg(data).env("RUST_LOG", "warn");
+    cmd
+}
+
+#[test]
+fn serve_prints_its_real_address_answers_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = hearth_server(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr =
+        line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("readiness line: {line:?}"));
+    assert!(!addr.ends_with(":0"), "the bound port, not the asked one: {addr}");
+
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.write_all(b"GET /v1/nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    assert!(answer.contains(r#""code":"not_found""#), "{answer}");
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success(), "a SIGTERM is a clean shutdown");
+}
+
+#[test]
+fn a_csv_with_a_bad_row_is_refused_by_line_and_a_good_one_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = hearth_server(dir.path()).args(["demo", "--households", "4"]).output().unwrap();
+    assert!(demo.status.success());
+    assert!(String::from_utf8_lossy(&demo.stdout).contains("demo-dispatcher"));
+
+    let file = dir.path().join("export.csv");
+    let rows = "户号,地址,户主,电话,收费面积,供热站\n\
+                3000001,和平区友谊路1号,王伟,13800000000,88.5,和平供热站\n\
+                3000002,和平区友谊路2号,李四,13800000001,70,没有的站\n";
+    std::fs::write(&file, format!("\u{feff}{rows}")).unwrap();
+    let bad = hearth_server(dir.path()).args(["households", "import"]).arg(&file).output().unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("nothing was imported") && err.contains("line 3"), "{err}");
+
+    std::fs::write(&file, format!("\u{feff}{}", rows.replace("没有的站", "河西供热站"))).unwrap();
+    let good = hearth_server(dir.path()).args(["households", "import"]).arg(&file).output().unwrap();
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    assert!(String::from_utf8_lossy(&good.stdout).contains("2 household(s) added"));
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin_and_refuses_a_crew_member_without_a_station() {
+    let dir = tempfile::tempdir().unwrap();
+    hearth_server(dir.path()).args(["demo", "--households", "0"]).output().unwrap();
+    let mut add = hearth_server(dir.path())
+        .args(["user", "add", "--username", "zhang", "--role", "technician", "--station", "南开供热站"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(b"secret\n").unwrap();
+    assert!(add.wait_with_output().unwrap().status.success());
+
+    let no_station = hearth_server(dir.path())
+        .args(["user", "add", "--username", "li", "--role", "inspector", "--password", "x"])
+        .output()
+        .unwrap();
+    assert!(!no_station.status.success());
+    assert!(String::from_utf8_lossy(&no_station.stderr).contains("--station"));
+}

@@ -1,0 +1,244 @@
+//! Push and pull as devices see them: exactly-once reports, scoped pulls, merged work orders.
+
+use axum::http::StatusCode;
+use chrono::Utc;
+use hearth_core::hlc::Hlc;
+use hearth_core::model::{Household, SignedReport, WorkOrder};
+use hearth_core::protocol::{Outgoing, PushEntry, PushRequest, PushResponse, WorkOrderEdit, WorkOrderFields};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Server, code, server};
+
+fn household(n: usize) -> Household {
+    hearth_core::demo::households(hearth_server::demo::SEED, n + 1).last().unwrap()
+}
+
+fn report_for(household: &Household) -> SignedReport {
+    hearth_core::demo::signed_temperature_check(household, Uuid::now_v7(), Utc::now()).unwrap()
+}
+
+fn entry(change: Outgoing, wall_ms: u64) -> PushEntry {
+    PushEntry { id: Uuid::now_v7(), hlc: Hlc { wall_ms, counter: 0, node: 7 }, change }
+}
+
+async fn push(s: &Server, token: &str, entries: &[PushEntry]) -> PushResponse {
+    let body = serde_json::to_string(&PushRequest { entries: entries.to_vec() }).unwrap();
+    let answer = s.call("POST", "/v1/sync/push", Some(token), Some(body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    serde_json::from_value(answer.body).unwrap()
+}
+
+fn result(response: &PushResponse, i: usize) -> Value {
+    serde_json::to_value(&response.results[i].outcome).unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_pushed_twice_is_applied_once_with_the_same_answer() {
+    let s = server().await;
+    let token = s.login("tech1").await;
+    let entries: Vec<_> =
+        (0..3).map(|i| entry(Outgoing::Report(Box::new(report_for(&household(i * 4)))), 1)).collect();
+    let first = push(&s, &token, &entries).await;
+    assert!(first.results.iter().all(|r| result(&first, 0)["result"] == "accepted" && r.id != Uuid::nil()));
+    let after_first = s.counts();
+    let again = push(&s, &token, &entries).await;
+    assert_eq!(again, first, "a retried batch gets the answers it got the first time");
+    assert_eq!(s.counts(), after_first);
+    let reports = after_first.iter().find(|(t, _)| t == "reports").unwrap().1;
+    assert_eq!(reports, 3);
+}
+
+#[tokio::test]
+async fn a_report_for_a_household_the_server_lacks_is_rejected_and_stores_nothing() {
+    let s = server().await;
+    let token = s.login("tech1").await;
+    let before = s.counts();
+    let stranger = Household { id: Uuid::now_v7(), ..household(0) };
+    let response = push(&s, &token, &[entry(Outgoing::Report(Box::new(report_for(&stranger))), 1)]).await;
+    assert_eq!(result(&response, 0)["code"], "unknown_reference");
+    assert_eq!(s.counts(), before);
+}
+
+#[tokio::test]
+async fn a_technician_cannot_file_a_report_for_another_stations_household() {
+    let s = server().await;
+    let token = s.login("tech1").await;
+    let before = s.counts();
+    let response = push(&s, &token, &[entry(Outgoing::Report(Box::new(report_for(&household(1)))), 1)]).await;
+    assert_eq!(result(&response, 0)["code"], "forbidden");
+    assert_eq!(s.counts(), before);
+}
+
+#[tokio::test]
+async fn a_report_naming_a_missing_blob_is_accepted_once_the_blob_is_uploaded() {
+    let s = server().await;
+    let token = s.login("tech1").await;
+    let photo = b"radiator photo".to_vec();
+    let home = household(0);
+    let mut report = hearth_core::demo::report(
+        hearth_core::model::ReportBody::TemperatureCheck(hearth_core::demo::temperature_check(Utc::now())),
+        home.id,
+        Uuid::now_v7(),
+        Utc::now(),
+    );
+    report.attachments.push(hearth_core::demo::photo(&photo));
+    let signed = hearth_core::demo::sign(report, &home.owner_name, Utc::now()).unwrap();
+    let pending = entry(Outgoing::Report(Box::new(signed)), 1);
+
+    let response = push(&s, &token, std::slice::from_ref(&pending)).await;
+    assert_eq!(result(&response, 0)["code"], "blob_missing");
+    let sha = hearth_core::model::Sha256::of(&photo);
+    assert!(result(&response, 0)["message"].as_str().unwrap().contains(sha.as_str()));
+
+    let put = axum::http::Request::put(format!("/v1/blobs/{sha}"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::from(photo))
+        .unwrap();
+    assert_eq!(s.send(put).await.status, StatusCode::CREATED);
+    let response = push(&s, &token, &[pending]).await;
+    assert_eq!(result(&response, 0)["result"], "accepted");
+}
+
+#[tokio::test]
+async fn a_report_id_stored_with_other_content_is_rejected_and_logged() {
+    let s = server().await;
+    let token = s.login("tech1").await;
+    let original = report_for(&household(0));
+    push(&s, &token, &[entry(Outgoing::Report(Box::new(original.clone())), 1)]).await;
+    let mut changed = original.into_parts().report;
+    changed.feedback.opinion = "改过的意见".into();
+    let tampered = hearth_core::demo::sign(changed, "王伟", Utc::now()).unwrap();
+    let response = push(&s, &token, &[entry(Outgoing::Report(Box::new(tampered)), 2)]).await;
+    assert_eq!(result(&response, 0)["code"], "conflict");
+    let conflicts = s.counts().into_iter().find(|(t, _)| t == "conflicts").unwrap().1;
+    assert_eq!(conflicts, 1);
+}
+
+#[tokio::test]
+async fn a_technician_pulls_only_their_stations_households_and_orders() {
+    let s = server().await;
+    let tech1 = s.login("tech1").await;
+    let station = hearth_core::demo::stations()[0].id.to_string();
+    let changes = s.pull_all(&tech1, 3).await;
+    let households: Vec<&Value> = changes.iter().filter(|c| c["change"]["entity"] == "household").collect();
+    assert_eq!(households.len(), 10);
+    for change in &changes {
+        let data = &change["change"]["data"];
+        let seen_station = match change["change"]["entity"].as_str().unwrap() {
+            "station" => &data["id"],
+            "work_order" => &data["order"]["station_id"],
+            _ => &data["station_id"],
+        };
+        assert_eq!(seen_station.as_str().unwrap(), station, "{change}");
+    }
+    let seqs: Vec<u64> = changes.iter().map(|c| c["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "changes come in seq order");
+
+    let dispatcher = s.login("dispatcher").await;
+    let all = s.pull_all(&dispatcher, 5000).await;
+    assert_eq!(all.iter().filter(|c| c["change"]["entity"] == "household").count(), 40);
+}
+
+#[tokio::test]
+async fn a_pull_past_the_end_returns_nothing_and_keeps_the_cursor() {
+    let s = server().await;
+    let token = s.login("dispatcher").await;
+    let answer = s.call("GET", "/v1/sync/pull?after=1000000&limit=10", Some(&token), None).await;
+    assert_eq!(answer.body["changes"].as_array().unwrap().len(), 0);
+    assert_eq!(answer.body["next_cursor"], 1000000);
+    assert_eq!(answer.body["more"], false);
+    let bad = s.call("GET", "/v1/sync/pull?after=soon", Some(&token), None).await;
+    assert_eq!((bad.status, code(&bad)), (StatusCode::BAD_REQUEST, "bad_request"));
+}
+
+async fn orders(s: &Server, token: &str) -> Vec<(u64, WorkOrder)> {
+    s.pull_all(token, 5000)
+        .await
+        .into_iter()
+        .filter(|c| c["change"]["entity"] == "work_order")
+        .map(|c| {
+            (
+                c["seq"].as_u64().unwrap(),
+                serde_json::from_value(c["change"]["data"]["order"].clone()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn work_order_edits_merge_forward_only_and_a_stale_one_is_logged() {
+    let s = server().await;
+    let tech = s.login("tech1").await;
+    let (seq, order) = orders(&s, &tech).await.into_iter().find(|(_, o)| o.assignee_id.is_some()).unwrap();
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap();
+    let edit = |status, wall_ms| {
+        let fields = WorkOrderFields { status: Some(status), ..Default::default() };
+        entry(Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: order.id, fields }), wall_ms)
+    };
+    use hearth_core::model::WorkOrderStatus::*;
+    let response = push(&s, &tech, &[edit(Done, now_ms + 10_000), edit(EnRoute, now_ms + 20_000)]).await;
+    assert!(
+        response.results.iter().all(|r| serde_json::to_value(&r.outcome).unwrap()["result"] == "accepted")
+    );
+
+    let (new_seq, merged) = orders(&s, &tech).await.into_iter().find(|(_, o)| o.id == order.id).unwrap();
+    assert_eq!(merged.status, Done, "a later stamp does not move a status backwards");
+    assert!(new_seq > seq, "a changed order comes again in the feed");
+    let conflicts = s.counts().into_iter().find(|(t, _)| t == "conflicts").unwrap().1;
+    assert_eq!(conflicts, 1);
+
+    let other_station = orders(&s, &s.login("dispatcher").await)
+        .await
+        .into_iter()
+        .map(|(_, o)| o)
+        .find(|o| o.station_id != order.station_id)
+        .unwrap();
+    let fields = WorkOrderFields { status: Some(OnSite), ..Default::default() };
+    let foreign =
+        entry(Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: other_station.id, fields }), now_ms);
+    let response = push(&s, &tech, &[foreign]).await;
+    assert_eq!(result(&response, 0)["code"], "forbidden");
+}
+
+#[tokio::test]
+async fn a_csv_with_a_bad_row_imports_nothing_and_names_the_line() {
+    let s = server().await;
+    let before = s.counts();
+    let csv = "户号,地址,户主,电话,收费面积,供热站\n\
+               2000001,和平区友谊路1号,王伟,13800000000,88.5,和平供热站\n\
+               2000002,和平区友谊路2号,李四,13800000001,-5,和平供热站\n";
+    let stations = s.storage.stations().await.unwrap();
+    let bad = hearth_server::import::parse_households(csv.as_bytes(), &stations).unwrap_err();
+    assert_eq!(bad.len(), 1);
+    assert!(bad[0].starts_with("line 3:"), "{bad:?}");
+    assert_eq!(s.counts(), before);
+
+    let good = csv.replace("-5", "70");
+    let households = hearth_server::import::parse_households(good.as_bytes(), &stations).unwrap();
+    let summary = s.storage.import_households(households).await.unwrap();
+    assert_eq!((summary.inserted, summary.updated), (2, 0));
+    let renamed = good.replace("李四", "李思");
+    let households = hearth_server::import::parse_households(renamed.as_bytes(), &stations).unwrap();
+    let summary = s.storage.import_households(households).await.unwrap();
+    assert_eq!((summary.inserted, summary.updated), (0, 1), "re-importing updates by account number");
+}
+
+#[tokio::test]
+async fn a_tampered_report_is_rejected_alone_and_the_rest_of_the_batch_applies() {
+    let s = server().await;
+    let token = s.login("tech1").await;
+    let good = entry(Outgoing::Report(Box::new(report_for(&household(0)))), 1);
+    let mut tampered =
+        serde_json::to_value(entry(Outgoing::Report(Box::new(report_for(&household(4)))), 2)).unwrap();
+    tampered["change"]["data"]["report"]["feedback"]["opinion"] = "不满意".into();
+    let body = serde_json::json!({"entries": [tampered, good]}).to_string();
+    let answer = s.call("POST", "/v1/sync/push", Some(&token), Some(body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let response: PushResponse = serde_json::from_value(answer.body).unwrap();
+    assert_eq!(result(&response, 0)["code"], "invalid");
+    assert_eq!(result(&response, 1)["result"], "accepted");
+    assert_eq!(response.results[1].id, good.id);
+    let reports = s.counts().into_iter().find(|(t, _)| t == "reports").unwrap().1;
+    assert_eq!(reports, 1);
+}

@@ -1,0 +1,178 @@
+//! Benchmarks of sync against the real `hearth-server` on loopback (issue 3's W1–W4):
+//! - `W1_push_10k`: one device pushes 10,000 signed reports to a server that has none;
+//! - `W2_pull_100k`: a new device's first pull of 100,000 households (run in a child process,
+//!   which also reports its peak RSS);
+//! - `W3_push_1k_edits`: 1,000 work-order edits pushed after W1;
+//! - `W4_20_devices`: 20 devices push 1,000 reports each at the same time.
+//!
+//! Each line gives the wall time in seconds of the timed sync calls, and `errors`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use hearth_core::model::{Household, Priority};
+use hearth_core::protocol::WorkOrderFields;
+use hearth_core::store::Store;
+use hearth_core::sync::{self, client::Client};
+use serde_json::json;
+
+use crate::server::{Server, add_user, cli};
+
+type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+const PASSWORD: &str = "bench-password";
+const STATION: &str = "和平供热站";
+
+fn line(workload: &str, seconds: f64, extra: serde_json::Value) -> String {
+    let mut fields = vec![("workload", json!(workload)), ("seconds", json!(super::round3(seconds)))];
+    if let serde_json::Value::Object(extra) = &extra {
+        fields.extend(extra.iter().map(|(k, v)| (k.as_str(), v.clone())));
+    }
+    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{}:{v}", json!(k))).collect();
+    format!("{{{}}}", body.join(","))
+}
+
+/// A device logged in to `server` as `username`, its store in `dir`.
+fn device(server: &Server, dir: &Path, username: &str) -> BenchResult<(Store, Client)> {
+    let mut store = Store::open(dir.join(format!("{username}.sqlite")))?;
+    let client = Client::new(&server.url())?;
+    sync::login(&mut store, &client, username, PASSWORD, "bench tablet")?;
+    Ok((store, client))
+}
+
+fn households_of(store: &Store) -> BenchResult<Vec<Household>> {
+    let mut stmt = store.conn().prepare("SELECT id FROM households ORDER BY seq")?;
+    let ids: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    ids.iter()
+        .map(|id| {
+            Ok(hearth_core::store::households::get(store.conn(), id.parse()?)?.ok_or("household vanished")?)
+        })
+        .collect()
+}
+
+/// Signs and saves `n` temperature checks, round the device's households (not timed).
+fn sign_reports(store: &mut Store, n: usize) -> BenchResult<()> {
+    let households = households_of(store)?;
+    let now = chrono::Utc::now();
+    for i in 0..n {
+        let signed = hearth_core::demo::signed_temperature_check(
+            &households[i % households.len()],
+            store.device_id(),
+            now,
+        )?;
+        store.save_signed_report(&signed)?;
+    }
+    Ok(())
+}
+
+/// W1 and W3 on one server.
+pub fn push_reports_then_edits(dir: &Path) -> BenchResult<Vec<String>> {
+    let data = dir.join("w1-server");
+    cli(&data, &["demo", "--households", "2000"], None);
+    add_user(&data, "w1-tech", "technician", Some(STATION), PASSWORD);
+    add_user(&data, "w3-office", "dispatcher", None, PASSWORD);
+    let server = Server::start(&data);
+
+    let (mut store, client) = device(&server, dir, "w1-tech")?;
+    sync::sync(&mut store, &client)?;
+    sign_reports(&mut store, 10_000)?;
+    let started = Instant::now();
+    let report = sync::sync(&mut store, &client)?;
+    let w1 = started.elapsed().as_secs_f64();
+    let errors = 10_000 - report.pushed + sync::status(&store)?.pending as usize;
+
+    let (mut office, office_client) = device(&server, dir, "w3-office")?;
+    sync::sync(&mut office, &office_client)?;
+    let orders = office.open_work_orders()?;
+    for i in 0..1000 {
+        let priority = [Priority::Urgent, Priority::Normal][i % 2];
+        office.edit_work_order(
+            orders[i % orders.len()].id,
+            &WorkOrderFields { priority: Some(priority), ..Default::default() },
+        )?;
+    }
+    let started = Instant::now();
+    let edits = sync::sync(&mut office, &office_client)?;
+    let w3 = started.elapsed().as_secs_f64();
+    Ok(vec![
+        line(
+            "W1_push_10k",
+            w1,
+            json!({ "reports": report.pushed, "errors": errors, "target_seconds": 0.35 }),
+        ),
+        line(
+            "W3_push_1k_edits",
+            w3,
+            json!({ "edits": edits.pushed, "orders": orders.len(), "target_seconds": 0.05 }),
+        ),
+    ])
+}
+
+/// W2, meant to run in a process of its own so its peak RSS is the pull's.
+pub fn first_pull(dir: &Path) -> BenchResult<String> {
+    let data = dir.join("w2-server");
+    cli(&data, &["demo", "--households", "100000"], None);
+    add_user(&data, "w2-office", "dispatcher", None, PASSWORD);
+    let server = Server::start(&data);
+    let (mut store, client) = device(&server, dir, "w2-office")?;
+    let started = Instant::now();
+    let report = sync::sync(&mut store, &client)?;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(line(
+        "W2_pull_100k",
+        seconds,
+        json!({ "changes": report.pulled, "client_peak_rss_mb": peak_rss_mb(), "target_seconds": 1.0, "target_rss_mb": 150 }),
+    ))
+}
+
+/// W4: 20 devices, 1,000 reports each, pushed at the same time.
+pub fn twenty_devices(dir: &Path) -> BenchResult<String> {
+    let data = dir.join("w4-server");
+    cli(&data, &["demo", "--households", "2000"], None);
+    let names: Vec<String> = (0..20).map(|i| format!("w4-tech-{i:02}")).collect();
+    for name in &names {
+        add_user(&data, name, "technician", Some(STATION), PASSWORD);
+    }
+    let server = Server::start(&data);
+    let mut devices = Vec::new();
+    for name in &names {
+        let (mut store, client) = device(&server, dir, name)?;
+        sync::sync(&mut store, &client)?;
+        sign_reports(&mut store, 1000)?;
+        devices.push((store, client));
+    }
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(devices.len() + 1));
+    let workers: Vec<_> = devices
+        .into_iter()
+        .map(|(mut store, client)| {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let result = sync::sync(&mut store, &client);
+                (
+                    result.map(|r| r.pushed).unwrap_or(0),
+                    sync::status(&store).map(|s| s.pending).unwrap_or(1000),
+                )
+            })
+        })
+        .collect();
+    barrier.wait();
+    let started = Instant::now();
+    let results: Vec<_> = workers.into_iter().map(|w| w.join().unwrap_or((0, 1000))).collect();
+    let seconds = started.elapsed().as_secs_f64();
+    let pushed: usize = results.iter().map(|r| r.0).sum();
+    let errors: u64 = results.iter().map(|r| r.1).sum();
+    Ok(line("W4_20_devices", seconds, json!({ "reports": pushed, "errors": errors, "target_seconds": 0.6 })))
+}
+
+/// This process's peak resident set, in MB (Linux).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("VmHWM:").and_then(|kb| kb.trim().trim_end_matches(" kB").parse::<f64>().ok())
+        })
+        .map(|kb| super::round3(kb / 1024.0))
+        .unwrap_or(0.0)
+}

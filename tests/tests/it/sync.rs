@@ -1,0 +1,380 @@
+//! System tests of sync: the real `hearth-server` binary on a loopback port with its own
+//! data folder, and several device stores driven through hearth-core's sync client.
+
+use hearth_core::model::{Household, Priority, ReportBody, SignedReport, WorkOrderStatus};
+use hearth_core::protocol::{Outcome, Outgoing, PushEntry, PushRequest, RejectCode, WorkOrderFields};
+use hearth_core::store::{Store, households, reports, settings};
+use hearth_core::sync::{self, apply, client::Client};
+use hearth_core::{Error, demo};
+use hearth_tests::server::{Server, add_user, cli};
+use tempfile::TempDir;
+
+const PASSWORD: &str = "correct horse 电池 staple";
+const HEPING: &str = "和平供热站";
+const HEXI: &str = "河西供热站";
+
+/// A tablet: its own database file and a client for the server.
+struct Device {
+    store: Store,
+    client: Client,
+    _dir: TempDir,
+}
+
+impl Device {
+    fn login(server: &Server, username: &str) -> Device {
+        let dir = tempfile::tempdir().expect("device dir");
+        let mut store = Store::open(dir.path().join("tablet.sqlite")).expect("open device store");
+        let client = Client::new(&server.url()).expect("client");
+        sync::login(&mut store, &client, username, PASSWORD, &format!("{username}'s tablet")).expect("login");
+        Device { store, client, _dir: dir }
+    }
+
+    fn sync(&mut self) -> sync::SyncReport {
+        sync::sync(&mut self.store, &self.client).expect("sync")
+    }
+
+    fn token(&self) -> String {
+        self.store.setting(settings::TOKEN).expect("token").expect("logged in")
+    }
+
+    fn any_household(&self) -> Household {
+        let id = self
+            .store
+            .conn()
+            .query_row("SELECT id FROM households ORDER BY seq LIMIT 1", [], |r| r.get::<_, String>(0));
+        households::get(self.store.conn(), id.expect("a household").parse().expect("uuid"))
+            .expect("read")
+            .expect("household")
+    }
+
+    fn sign_check(&mut self, household: &Household) -> SignedReport {
+        let signed = demo::signed_temperature_check(household, self.store.device_id(), chrono::Utc::now())
+            .expect("sign");
+        self.store.save_signed_report(&signed).expect("save");
+        signed
+    }
+}
+
+/// A demo city with known logins: two technicians of 和平, one of 河西, a dispatcher.
+fn city(households: usize) -> (TempDir, Server) {
+    let dir = tempfile::tempdir().expect("server dir");
+    cli(dir.path(), &["demo", "--households", &households.to_string()], None);
+    add_user(dir.path(), "tech-a", "technician", Some(HEPING), PASSWORD);
+    add_user(dir.path(), "tech-b", "technician", Some(HEPING), PASSWORD);
+    add_user(dir.path(), "tech-c", "technician", Some(HEXI), PASSWORD);
+    add_user(dir.path(), "disp", "dispatcher", None, PASSWORD);
+    let server = Server::start(dir.path());
+    (dir, server)
+}
+
+fn count(server: &Server, sql: &str) -> i64 {
+    server.database().query_row(sql, [], |r| r.get(0)).expect(sql)
+}
+
+fn station_id(name: &str) -> uuid::Uuid {
+    demo::stations().into_iter().find(|s| s.name == name).expect("station").id
+}
+
+#[test]
+fn two_technicians_and_a_dispatcher_converge() {
+    let (_dir, server) = city(300);
+    let (mut a, mut b, mut d) =
+        (Device::login(&server, "tech-a"), Device::login(&server, "tech-b"), Device::login(&server, "disp"));
+    for dev in [&mut a, &mut b, &mut d] {
+        assert!(dev.sync().pulled > 0);
+    }
+    let order = a
+        .store
+        .open_work_orders()
+        .expect("orders")
+        .into_iter()
+        .find(|o| {
+            matches!(o.status, WorkOrderStatus::New | WorkOrderStatus::Assigned)
+                && o.station_id == station_id(HEPING)
+        })
+        .expect("an open order of 和平 that both technicians see");
+    assert!(
+        b.store.work_order(order.id).expect("read").is_some(),
+        "the other technician of the station sees it"
+    );
+
+    // Offline, each makes an edit: A goes on site, B (stale) only en route, the office
+    // raises the priority. A also signs a temperature check.
+    a.store.advance_work_order(order.id, WorkOrderStatus::EnRoute, None).expect("en route");
+    a.store.advance_work_order(order.id, WorkOrderStatus::OnSite, None).expect("on site");
+    b.store.advance_work_order(order.id, WorkOrderStatus::EnRoute, None).expect("b en route");
+    d.store
+        .edit_work_order(
+            order.id,
+            &WorkOrderFields { priority: Some(Priority::Urgent), ..WorkOrderFields::default() },
+        )
+        .expect("priority");
+    let household = a.any_household();
+    let report = a.sign_check(&household);
+
+    for _ in 0..2 {
+        for dev in [&mut a, &mut b, &mut d] {
+            dev.sync();
+        }
+    }
+    let states: Vec<_> = [&a, &b, &d]
+        .iter()
+        .map(|dev| dev.store.work_order(order.id).expect("read").expect("order"))
+        .collect();
+    assert_eq!(states[0].order.status, WorkOrderStatus::OnSite, "the stale 'en route' does not move it back");
+    assert_eq!(states[0].order.priority, Priority::Urgent);
+    assert_eq!(states[0], states[1]);
+    assert_eq!(states[0], states[2]);
+    for dev in [&a, &b, &d] {
+        assert_eq!(sync::status(&dev.store).expect("status").pending, 0);
+    }
+    assert_eq!(count(&server, "SELECT count(*) FROM reports"), 1);
+    let stored: String = server
+        .database()
+        .query_row("SELECT record_hash FROM reports WHERE id = ?1", [report.report().id.to_string()], |r| {
+            r.get(0)
+        })
+        .expect("the report is on the server");
+    assert_eq!(stored, report.record_hash().as_str());
+    assert!(
+        count(&server, "SELECT count(*) FROM conflicts") >= 1,
+        "B's overruled status is in the conflict log"
+    );
+}
+
+#[test]
+fn a_batch_sent_twice_is_applied_once() {
+    let (_dir, server) = city(50);
+    let mut a = Device::login(&server, "tech-a");
+    a.sync();
+    let household = a.any_household();
+    for _ in 0..3 {
+        a.sign_check(&household);
+    }
+    let entries = a.store.outbox(10).expect("outbox");
+    let request = PushRequest {
+        entries: entries.iter().map(|e| apply::push_entry(&a.store, e).expect("entry")).collect(),
+    };
+    let first = a.client.push(&a.token(), &request).expect("push");
+    let again = a.client.push(&a.token(), &request).expect("push again");
+    assert_eq!(first, again, "a retried batch gets the same answers");
+    assert!(first.results.iter().all(|r| matches!(r.outcome, Outcome::Accepted { .. })), "{first:?}");
+    // The device never heard the answers (say the connection dropped): it pushes again.
+    assert_eq!(a.sync().pushed, 3);
+    assert_eq!(count(&server, "SELECT count(*) FROM reports"), 3);
+    assert_eq!(sync::status(&a.store).expect("status").pending, 0);
+}
+
+#[test]
+fn a_technician_sees_only_their_station_and_cannot_change_a_signed_report() {
+    let (dir, server) = city(400);
+    let mut a = Device::login(&server, "tech-a");
+    let mut c = Device::login(&server, "tech-c");
+    a.sync();
+    c.sync();
+    let hexi = station_id(HEXI);
+    let seen: Vec<String> = {
+        let mut stmt = c.store.conn().prepare("SELECT DISTINCT station_id FROM households").expect("query");
+        stmt.query_map([], |r| r.get(0)).expect("rows").map(|r| r.expect("row")).collect()
+    };
+    assert_eq!(seen, vec![hexi.to_string()], "河西's technician holds only 河西's households");
+    assert!(households::count(c.store.conn()).expect("count") > 0);
+
+    // A signs a report; a changed copy under the same id is refused.
+    let household = a.any_household();
+    let original = a.sign_check(&household);
+    assert_eq!(a.sync().pushed, 1);
+    let mut changed = original.report().clone();
+    if let ReportBody::TemperatureCheck(check) = &mut changed.body {
+        check.readings[0].celsius = 25.0;
+    }
+    let forged =
+        demo::sign(changed, &household.owner_name, chrono::Utc::now()).expect("sign the changed copy");
+    let entry = |report: SignedReport| PushEntry {
+        id: hearth_core::new_id(),
+        hlc: a.store.last_stamp(),
+        change: Outgoing::Report(Box::new(report)),
+    };
+    let answer = a.client.push(&a.token(), &PushRequest { entries: vec![entry(forged)] }).expect("push");
+    assert!(
+        matches!(answer.results[0].outcome, Outcome::Rejected { code: RejectCode::Conflict, .. }),
+        "{answer:?}"
+    );
+
+    // 河西's technician cannot file a report on a 和平 household.
+    let foreign =
+        demo::signed_temperature_check(&household, c.store.device_id(), chrono::Utc::now()).expect("sign");
+    let answer = c.client.push(&c.token(), &PushRequest { entries: vec![entry(foreign)] }).expect("push");
+    assert!(
+        matches!(answer.results[0].outcome, Outcome::Rejected { code: RejectCode::Forbidden, .. }),
+        "{answer:?}"
+    );
+    assert_eq!(count(&server, "SELECT count(*) FROM reports"), 1);
+
+    // A revoked tablet is refused, and says so.
+    cli(dir.path(), &["device", "revoke", &a.store.device_id().to_string()], None);
+    match sync::sync(&mut a.store, &a.client) {
+        Err(Error::Server { status: 401, code, .. }) => assert_eq!(code, "device_revoked"),
+        other => panic!("a revoked device synced: {other:?}"),
+    }
+    let status = sync::status(&a.store).expect("status");
+    assert!(status.last_error.is_some_and(|e| e.contains("device_revoked")));
+}
+
+#[test]
+fn a_device_whose_clock_is_a_day_ahead_does_not_win_later_edits() {
+    let (_dir, server) = city(100);
+    let mut a = Device::login(&server, "tech-a");
+    let mut d = Device::login(&server, "disp");
+    a.sync();
+    d.sync();
+    let order = a.store.open_work_orders().expect("orders").into_iter().next().expect("an order");
+    a.store.skew_wall_clock(24 * 3600 * 1000);
+    let note =
+        |text: &str| WorkOrderFields { status_note: Some(text.to_owned()), ..WorkOrderFields::default() };
+    a.store.edit_work_order(order.id, &note("a: 用户约明天上午")).expect("edit");
+    a.sync();
+    // The office sees A's note, then writes its own: it comes after, whatever A's clock said.
+    d.sync();
+    d.store.edit_work_order(order.id, &note("office: 已改约下午")).expect("edit");
+    d.sync();
+    a.sync();
+    for dev in [&a, &d] {
+        let state = dev.store.work_order(order.id).expect("read").expect("order");
+        assert_eq!(state.order.status_note.as_deref(), Some("office: 已改约下午"));
+    }
+}
+
+#[test]
+fn killing_the_server_mid_push_fifty_times_loses_and_doubles_nothing() {
+    let (_dir, mut server) = city(50);
+    let mut device = Some(Device::login(&server, "tech-a"));
+    device.as_mut().expect("device").sync();
+    let household = device.as_ref().expect("device").any_household();
+    // How long an uninterrupted sync of a cycle's reports takes here: kills land anywhere
+    // in twice that, so some hit the push and some come after it.
+    let clean = {
+        let dev = device.as_mut().expect("device");
+        for _ in 0..10 {
+            dev.sign_check(&household);
+        }
+        let started = std::time::Instant::now();
+        dev.sync();
+        started.elapsed()
+    };
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut interrupted = 0;
+    for _ in 0..50 {
+        let mut dev = device.take().expect("device");
+        for _ in 0..10 {
+            dev.sign_check(&household);
+        }
+        let worker = std::thread::spawn(move || {
+            let result = sync::sync(&mut dev.store, &dev.client);
+            (dev, result)
+        });
+        std::thread::sleep(clean.mul_f64(2.0 * rng.f64()));
+        server.kill();
+        let (dev, result) = worker.join().expect("sync thread");
+        if result.is_err() {
+            interrupted += 1;
+        }
+        device = Some(dev);
+        server.restart();
+    }
+    let mut dev = device.take().expect("device");
+    dev.sync();
+    assert_eq!(sync::status(&dev.store).expect("status").pending, 0);
+    let ids = reports::ids(dev.store.conn()).expect("ids");
+    assert_eq!(ids.len(), 510);
+    assert_eq!(count(&server, "SELECT count(*) FROM reports"), 510, "nothing lost, nothing doubled");
+    for id in ids {
+        let local = dev.store.report(id).expect("read").expect("local");
+        let remote: String = server
+            .database()
+            .query_row("SELECT record_hash FROM reports WHERE id = ?1", [id.to_string()], |r| r.get(0))
+            .expect("on the server");
+        assert_eq!(remote, local.record_hash().as_str());
+    }
+    assert!(interrupted >= 10, "only {interrupted} of 50 kills interrupted a sync");
+    assert!(interrupted < 50, "no sync finished between kills: the kills test nothing but refusals");
+}
+
+/// One random step of the interleaving test.
+fn random_edit(rng: &mut fastrand::Rng, dev: &mut Device, device_index: usize, order: uuid::Uuid) {
+    let current = dev.store.work_order(order).expect("read").expect("order").order.status;
+    let fields = match (device_index, rng.u8(0..3)) {
+        // Technicians move the status on (possibly skipping a step) or write a note.
+        (0 | 1, 0) => {
+            let next =
+                [WorkOrderStatus::EnRoute, WorkOrderStatus::OnSite, WorkOrderStatus::Done][rng.usize(0..3)];
+            if !hearth_core::rules::status::can_move(current, next) {
+                return;
+            }
+            WorkOrderFields { status: Some(next), ..WorkOrderFields::default() }
+        }
+        (0 | 1, _) => WorkOrderFields {
+            status_note: Some(format!("note {}", rng.u32(..))),
+            ..WorkOrderFields::default()
+        },
+        // The office reprioritises, or cancels work that is not done.
+        (_, 0)
+            if hearth_core::rules::status::can_move(current, WorkOrderStatus::Cancelled)
+                && rng.u8(0..4) == 0 =>
+        {
+            WorkOrderFields { status: Some(WorkOrderStatus::Cancelled), ..WorkOrderFields::default() }
+        }
+        _ => WorkOrderFields {
+            priority: Some(
+                [Priority::Emergency, Priority::Urgent, Priority::Normal, Priority::Low][rng.usize(0..4)],
+            ),
+            ..WorkOrderFields::default()
+        },
+    };
+    dev.store.edit_work_order(order, &fields).expect("edit");
+}
+
+#[test]
+fn a_thousand_random_interleavings_of_three_devices_converge() {
+    let seed: u64 = std::env::var("HEARTH_SYNC_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261127);
+    eprintln!("interleavings: HEARTH_SYNC_SEED={seed}");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let (_dir, server) = city(300);
+    let mut devices =
+        [Device::login(&server, "tech-a"), Device::login(&server, "tech-b"), Device::login(&server, "disp")];
+    for dev in devices.iter_mut() {
+        dev.sync();
+    }
+    let pool: Vec<uuid::Uuid> = devices[0]
+        .store
+        .open_work_orders()
+        .expect("orders")
+        .into_iter()
+        .filter(|o| o.station_id == station_id(HEPING))
+        .map(|o| o.id)
+        .collect();
+    assert!(pool.len() >= 4, "the demo city has open orders for 和平");
+
+    for round in 0..1000 {
+        let orders = [pool[rng.usize(..pool.len())], pool[rng.usize(..pool.len())]];
+        for _ in 0..rng.usize(2..8) {
+            let i = rng.usize(..3);
+            if rng.u8(0..3) == 0 {
+                devices[i].sync();
+            } else {
+                let order = orders[rng.usize(..2)];
+                random_edit(&mut rng, &mut devices[i], i, order);
+            }
+        }
+        // Everyone pushes, then everyone pulls what the others pushed.
+        for i in [0, 1, 2, 0, 1] {
+            devices[i].sync();
+        }
+        for order in orders {
+            let states: Vec<_> =
+                devices.iter().map(|d| d.store.work_order(order).expect("read").expect("order")).collect();
+            assert_eq!(states[0], states[1], "round {round}: technicians differ on {order}");
+            assert_eq!(states[0], states[2], "round {round}: the office differs on {order}");
+        }
+    }
+}
