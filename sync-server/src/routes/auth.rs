@@ -40,9 +40,15 @@ pub async fn login(
     }
     let token = new_token();
     let user = credentials.user;
-    state
+    let registered = state
         .storage
         .register_device(req.device_id, user.id, req.device_name, token_hash(&token), Utc::now())
         .await?;
+    if !registered {
+        return Err(AppError::new(
+            ErrorCode::DeviceRevoked,
+            "this device was revoked by an administrator and cannot log in; ask the office to restore it",
+        ));
+    }
     Ok(Json(LoginResponse { token, user }))
 }

@@ -172,7 +172,7 @@ impl Storage for SqliteStorage {
         name: String,
         token_hash: String,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         self.write(move |tx| admin::register_device(tx, device_id, user_id, &name, &token_hash, now)).await
     }
 
