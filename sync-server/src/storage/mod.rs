@@ -113,6 +113,10 @@ pub trait Storage: Send + Sync {
     /// Changes above `after` that `caller` may see, at most `limit`, in seq order.
     async fn pull(&self, caller: &Caller, after: u64, limit: u32) -> Result<ChangePage>;
 
+    /// Upkeep for idle moments (SQLite: copy the WAL into the database file); the server
+    /// calls it every few seconds.
+    async fn checkpoint(&self) -> Result<()>;
+
     async fn has_blob(&self, sha256: &str) -> Result<bool>;
     /// Stores a blob whose bytes were checked against `sha256`; false if it was there.
     async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<bool>;
