@@ -78,7 +78,7 @@ fn user_at(row: &Row<'_>, at: usize) -> Result<User> {
         id: parse_uuid(&row.get::<_, String>(at)?)?,
         username: row.get(at + 1)?,
         display_name: row.get(at + 2)?,
-        role: role.parse::<Role>().map_err(Error::NotHearthServer)?,
+        role: role.parse::<Role>().map_err(Error::Corrupt)?,
         station_id: station.as_deref().map(parse_uuid).transpose()?,
     })
 }

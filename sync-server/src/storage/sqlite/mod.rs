@@ -138,11 +138,11 @@ pub(crate) fn time_text(t: DateTime<Utc>) -> String {
 pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| Error::NotHearthServer(format!("stored time {s:?} is damaged: {e}")))
+        .map_err(|e| Error::Corrupt(format!("time {s:?}: {e}")))
 }
 
 pub(crate) fn parse_uuid(s: &str) -> Result<Uuid> {
-    Uuid::parse_str(s).map_err(|e| Error::NotHearthServer(format!("stored id {s:?} is damaged: {e}")))
+    Uuid::parse_str(s).map_err(|e| Error::Corrupt(format!("id {s:?}: {e}")))
 }
 
 #[async_trait]
