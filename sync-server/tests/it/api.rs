@@ -215,6 +215,11 @@ async fn the_openapi_document_lists_every_route_and_core_enum_values() {
     assert_eq!(values("WorkOrderStatus"), names(WorkOrderStatus::ALL.iter().map(|s| s.as_str()).collect()));
     assert_eq!(values("Priority"), names(Priority::ALL.iter().map(|s| s.as_str()).collect()));
     assert_eq!(values("Role"), names(Role::ALL.iter().map(|s| s.as_str()).collect()));
+    assert_eq!(
+        schemas["PushRequest"]["properties"]["entries"]["maxItems"], MAX_PUSH_ENTRIES,
+        "{}",
+        schemas["PushRequest"]
+    );
     let reject_codes: Vec<String> = values("RejectCode");
     for code in [
         hearth_core::protocol::RejectCode::BlobMissing,
