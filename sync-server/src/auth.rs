@@ -41,6 +41,15 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     }
 }
 
+/// Spends on `password` what checking a real user's password costs, and matches nothing.
+pub fn verify_decoy(password: &str) {
+    static DECOY: std::sync::LazyLock<Option<String>> =
+        std::sync::LazyLock::new(|| hash_password(&new_token(), default_cost()).ok());
+    if let Some(decoy) = DECOY.as_deref() {
+        verify_password(password, decoy);
+    }
+}
+
 /// A new device token: 32 random bytes as hex.
 pub fn new_token() -> String {
     hex::encode(rand::random::<[u8; 32]>())

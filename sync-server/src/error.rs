@@ -2,7 +2,7 @@
 //! the one HTTP answer of every refusal: a status and `{"error":{"code","message"}}` with a
 //! code from a closed set ([`ErrorCode`]). Internal details (SQL, paths) are logged, never sent.
 
-use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hearth_core::protocol::{ApiError, ErrorBody};
@@ -14,8 +14,12 @@ pub enum Error {
     Sqlite(#[from] rusqlite::Error),
     #[error("database upgrade failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    /// The data directory holds a database this build must not touch.
     #[error("{0}")]
     NotHearthServer(String),
+    /// A stored value cannot be read back: the file was changed outside hearth-server.
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
     #[error("malformed stored record: {0}")]
     Json(#[from] serde_json::Error),
     #[error("i/o error: {0}")]
@@ -27,9 +31,6 @@ pub enum Error {
     /// A user-facing refusal of an administrative command (unknown station, taken username).
     #[error("{0}")]
     Refused(String),
-    /// Rows of an import that break the rules; nothing of the file was imported.
-    #[error("nothing was imported; {} bad row(s):\n{}", .0.len(), .0.join("\n"))]
-    BadRows(Vec<String>),
 }
 
 /// The library's result type.
@@ -118,26 +119,6 @@ impl From<Error> for AppError {
     fn from(e: Error) -> Self {
         tracing::error!(error = %e, "request failed");
         AppError::new(ErrorCode::Internal, "the server failed to handle the request; it was logged")
-    }
-}
-
-impl From<JsonRejection> for AppError {
-    fn from(r: JsonRejection) -> Self {
-        match r {
-            JsonRejection::JsonSyntaxError(e) => AppError::new(
-                ErrorCode::MalformedJson,
-                format!("the body is not valid JSON: {}", e.body_text()),
-            ),
-            JsonRejection::JsonDataError(e) => {
-                AppError::new(ErrorCode::BadRequest, format!("the JSON does not fit: {}", e.body_text()))
-            }
-            JsonRejection::MissingJsonContentType(_) => AppError::new(
-                ErrorCode::UnsupportedMediaType,
-                "send the body with `Content-Type: application/json`",
-            ),
-            JsonRejection::BytesRejection(e) => bytes_rejection(e),
-            other => AppError::new(ErrorCode::BadRequest, other.body_text()),
-        }
     }
 }
 

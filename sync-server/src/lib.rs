@@ -50,12 +50,27 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// How often the storage's idle upkeep runs while serving.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Serves `state`'s API on `listener` until `shutdown` resolves, then finishes the requests
-/// in flight.
+/// in flight. Runs the storage's upkeep ([`Storage::checkpoint`]) every few seconds meanwhile.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let storage = Arc::clone(&state.storage);
+    let upkeep = tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+        loop {
+            ticks.tick().await;
+            if let Err(e) = storage.checkpoint().await {
+                tracing::warn!(error = %e, "storage upkeep failed; it will be tried again");
+            }
+        }
+    });
+    let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    upkeep.abort();
+    served
 }

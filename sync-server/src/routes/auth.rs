@@ -7,7 +7,7 @@ use chrono::Utc;
 use hearth_core::protocol::{LoginRequest, LoginResponse};
 
 use crate::AppState;
-use crate::auth::{new_token, token_hash, verify_password};
+use crate::auth::{new_token, token_hash, verify_decoy, verify_password};
 use crate::error::{AppError, Error, ErrorCode};
 use crate::extract::Json;
 
@@ -28,21 +28,34 @@ pub async fn login(
     if req.device_name.trim().is_empty() {
         return Err(AppError::new(ErrorCode::BadRequest, "name this device: device_name is empty"));
     }
-    let Some(credentials) = state.storage.credentials(&req.username).await? else {
+    let credentials = state.storage.credentials(&req.username).await?;
+    let password = req.password;
+    let phc = credentials.as_ref().map(|c| c.password_hash.clone());
+    // An unknown username costs the same hash as a wrong password, so the answer's timing
+    // does not tell which usernames exist.
+    let matches = tokio::task::spawn_blocking(move || match phc {
+        Some(phc) => verify_password(&password, &phc),
+        None => {
+            verify_decoy(&password);
+            false
+        }
+    })
+    .await
+    .map_err(Error::from)?;
+    let Some(credentials) = credentials.filter(|_| matches) else {
         return Err(refused());
     };
-    let password = req.password;
-    let phc = credentials.password_hash;
-    let matches =
-        tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.map_err(Error::from)?;
-    if !matches {
-        return Err(refused());
-    }
     let token = new_token();
     let user = credentials.user;
-    state
+    let registered = state
         .storage
         .register_device(req.device_id, user.id, req.device_name, token_hash(&token), Utc::now())
         .await?;
+    if !registered {
+        return Err(AppError::new(
+            ErrorCode::DeviceRevoked,
+            "this device was revoked by an administrator and cannot log in; ask the office to restore it",
+        ));
+    }
     Ok(Json(LoginResponse { token, user }))
 }

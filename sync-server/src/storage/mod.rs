@@ -82,7 +82,8 @@ pub trait Storage: Send + Sync {
     async fn credentials(&self, username: &str) -> Result<Option<Credentials>>;
 
     /// Records a login: the device row (keyed by the device's own id) gets this user and
-    /// token hash, replacing an earlier token of that device.
+    /// token hash, replacing an earlier token of that device. A revoked device stays revoked
+    /// and gets no token: false.
     async fn register_device(
         &self,
         device_id: Uuid,
@@ -90,7 +91,7 @@ pub trait Storage: Send + Sync {
         name: String,
         token_hash: String,
         now: DateTime<Utc>,
-    ) -> Result<()>;
+    ) -> Result<bool>;
     async fn device_for_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>>;
     async fn devices(&self) -> Result<Vec<Device>>;
     /// Revokes a device; false when no such device exists.
@@ -111,6 +112,10 @@ pub trait Storage: Send + Sync {
     ) -> Result<Vec<EntryResult>>;
     /// Changes above `after` that `caller` may see, at most `limit`, in seq order.
     async fn pull(&self, caller: &Caller, after: u64, limit: u32) -> Result<ChangePage>;
+
+    /// Upkeep for idle moments (SQLite: copy the WAL into the database file); the server
+    /// calls it every few seconds.
+    async fn checkpoint(&self) -> Result<()>;
 
     async fn has_blob(&self, sha256: &str) -> Result<bool>;
     /// Stores a blob whose bytes were checked against `sha256`; false if it was there.

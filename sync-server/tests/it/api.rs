@@ -60,6 +60,14 @@ async fn a_revoked_device_is_told_it_was_revoked() {
     assert!(answer.body["error"]["message"].as_str().unwrap().contains("revoked"));
     let push = s.call("POST", "/v1/sync/push", Some(&token), Some(r#"{"entries":[]}"#.into())).await;
     assert_eq!(code(&push), "device_revoked");
+    let again =
+        json!({"username": "tech1", "password": "demo-tech1", "device_name": "x", "device_id": device});
+    let login = s.call("POST", "/v1/auth/login", None, Some(again.to_string())).await;
+    assert_eq!(
+        (login.status, code(&login)),
+        (StatusCode::UNAUTHORIZED, "device_revoked"),
+        "logging in again does not undo a revoke"
+    );
 }
 
 #[tokio::test]
@@ -167,6 +175,10 @@ async fn blobs_are_checked_against_their_hash_and_stored_once() {
     assert_eq!(s.send(put(photo.clone(), sha.to_string())).await.status, StatusCode::CREATED);
     assert_eq!(s.send(put(photo, sha.to_string())).await.status, StatusCode::OK);
     assert_eq!(s.send(head(sha.to_string())).await.status, StatusCode::OK);
+    let too_big = vec![0u8; usize::try_from(hearth_core::protocol::MAX_BLOB_BYTES).unwrap() + 1];
+    let sha_of_big = Sha256::of(&too_big).to_string();
+    let answer = s.send(put(too_big, sha_of_big)).await;
+    assert_eq!((answer.status, code(&answer)), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
     let not_a_hash = s.send(put(b"x".to_vec(), "photo.jpg".into())).await;
     assert_eq!(code(&not_a_hash), "bad_request");
 }
@@ -203,6 +215,11 @@ async fn the_openapi_document_lists_every_route_and_core_enum_values() {
     assert_eq!(values("WorkOrderStatus"), names(WorkOrderStatus::ALL.iter().map(|s| s.as_str()).collect()));
     assert_eq!(values("Priority"), names(Priority::ALL.iter().map(|s| s.as_str()).collect()));
     assert_eq!(values("Role"), names(Role::ALL.iter().map(|s| s.as_str()).collect()));
+    assert_eq!(
+        schemas["PushRequest"]["properties"]["entries"]["maxItems"], MAX_PUSH_ENTRIES,
+        "{}",
+        schemas["PushRequest"]
+    );
     let reject_codes: Vec<String> = values("RejectCode");
     for code in [
         hearth_core::protocol::RejectCode::BlobMissing,

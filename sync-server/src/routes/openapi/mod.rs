@@ -74,7 +74,7 @@ fn push() {}
     get, path = "/v1/sync/pull", tag = "sync",
     params(
         ("after" = Option<u64>, Query, description = "The cursor from the last page; 0 at first"),
-        ("limit" = Option<u32>, Query, description = "Changes per page, 1..=5000; 1000 if absent"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 5000, description = "Changes per page, clamped to 1..=5000; 1000 if absent"),
     ),
     security(("device_token" = [])),
     responses(

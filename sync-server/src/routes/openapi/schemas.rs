@@ -46,6 +46,7 @@ pub enum Role {
 #[derive(ToSchema)]
 pub struct PushRequest {
     /// At most 1000 entries, oldest first.
+    #[schema(max_items = 1000)]
     pub entries: Vec<PushEntry>,
 }
 

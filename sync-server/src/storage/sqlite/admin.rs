@@ -78,7 +78,7 @@ fn user_at(row: &Row<'_>, at: usize) -> Result<User> {
         id: parse_uuid(&row.get::<_, String>(at)?)?,
         username: row.get(at + 1)?,
         display_name: row.get(at + 2)?,
-        role: role.parse::<Role>().map_err(Error::NotHearthServer)?,
+        role: role.parse::<Role>().map_err(Error::Corrupt)?,
         station_id: station.as_deref().map(parse_uuid).transpose()?,
     })
 }
@@ -101,15 +101,23 @@ pub(super) fn register_device(
     name: &str,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<bool> {
     // A revoked device stays revoked: logging in again must not undo the admin's decision.
+    let revoked: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1 AND revoked_at IS NOT NULL)",
+        [device_id.to_string()],
+        |r| r.get(0),
+    )?;
+    if revoked {
+        return Ok(false);
+    }
     tx.execute(
         "INSERT INTO devices (id, user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, name = excluded.name,
                                         token_hash = excluded.token_hash",
         params![device_id.to_string(), user_id.to_string(), name, token_hash, time_text(now)],
     )?;
-    Ok(())
+    Ok(true)
 }
 
 pub(super) fn device_for_token(conn: &Connection, token_hash: &str) -> Result<Option<DeviceAuth>> {

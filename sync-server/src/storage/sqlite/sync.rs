@@ -292,9 +292,17 @@ pub(super) fn pull(conn: &Connection, caller: &Caller, after: u64, limit: u32) -
             }
         }
         Scope::Crew { station, user } => {
+            // Two index range scans merged by seq, rather than `station_id = ? OR
+            // assignee_id = ?`, which SQLite answers by sorting every later change of the
+            // station for each page (5x slower on a 25,000-household station).
             let mut stmt = conn.prepare_cached(
-                "SELECT seq, payload FROM changes
-                 WHERE seq > ?1 AND (station_id = ?3 OR assignee_id = ?4) ORDER BY seq LIMIT ?2",
+                "SELECT seq, payload FROM changes WHERE seq IN (
+                     SELECT seq FROM (SELECT seq FROM changes WHERE station_id = ?3 AND seq > ?1
+                                      ORDER BY seq LIMIT ?2)
+                     UNION ALL
+                     SELECT seq FROM (SELECT seq FROM changes WHERE assignee_id = ?4 AND seq > ?1
+                                      ORDER BY seq LIMIT ?2)
+                 ) ORDER BY seq LIMIT ?2",
             )?;
             let mut rows =
                 stmt.query(params![after, fetch, station.map(|s| s.to_string()), user.to_string()])?;
