@@ -2,13 +2,14 @@
 # `make bench` prints the benchmark figures (JSON lines) quoted in README.md.
 
 CARGO ?= cargo
-DEVICE_DB ?= data/device.sqlite
 
 .PHONY: run test bench setup
 
-## run: a demo tablet database (100,000 households), searched, with a signed report saved
+## run: hearth-server on 127.0.0.1:8080 with ./data; the first run creates the demo city
 run: setup
-	$(CARGO) run --quiet --locked -p hearth-core --bin hearth-store -- demo $(DEVICE_DB)
+	$(CARGO) build --quiet --locked -p hearth-server
+	./target/debug/hearth-server demo --data data
+	./target/debug/hearth-server serve --data data --listen 127.0.0.1:8080
 
 ## test: every test of the project — formatting, lints, unit, property and crash tests
 test: setup
@@ -19,7 +20,8 @@ test: setup
 
 ## bench: every benchmark, in release mode, one JSON line per workload
 bench: setup
-	$(CARGO) run --quiet --release --locked -p hearth-tests --bin hearth-bench
+	$(CARGO) build --quiet --release --locked -p hearth-server -p hearth-tests --bins
+	./target/release/hearth-bench
 
 ## setup: install what the build and the tests need on a fresh Debian machine
 setup:
