@@ -246,10 +246,10 @@ impl Store {
         outbox::pending(&self.conn, limit)
     }
 
-    /// Removes the entries the server has accepted.
-    pub fn acknowledge(&mut self, ids: &[Uuid]) -> Result<u64> {
+    /// Removes the entries (by `seq`) the server has accepted.
+    pub fn acknowledge(&mut self, seqs: &[i64]) -> Result<u64> {
         let last = self.clock.last();
-        self.write(|tx| outbox::remove(tx, ids, last))
+        self.write(|tx| outbox::remove(tx, seqs, last))
     }
 
     /// How many entries the server refused for good (see [`outbox::reject`]).

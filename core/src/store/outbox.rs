@@ -109,23 +109,23 @@ pub fn pending_after(conn: &Connection, after_seq: i64, limit: usize) -> Result<
     Ok(entries)
 }
 
-/// Removes the entries the server has accepted. The newest entry may hold the clock's
+/// Removes the entries (by `seq`) the server has accepted. The newest entry may hold the clock's
 /// latest stamp, so `clock_last` is saved first (see [`crate::store::clock`]).
-pub fn remove(tx: &Transaction<'_>, ids: &[Uuid], clock_last: Hlc) -> Result<u64> {
+pub fn remove(tx: &Transaction<'_>, seqs: &[i64], clock_last: Hlc) -> Result<u64> {
     crate::store::clock::save(tx, clock_last)?;
-    let mut stmt = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
+    let mut stmt = tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?;
     let mut removed = 0;
-    for id in ids {
-        removed += stmt.execute([id.to_string()])? as u64;
+    for seq in seqs {
+        removed += stmt.execute([seq])? as u64;
     }
     Ok(removed)
 }
 
 /// Parks an entry the server refused for good: it leaves the push queue and keeps the
 /// server's reason for the technician and the office to see.
-pub fn reject(tx: &Transaction<'_>, id: Uuid, code: &str, message: &str) -> Result<()> {
-    tx.prepare_cached("UPDATE outbox SET rejected_code = ?2, rejected_message = ?3 WHERE id = ?1")?
-        .execute((id.to_string(), code, message))?;
+pub fn reject(tx: &Transaction<'_>, seq: i64, code: &str, message: &str) -> Result<()> {
+    tx.prepare_cached("UPDATE outbox SET rejected_code = ?2, rejected_message = ?3 WHERE seq = ?1")?
+        .execute((seq, code, message))?;
     Ok(())
 }
 

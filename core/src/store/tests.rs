@@ -138,8 +138,8 @@ fn the_clock_continues_after_its_newest_stamp_is_acknowledged() {
         }
         let entries = store.outbox(10).unwrap();
         assert_eq!(entries.last().unwrap().hlc, store.last_stamp());
-        let ids: Vec<_> = entries.iter().map(|e| e.id).collect();
-        assert_eq!(store.acknowledge(&ids).unwrap(), 3);
+        let seqs: Vec<_> = entries.iter().map(|e| e.seq).collect();
+        assert_eq!(store.acknowledge(&seqs).unwrap(), 3);
         assert_eq!(store.outbox_len().unwrap(), 0);
         store.last_stamp()
     };

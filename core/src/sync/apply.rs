@@ -83,17 +83,20 @@ pub struct PushOutcome {
 
 /// Records the server's answers: accepted entries leave the outbox, entries refused for good
 /// are parked with the reason, the rest stay to be sent again. One transaction.
-pub fn record_push(store: &mut Store, results: &[EntryResult]) -> Result<PushOutcome> {
+pub fn record_push(store: &mut Store, sent: &[OutboxEntry], results: &[EntryResult]) -> Result<PushOutcome> {
+    let seq_of: std::collections::HashMap<uuid::Uuid, i64> = sent.iter().map(|e| (e.id, e.seq)).collect();
     let mut outcome = PushOutcome::default();
     let mut accepted = Vec::new();
     let mut parked = Vec::new();
     for r in results {
+        // An answer for an entry this push did not send means nothing to the outbox.
+        let Some(&seq) = seq_of.get(&r.id) else { continue };
         match &r.outcome {
-            Outcome::Accepted { .. } => accepted.push(r.id),
+            Outcome::Accepted { .. } => accepted.push(seq),
             Outcome::Rejected { code: RejectCode::BlobMissing | RejectCode::UnknownReference, .. } => {
                 outcome.retry += 1
             }
-            Outcome::Rejected { code, message } => parked.push((r.id, *code, message.clone())),
+            Outcome::Rejected { code, message } => parked.push((seq, *code, message.clone())),
         }
     }
     outcome.accepted = accepted.len();
@@ -101,9 +104,9 @@ pub fn record_push(store: &mut Store, results: &[EntryResult]) -> Result<PushOut
     let last = store.clock.last();
     store.write(|tx| {
         outbox::remove(tx, &accepted, last)?;
-        for (id, code, message) in &parked {
+        for (seq, code, message) in &parked {
             let code = serde_json::to_value(code)?;
-            outbox::reject(tx, *id, code.as_str().unwrap_or("rejected"), message)?;
+            outbox::reject(tx, *seq, code.as_str().unwrap_or("rejected"), message)?;
         }
         Ok(())
     })?;
@@ -212,7 +215,7 @@ mod tests {
             ),
             result(2, Outcome::Rejected { code: RejectCode::BlobMissing, message: "upload first".into() }),
         ];
-        let outcome = record_push(&mut store, &results).unwrap();
+        let outcome = record_push(&mut store, &entries, &results).unwrap();
         assert_eq!(outcome, PushOutcome { accepted: 1, rejected: 1, retry: 1 });
         let left: Vec<_> = store.outbox(10).unwrap().into_iter().map(|e| e.id).collect();
         assert_eq!(left, vec![entries[2].id]);

@@ -151,7 +151,7 @@ mod online {
             let Some(last) = entries.last() else { break };
             after_seq = last.seq;
             let response = client.push_raw(&token, push_body(store, &entries)?)?;
-            let outcome = record_push(store, &response.results)?;
+            let outcome = record_push(store, &entries, &response.results)?;
             report.pushed += outcome.accepted;
             report.rejected += outcome.rejected;
         }
