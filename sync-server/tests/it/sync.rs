@@ -199,6 +199,16 @@ async fn work_order_edits_merge_forward_only_and_a_stale_one_is_logged() {
         entry(Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: other_station.id, fields }), now_ms);
     let response = push(&s, &tech, &[foreign]).await;
     assert_eq!(result(&response, 0)["code"], "forbidden");
+
+    // Assignment, priority and due time are the office's, even on the crew's own orders.
+    let fields =
+        WorkOrderFields { priority: Some(hearth_core::model::Priority::Emergency), ..Default::default() };
+    let reprioritise =
+        entry(Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: order.id, fields }), now_ms + 30_000);
+    let response = push(&s, &tech, &[reprioritise]).await;
+    assert_eq!(result(&response, 0)["code"], "forbidden");
+    let (_, unchanged) = orders(&s, &tech).await.into_iter().find(|(_, o)| o.id == order.id).unwrap();
+    assert_eq!(unchanged.priority, merged.priority);
 }
 
 #[tokio::test]

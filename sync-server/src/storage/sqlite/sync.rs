@@ -218,14 +218,20 @@ fn apply_edit(
     };
     let mut order: WorkOrder = serde_json::from_str(&record)?;
     let mut clocks: BTreeMap<String, Hlc> = serde_json::from_str(&clocks)?;
-    if let Scope::Crew { station, user } = scope(caller)
-        && station != Some(order.station_id)
-        && order.assignee_id != Some(user)
-    {
-        return Ok(rejected(
-            RejectCode::Forbidden,
-            format!("work order {id} is neither assigned to you nor to your station"),
-        ));
+    if let Scope::Crew { station, user } = scope(caller) {
+        if station != Some(order.station_id) && order.assignee_id != Some(user) {
+            return Ok(rejected(
+                RejectCode::Forbidden,
+                format!("work order {id} is neither assigned to you nor to your station"),
+            ));
+        }
+        let f = &edit.fields;
+        if f.assignee_id.is_some() || f.priority.is_some() || f.due_by.is_some() {
+            return Ok(rejected(
+                RejectCode::Forbidden,
+                "a crew member may change only an order's status and its note; assignment, priority and due time are the office's".to_owned(),
+            ));
+        }
     }
     let outcome = merge_edit(&mut order, &mut clocks, hlc, &edit.fields);
     for overruled in &outcome.overruled {
