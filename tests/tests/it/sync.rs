@@ -2,7 +2,9 @@
 //! data folder, and several device stores driven through hearth-core's sync client.
 
 use hearth_core::model::{Household, Priority, ReportBody, SignedReport, WorkOrderStatus};
-use hearth_core::protocol::{Outcome, Outgoing, PushEntry, PushRequest, RejectCode, WorkOrderFields};
+use hearth_core::protocol::{
+    Outcome, Outgoing, PushEntry, PushRequest, RejectCode, WorkOrderFields, WorkOrderState,
+};
 use hearth_core::store::{Store, households, reports, settings};
 use hearth_core::sync::{self, apply, client::Client};
 use hearth_core::{Error, demo};
@@ -377,11 +379,22 @@ fn a_thousand_random_interleavings_of_three_devices_converge() {
         for i in [0, 1, 2, 0, 1] {
             devices[i].sync();
         }
+        let server_db = server.database();
         for order in orders {
             let states: Vec<_> =
                 devices.iter().map(|d| d.store.work_order(order).expect("read").expect("order")).collect();
             assert_eq!(states[0], states[1], "round {round}: technicians differ on {order}");
             assert_eq!(states[0], states[2], "round {round}: the office differs on {order}");
+            let (record, clocks): (String, String) = server_db
+                .query_row("SELECT record, clocks FROM work_orders WHERE id = ?1", [order.to_string()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .expect("the order on the server");
+            let on_server = WorkOrderState {
+                order: serde_json::from_str(&record).expect("server record"),
+                clocks: serde_json::from_str(&clocks).expect("server clocks"),
+            };
+            assert_eq!(states[0], on_server, "round {round}: the devices differ from the server on {order}");
         }
     }
 }
