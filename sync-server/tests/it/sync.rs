@@ -40,7 +40,9 @@ async fn a_batch_pushed_twice_is_applied_once_with_the_same_answer() {
     let entries: Vec<_> =
         (0..3).map(|i| entry(Outgoing::Report(Box::new(report_for(&household(i * 4)))), 1)).collect();
     let first = push(&s, &token, &entries).await;
-    assert!(first.results.iter().all(|r| result(&first, 0)["result"] == "accepted" && r.id != Uuid::nil()));
+    assert!(
+        (0..3).all(|i| result(&first, i)["result"] == "accepted" && first.results[i].id == entries[i].id)
+    );
     let after_first = s.counts();
     let again = push(&s, &token, &entries).await;
     assert_eq!(again, first, "a retried batch gets the answers it got the first time");
@@ -251,4 +253,27 @@ async fn a_tampered_report_is_rejected_alone_and_the_rest_of_the_batch_applies()
     assert_eq!(response.results[1].id, good.id);
     let reports = s.counts().into_iter().find(|(t, _)| t == "reports").unwrap().1;
     assert_eq!(reports, 1);
+}
+
+#[tokio::test]
+async fn a_report_is_stored_byte_for_byte_as_sent_whatever_the_order_of_its_change_fields() {
+    let s = server().await;
+    let token = s.login("tech1").await;
+    let report = report_for(&household(0));
+    // `data` before `entity`, and the report spaced out: valid JSON a client may well send.
+    let sent = serde_json::to_string_pretty(&report).unwrap();
+    let body = format!(
+        r#"{{"entries":[{{"id":"{}","hlc":"0000000000000001-00000000-0000000000000007","change":{{"data":{sent},"entity":"report"}}}}]}}"#,
+        Uuid::now_v7()
+    );
+    let answer = s.call("POST", "/v1/sync/push", Some(&token), Some(body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["results"][0]["outcome"]["result"], "accepted", "{}", answer.body);
+    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
+    let stored: String = conn
+        .query_row("SELECT record FROM reports WHERE id = ?1", [report.report().id.to_string()], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, sent, "the record the device signed and sent, not a re-serialization");
+    let checked = hearth_core::rules::signing::verify_json(&stored).unwrap();
+    assert_eq!(checked, report);
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use hearth_core::hlc::Hlc;
 use hearth_core::model::{Role, SignedReport, WorkOrder};
 use hearth_core::protocol::{
-    EntryResult, Incoming, Outcome, Outgoing, PushEntry, RejectCode, WorkOrderEdit, WorkOrderState,
+    EntryResult, Incoming, Outcome, Outgoing, RejectCode, WorkOrderEdit, WorkOrderState,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{parse_time, parse_uuid, time_text};
 use crate::error::Result;
 use crate::merge::{Overruled, merge_edit};
-use crate::storage::{Caller, ChangePage};
+use crate::storage::{Caller, ChangePage, CheckedEntry};
 
 /// Which records a caller may see and change.
 enum Scope {
@@ -65,11 +65,11 @@ pub(super) fn record_change(
 pub(super) fn push(
     tx: &Transaction<'_>,
     caller: &Caller,
-    entries: Vec<PushEntry>,
+    entries: Vec<CheckedEntry>,
     now: DateTime<Utc>,
 ) -> Result<Vec<EntryResult>> {
     let mut results = Vec::with_capacity(entries.len());
-    for entry in entries {
+    for CheckedEntry { entry, report_json } in entries {
         let entry_id = entry.id.to_string();
         let earlier: Option<String> = tx
             .prepare_cached("SELECT result FROM push_log WHERE entry_id = ?1")?
@@ -79,7 +79,7 @@ pub(super) fn push(
             Some(json) => serde_json::from_str(&json)?,
             None => {
                 let outcome = match &entry.change {
-                    Outgoing::Report(report) => apply_report(tx, caller, report, now)?,
+                    Outgoing::Report(report) => apply_report(tx, caller, report, report_json, now)?,
                     Outgoing::WorkOrderEdit(edit) => apply_edit(tx, caller, entry.hlc, edit, now)?,
                 };
                 if matches!(outcome, Outcome::Accepted { .. }) {
@@ -108,6 +108,7 @@ fn apply_report(
     tx: &Transaction<'_>,
     caller: &Caller,
     signed: &SignedReport,
+    json: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let report = signed.report();
@@ -182,13 +183,17 @@ fn apply_report(
         ));
     }
 
+    let json = match json {
+        Some(json) => json,
+        None => serde_json::to_string(signed)?,
+    };
     tx.prepare_cached(
         "INSERT INTO reports (id, record, record_hash, household_id, station_id, device_id, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         report.id.to_string(),
-        serde_json::to_string(signed)?,
+        json,
         signed.record_hash().as_str(),
         report.household_id.to_string(),
         station.to_string(),
