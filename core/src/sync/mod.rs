@@ -156,14 +156,23 @@ mod online {
             report.rejected += outcome.rejected;
         }
 
-        let mut cursor: u64 = store.setting(settings::PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let cursor: u64 = store.setting(settings::PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let mut page = client.pull(&token, cursor, MAX_PULL_LIMIT)?;
         loop {
-            let page = client.pull(&token, cursor, MAX_PULL_LIMIT)?;
-            apply_page(store, &page)?;
+            // The next page downloads while this one is applied: the server and the device's
+            // disk work at the same time. At most two pages are held.
+            let (next, applied) = std::thread::scope(|scope| {
+                let next =
+                    page.more.then(|| scope.spawn(|| client.pull(&token, page.next_cursor, MAX_PULL_LIMIT)));
+                let applied = apply_page(store, &page);
+                (next.map(|n| n.join()), applied)
+            });
+            applied?;
             report.pulled += page.changes.len();
-            cursor = page.next_cursor;
-            if !page.more {
-                break;
+            match next {
+                None => break,
+                Some(Ok(next)) => page = next?,
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
             }
         }
         Ok(report)
