@@ -4,11 +4,11 @@
 use hearth_core::Locale;
 use hearth_core::store::settings;
 use hearth_core::sync::client::Client;
-use tauri::State;
+use tauri::{AppHandle, Manager, State};
 
 use super::with_store;
 use crate::dto::{AppInfo, ProfileDto, UserDto};
-use crate::error::IpcResult;
+use crate::error::{IpcError, IpcResult};
 use crate::state::{AppState, LOCALE_KEY};
 
 fn info(state: &AppState) -> IpcResult<AppInfo> {
@@ -45,24 +45,33 @@ pub fn app_info(state: State<'_, AppState>) -> IpcResult<AppInfo> {
 }
 
 /// Logs in online; the token and user are kept, so the app opens offline afterwards.
-#[tauri::command(async)]
+///
+/// The HTTP client blocks, and a blocking client may not run (nor be dropped) on the async
+/// runtime's threads: the login runs on the blocking pool.
+#[tauri::command]
 #[specta::specta]
-pub fn login(
-    state: State<'_, AppState>,
+pub async fn login(
+    app: AppHandle,
     server_url: String,
     username: String,
     password: String,
 ) -> IpcResult<UserDto> {
-    let user = with_store(&state, |store, _| {
-        let url = server_url.trim();
-        let client = Client::new(url)?;
-        let device_name = format!("Hearth {}", &store.device_id().to_string()[..8]);
-        let user = hearth_core::sync::login(store, &client, username.trim(), &password, &device_name)?;
-        store.set_setting(settings::SERVER_URL, url)?;
-        Ok(user)
-    })?;
-    state.wake_sync();
-    Ok(UserDto::from(&user))
+    let user = tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let user = with_store(&state, |store, _| {
+            let url = server_url.trim();
+            let client = Client::new(url)?;
+            let device_name = format!("Hearth {}", &store.device_id().to_string()[..8]);
+            let user = hearth_core::sync::login(store, &client, username.trim(), &password, &device_name)?;
+            store.set_setting(settings::SERVER_URL, url)?;
+            Ok(user)
+        })?;
+        state.wake_sync();
+        Ok(UserDto::from(&user))
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", e.to_string()))?;
+    user
 }
 
 /// Forgets the login on this device. Unsynced records stay and go out after the next login.
@@ -79,8 +88,7 @@ pub fn logout(state: State<'_, AppState>) -> IpcResult<()> {
 #[tauri::command(async)]
 #[specta::specta]
 pub fn set_locale(state: State<'_, AppState>, locale: String) -> IpcResult<AppInfo> {
-    let parsed: Locale =
-        locale.parse().map_err(|e: String| crate::error::IpcError::new("invalid_argument", e))?;
+    let parsed: Locale = locale.parse().map_err(|e: String| IpcError::new("invalid_argument", e))?;
     with_store(&state, |store, _| store.set_setting(LOCALE_KEY, locale_name(parsed)))?;
     info(&state)
 }

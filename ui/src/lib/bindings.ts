@@ -9,7 +9,12 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	/**  The server, the language, the saved user (if any) and the profile's thresholds. */
 	appInfo: () => typedError<AppInfo, IpcError>(__TAURI_INVOKE("app_info")),
-	/**  Logs in online; the token and user are kept, so the app opens offline afterwards. */
+	/**
+	 *  Logs in online; the token and user are kept, so the app opens offline afterwards.
+	 * 
+	 *  The HTTP client blocks, and a blocking client may not run (nor be dropped) on the async
+	 *  runtime's threads: the login runs on the blocking pool.
+	 */
 	login: (serverUrl: string, username: string, password: string) => typedError<UserDto, IpcError>(__TAURI_INVOKE("login", { serverUrl, username, password })),
 	/**  Forgets the login on this device. Unsynced records stay and go out after the next login. */
 	logout: () => typedError<null, IpcError>(__TAURI_INVOKE("logout")),
