@@ -240,10 +240,12 @@ pub fn report(body: ReportBody, household_id: Uuid, author_id: Uuid, at: DateTim
 pub fn signature(signer_name: &str, role: SignerRole, content_hash: &Sha256, at: DateTime<Utc>) -> Signature {
     let stroke = |s: u32| Stroke {
         points: (0u32..20)
-            .map(|i| StrokePoint {
-                x: f64::from(40 * s + 2 * i) + 0.25 * f64::from(i % 4),
-                y: 60.0 + f64::from((i * 7 + s * 3) % 40) - 0.5 * f64::from(i % 3),
-                t_ms: u64::from(16 * i),
+            .map(|i| {
+                StrokePoint::from_canvas(
+                    f64::from(40 * s + 2 * i) + 0.25 * f64::from(i % 4),
+                    60.0 + f64::from((i * 7 + s * 3) % 40) - 0.5 * f64::from(i % 3),
+                    f64::from(16 * i),
+                )
             })
             .collect(),
     };

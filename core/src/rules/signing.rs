@@ -93,17 +93,35 @@ pub fn seal(
         content_hash: content_hash.clone(),
         record_hash: content_hash,
     };
-    parts.record_hash = record_hash(&to_value(&parts));
+    let Value::Object(record) = to_value(&parts) else {
+        return Err(Error::Corrupt("a signed record did not serialize as a JSON object".into()));
+    };
+    let report = record.get("report").map(canonical_json).unwrap_or_default();
+    parts.record_hash = record_hash(&record, report.as_bytes());
     Ok(SignedReport::from_verified(parts))
 }
 
-/// The hash of a whole signed record, as JSON, leaving out its own `record_hash`.
-fn record_hash(record: &Value) -> Sha256 {
-    let mut without = record.clone();
-    if let Value::Object(map) = &mut without {
-        map.remove("record_hash");
+/// The hash of a whole signed record, as JSON, leaving out its own `record_hash`. The
+/// report's canonical bytes, already written for its content hash, are reused as they are.
+fn record_hash(record: &serde_json::Map<String, Value>, canonical_report: &[u8]) -> Sha256 {
+    let mut entries: Vec<_> = record.iter().filter(|(key, _)| *key != "record_hash").collect();
+    entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut out = Vec::with_capacity(4096);
+    out.push(b'{');
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_scalar(key, &mut out);
+        out.push(b':');
+        if key == "report" {
+            out.extend_from_slice(canonical_report);
+        } else {
+            write_canonical(value, &mut out);
+        }
     }
-    hash_value(&without)
+    out.push(b'}');
+    Sha256::of(&out)
 }
 
 /// Checks a signed record's parts against their hashes: the report against `content_hash`,
@@ -129,13 +147,15 @@ pub fn verify_json(json: &str) -> Result<SignedReport> {
 
 fn verify_value(record: &Value, id: uuid::Uuid) -> Result<()> {
     let tampered = || Error::Tampered { id };
-    let content = hash_value(record.get("report").ok_or_else(tampered)?);
+    let record = record.as_object().ok_or_else(tampered)?;
+    let report = canonical_json(record.get("report").ok_or_else(tampered)?);
+    let content = Sha256::of(report.as_bytes());
     let claims = |v: Option<&Value>| v.and_then(Value::as_str) == Some(content.as_str());
     let signatures = record.get("signatures").and_then(Value::as_array).ok_or_else(tampered)?;
     let recorded = record.get("record_hash").and_then(Value::as_str);
     if !claims(record.get("content_hash"))
         || !signatures.iter().all(|s| claims(s.get("content_hash")))
-        || recorded != Some(record_hash(record).as_str())
+        || recorded != Some(record_hash(record, report.as_bytes()).as_str())
     {
         return Err(tampered());
     }

@@ -107,3 +107,19 @@ fn fragment(rng: &mut fastrand::Rng, text: &str, len: std::ops::Range<usize>) ->
     let start = rng.usize(..=chars.len() - len);
     chars[start..start + len].iter().collect()
 }
+
+/// `verify_signed_report`: reading one signed record from its JSON and checking its hashes —
+/// what the server does for each report it receives, and the device for each it sends.
+pub fn verify_signed_report(n: usize) -> BenchResult<Vec<String>> {
+    let author = hearth_core::new_id();
+    let now = chrono::Utc::now();
+    let records = demo::households(2, n)
+        .map(|h| Ok(serde_json::to_string(&demo::signed_temperature_check(&h, author, now)?)?))
+        .collect::<BenchResult<Vec<String>>>()?;
+    let bytes = records.iter().map(String::len).sum::<usize>() / n.max(1);
+    let mut verify = Samples::default();
+    for json in &records {
+        verify.time(|| serde_json::from_str::<hearth_core::model::SignedReport>(json))?;
+    }
+    Ok(vec![verify.line("verify_signed_report", json!({ "record_bytes": bytes }))])
+}

@@ -29,6 +29,9 @@ fn main() -> BenchResult<()> {
     if runs("save_signed_report") || runs("baseline_sqlite_insert") {
         print(bench::store::save_signed_report(dir.path(), 10_000)?);
     }
+    if runs("verify_signed_report") {
+        print(bench::store::verify_signed_report(10_000)?);
+    }
     if runs("search_households") {
         print(bench::store::search_households(dir.path(), 100_000, 1_000)?);
     }
