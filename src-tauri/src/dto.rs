@@ -224,7 +224,7 @@ pub struct SignatureInput {
     pub signer_name: String,
     /// customer, witness or technician.
     pub role: String,
-    pub strokes: Vec<Vec<[u32; 3]>>,
+    pub strokes: Vec<Vec<[i32; 3]>>,
     pub png: Vec<u8>,
 }
 

@@ -47,9 +47,10 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// One drawn point: `[x, y]` in tenths of a canvas CSS pixel, `t` in ms since the stroke began.
-fn stroke_point([x, y, t]: [u32; 3]) -> StrokePoint {
-    StrokePoint { x: f64::from(x) / 10.0, y: f64::from(y) / 10.0, t_ms: u64::from(t) }
+/// One drawn point: `[x, y]` in tenths of a canvas CSS pixel, `t` in ms since the stroke
+/// began — hearth-core's own units, taken as they are.
+fn stroke_point([x, y, t_ms]: [i32; 3]) -> StrokePoint {
+    StrokePoint { x, y, t_ms: t_ms.max(0).unsigned_abs() }
 }
 
 /// The report's problems, worded for the technician; empty when it may be signed.

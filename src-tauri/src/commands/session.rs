@@ -56,7 +56,7 @@ pub async fn login(
     username: String,
     password: String,
 ) -> IpcResult<UserDto> {
-    let user = tauri::async_runtime::spawn_blocking(move || {
+    tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
         let user = with_store(&state, |store, _| {
             let url = server_url.trim();
@@ -70,8 +70,7 @@ pub async fn login(
         Ok(UserDto::from(&user))
     })
     .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))?;
-    user
+    .map_err(|e| IpcError::new("internal", e.to_string()))?
 }
 
 /// Forgets the login on this device. Unsynced records stay and go out after the next login.

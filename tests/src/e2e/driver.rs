@@ -14,9 +14,11 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The debug build of the app (`make test` builds it after the UI).
+/// The app built next to the running test or benchmark, else the debug build (`make app`;
+/// a release build of the app takes ~8 minutes on two cores, so benchmarks may use debug).
 pub fn app_binary() -> PathBuf {
-    let bin = crate::server::binary().with_file_name("hearth-app");
+    let beside = crate::server::binary().with_file_name("hearth-app");
+    let bin = if beside.exists() { beside } else { workspace().join("target/debug/hearth-app") };
     assert!(bin.exists(), "{} is missing: build it with `make app` (UI first, then cargo)", bin.display());
     bin
 }

@@ -150,6 +150,12 @@ impl Session {
             .unwrap_or_else(|e| panic!("script failed: {e}"))
     }
 
+    /// Runs `script` asynchronously: it ends by calling its last argument with the result.
+    pub fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/async", json!({"script": script, "args": args}))
+            .unwrap_or_else(|e| panic!("async script failed: {e}"))
+    }
+
     fn scroll_into_view(&self, element: &Element) {
         let reference = json!({ELEMENT: element.id});
         let _ = self.post(

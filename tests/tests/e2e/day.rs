@@ -184,6 +184,17 @@ fn a_days_work_done_offline_reaches_the_server() {
     use_locale(&app, "en");
     screens(&app, "en");
     assert!(app.text("[data-testid=pending]").contains("All synced"));
+
+    // The same app held upright: an 800×1280 portrait tablet.
+    use_locale(&app, "zh-CN");
+    app.set_window_size(800, 1280);
+    app.click("[data-testid=nav-orders]");
+    app.wait_for("[data-testid=order-list]");
+    shot(&app, "zh-CN", "20-portrait-orders");
+    open_order(&app, "temperature_check");
+    app.click("[data-testid=start-form]");
+    app.wait_for("[data-testid=report-form][data-kind=temperature_check]");
+    shot(&app, "zh-CN", "21-portrait-form");
 }
 
 /// Photographs the main screens in `locale`.

@@ -23,7 +23,8 @@ impl Fixture {
         let app_dir = tempfile::tempdir().expect("app dir");
         server::cli(server_dir.path(), &["demo", "--households", "400"], None);
         let server = Server::start(server_dir.path());
-        let display = Display::start(1280, 800);
+        // Square, so the window fits both as a landscape and as a portrait tablet.
+        let display = Display::start(1280, 1280);
         let app_data = app_dir.path().join("app");
         let driver = Driver::start(
             display.name(),

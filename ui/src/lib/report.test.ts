@@ -87,3 +87,12 @@ describe('forms to reports', () => {
     expect(reportKindFor('area_remeasure')).toBe('area_remeasurement');
   });
 });
+
+describe('the read-only view', () => {
+  it('words a signed inspection in either language, codes included', async () => {
+    const { rows } = await import('./readonly');
+    const body = { kind: 'inspection', data: { violations: ['unauthorized_connection', 'other'], description: '私接', measures_taken: '告知' } };
+    expect(rows('zh-CN', body)[0]).toEqual({ label: '违规类型', value: '私接、其他' });
+    expect(rows('en', body)[0]).toEqual({ label: 'Violations', value: 'Unauthorized connection, Other' });
+  });
+});

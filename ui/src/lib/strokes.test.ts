@@ -10,7 +10,7 @@ describe('signature strokes', () => {
     ]);
     expect(strokes).toEqual([
       [[100, 201, 0], [115, 213, 16]],
-      [[0, 0, 0]],
+      [[0, -2, 0]],
     ]);
     for (const p of strokes.flat()) expect(p.every(Number.isInteger)).toBe(true);
   });

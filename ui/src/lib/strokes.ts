@@ -1,5 +1,6 @@
 // signature_pad's strokes → hearth-core's StrokePoint shape: `[x, y, t_ms]` integers, x and
-// y in tenths of a canvas CSS pixel, t in ms since the stroke began.
+// y in tenths of a canvas CSS pixel (a pen may stray just outside the canvas: negative is
+// kept), t in ms since the stroke began.
 
 /** A point as signature_pad's `toData()` gives it. */
 export interface PadPoint {
@@ -22,8 +23,8 @@ export function toStrokes(data: PadStroke[]): StrokePoint[][] {
     .map((s) => {
       const t0 = s.points[0].time;
       return s.points.map((p): StrokePoint => [
-        Math.max(0, Math.round(p.x * 10)),
-        Math.max(0, Math.round(p.y * 10)),
+        Math.round(p.x * 10),
+        Math.round(p.y * 10),
         Math.max(0, Math.round(p.time - t0)),
       ]);
     });
