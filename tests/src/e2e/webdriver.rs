@@ -138,6 +138,13 @@ impl Session {
             .unwrap_or_default()
     }
 
+    /// The current value of the input matching `css` (waiting for it).
+    pub fn value(&self, css: &str) -> String {
+        self.wait_for(css);
+        let value = self.execute("return document.querySelector(arguments[0]).value", json!([css]));
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
     /// An attribute of the first element matching `css`, if both exist now.
     pub fn attribute(&self, css: &str, name: &str) -> Option<String> {
         let element = self.find_all(css).into_iter().next()?;

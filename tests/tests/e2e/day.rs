@@ -9,7 +9,10 @@ use hearth_core::protocol::{LoginRequest, LoginResponse, PullResponse};
 use hearth_tests::e2e::webdriver::Session;
 use serde_json::Value;
 
-use crate::fixture::{self, Fixture, open_order, pending, shot, sign, sign_off, use_locale, wait_pending};
+use crate::fixture::{
+    self, Fixture, open_order, pending, refusal, shot, sign, sign_off, use_locale, wait_draft_saved,
+    wait_pending,
+};
 
 /// A signed report as the server stored it, found by the content hash the app showed.
 fn server_report(fx: &Fixture, content_hash: &str) -> Option<Value> {
@@ -104,6 +107,17 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.wait_for("[data-testid=report-form][data-kind=temperature_check]");
     app.type_into("[data-testid=thermometer-serial]", "T-2024-118");
     app.type_into("[data-testid=certificate-no]", "JD-55731");
+
+    // The battery dies mid-form: the draft is there when the app comes back.
+    wait_draft_saved(&app);
+    drop(app);
+    let app = fx.driver.open_app();
+    open_order(&app, "temperature_check");
+    app.click("[data-testid=open-household]");
+    app.click("[data-testid=draft]");
+    app.wait_for("[data-testid=report-form][data-kind=temperature_check]");
+    assert_eq!(app.value("[data-testid=thermometer-serial]"), "T-2024-118", "the draft kept what was typed");
+    assert_eq!(app.value("[data-testid=certificate-no]"), "JD-55731");
     app.set_value("[data-testid=certificate-expires]", "2030-06-30");
     app.click("[data-testid=checked-working]");
     app.type_into("[data-testid=doors-closed]", "45");
@@ -173,12 +187,26 @@ fn a_days_work_done_offline_reaches_the_server() {
         app.attribute("[data-testid=photos]", "data-count").as_deref() == Some("1")
     });
     shot(&app, "zh-CN", "07-inspection");
-    sign_off(&app);
+    refusal(&app);
     let inspection_hash = sign(&app);
     let record = reached_server(&fx, &app, &inspection_hash);
     let photo =
         record["report"]["attachments"][0]["sha256"].as_str().expect("the photo in the record").to_owned();
     assert!(api_has_blob(&fx, &api_token(&fx), &photo), "the photo is on the server");
+    assert_eq!(record["refusal"]["witness_name"], "物业 王师傅");
+    assert_eq!(record["signatures"][0]["role"], "witness");
+
+    // A correction starts from the signed record, which stays as it was.
+    app.click("[data-testid=amend]");
+    app.type_into("[data-testid=amend-reason]", "违规类型记录有误");
+    app.click("[data-testid=amend]");
+    app.wait_for("[data-testid=report-form][data-kind=inspection]");
+    assert_eq!(
+        app.value("[data-testid=insp-description]"),
+        "厨房私接暖气管一处",
+        "the correction starts from the record"
+    );
+    app.click("[data-testid=discard]");
 
     screens(&app, "zh-CN");
     use_locale(&app, "en");

@@ -98,6 +98,24 @@ pub fn sign_off(app: &Session) {
     });
 }
 
+/// Ends the form with the customer's refusal, noted with a witness who signs.
+pub fn refusal(app: &Session) {
+    app.click("[data-testid=refused]");
+    app.type_into("[data-testid=refusal-reason]", "用户不认可违规事实");
+    app.type_into("[data-testid=witness-name]", "物业 王师傅");
+    app.draw_signature("[data-testid=witness-signature]");
+    app.wait_until("the witness's signature drawn", || {
+        app.attribute("[data-testid=witness-signature]", "data-empty").as_deref() == Some("false")
+    });
+}
+
+/// Waits until the form on screen is saved as a draft.
+pub fn wait_draft_saved(app: &Session) {
+    app.wait_until("the draft saved", || {
+        app.attribute("[data-testid=draft-state]", "data-unsaved").as_deref() == Some("false")
+    });
+}
+
 /// Signs the form and waits for the read-only view; returns the content hash it shows.
 pub fn sign(app: &Session) -> String {
     app.click("[data-testid=sign]");
