@@ -22,10 +22,11 @@ run: setup app
 	  ./target/debug/hearth-server serve --data data --listen 127.0.0.1:8080; \
 	fi
 
-## test: every test of the project — formatting, lints, UI unit tests, Rust unit, property,
+## test: every test of the project — formatting, lints, UI type checks and unit tests, Rust unit, property,
 ## crash and system tests, and the field app end to end (under its own Xvfb)
 test: setup
 	$(CARGO) fmt --all -- --check
+	$(NPM) run check --silent   # TypeScript and Svelte types
 	$(NPM) test --silent
 	$(MAKE) --no-print-directory app
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings

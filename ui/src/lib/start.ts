@@ -20,7 +20,9 @@ export function newFormState(info: AppInfo, household: HouseholdDto, workOrderId
     refused: false,
     refusalReason: '',
     witnessName: '',
-    body: blankBody(kind, { now, billedArea: household.billed_area_m2, tolerancePct: info.profile.area_tolerance_pct }),
+    // A number the backend could not send as JSON arrives as null; 0 lets hearth-core's rules
+    // name the problem on the form.
+    body: blankBody(kind, { now, billedArea: household.billed_area_m2 ?? 0, tolerancePct: info.profile.area_tolerance_pct ?? 0 }),
   };
 }
 
