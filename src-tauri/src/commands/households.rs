@@ -8,15 +8,21 @@ use crate::dto::HouseholdDto;
 use crate::error::IpcResult;
 use crate::state::AppState;
 
-/// How many hits one keystroke shows.
-const SEARCH_LIMIT: usize = 50;
+/// The most hits one keystroke may ask for.
+const MAX_SEARCH_LIMIT: u32 = 200;
 
-/// Households matching every term of `query` (account number, address, name, phone).
+/// Up to `limit` households matching every term of `query` (account number, address, name,
+/// phone). The UI asks for few: drawing the hits is most of a keystroke's time.
 #[tauri::command(async)]
 #[specta::specta]
-pub fn search_households(state: State<'_, AppState>, query: String) -> IpcResult<Vec<HouseholdDto>> {
+pub fn search_households(
+    state: State<'_, AppState>,
+    query: String,
+    limit: u32,
+) -> IpcResult<Vec<HouseholdDto>> {
+    let limit = limit.min(MAX_SEARCH_LIMIT) as usize;
     with_store(&state, |store, _| {
-        Ok(store.search_households(&query, SEARCH_LIMIT)?.iter().map(HouseholdDto::from).collect())
+        Ok(store.search_households(&query, limit)?.iter().map(HouseholdDto::from).collect())
     })
 }
 

@@ -16,9 +16,9 @@ describe('calling the backend', () => {
       if (cmd === 'search_households') return [{ id: 'h1', owner_name: '李四' }];
       return null;
     });
-    const hits = await call(commands.searchHouseholds('李四'));
+    const hits = await call(commands.searchHouseholds('李四', 20));
     expect(hits).toEqual([{ id: 'h1', owner_name: '李四' }]);
-    expect(seen).toEqual([['search_households', { query: '李四' }]]);
+    expect(seen).toEqual([['search_households', { query: '李四', limit: 20 }]]);
   });
 
   it('throws errors as codes with their problems', async () => {

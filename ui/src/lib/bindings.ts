@@ -32,8 +32,11 @@ export const commands = {
 	 *  reason) and queues the change for the server.
 	 */
 	advanceWorkOrder: (id: string, to: string, note: string | null) => typedError<WorkOrderDto, IpcError>(__TAURI_INVOKE("advance_work_order", { id, to, note })),
-	/**  Households matching every term of `query` (account number, address, name, phone). */
-	searchHouseholds: (query: string) => typedError<HouseholdDto[], IpcError>(__TAURI_INVOKE("search_households", { query })),
+	/**
+	 *  Up to `limit` households matching every term of `query` (account number, address, name,
+	 *  phone). The UI asks for few: drawing the hits is most of a keystroke's time.
+	 */
+	searchHouseholds: (query: string, limit: number) => typedError<HouseholdDto[], IpcError>(__TAURI_INVOKE("search_households", { query, limit })),
 	/**  One household. */
 	household: (id: string) => typedError<HouseholdDto, IpcError>(__TAURI_INVOKE("household", { id })),
 	/**  Opens a new draft of `kind` for a household (and the work order it serves). */
