@@ -174,6 +174,27 @@ fn a_days_work_done_offline_reaches_the_server() {
     assert_eq!(record["report"]["body"]["kind"], "repair_visit");
     assert_eq!(record["report"]["body"]["data"]["cause"], "卧室散热器气堵");
 
+    // The order could not be finished today: it says why, and the move reaches the server.
+    app.click("[data-testid=back]");
+    app.click("[data-testid=move-could_not_complete]");
+    app.type_into("[data-testid=status-note]", "需更换立管，约定明日再来");
+    app.click("[data-testid=confirm-could-not-complete]");
+    app.wait_until("the order marked could not complete", || {
+        app.attribute("[data-testid=order-status]", "data-status").as_deref() == Some("could_not_complete")
+    });
+    app.wait_until("the server holding the order as could not complete, with the reason", || {
+        let db = fx.server.database();
+        let found: i64 = db
+            .query_row(
+                "SELECT count(*) FROM work_orders WHERE json_extract(record, '$.status') = 'could_not_complete'
+                   AND json_extract(record, '$.status_note') = '需更换立管，约定明日再来'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        found == 1
+    });
+
     // An inspection with a photo from the file picker.
     open_order(&app, "inspection");
     app.click("[data-testid=start-form]");
@@ -207,6 +228,20 @@ fn a_days_work_done_offline_reaches_the_server() {
         "the correction starts from the record"
     );
     app.click("[data-testid=discard]");
+
+    // An area re-measurement: the rooms against the billed area, signed.
+    open_order(&app, "area_remeasure");
+    app.click("[data-testid=start-form]");
+    app.wait_for("[data-testid=report-form][data-kind=area_remeasurement]");
+    app.set_value("[data-testid=agreed-at]", &local_input(Duration::minutes(-30)));
+    app.type_into("[data-testid=area-room-0]", "客厅");
+    app.type_into("[data-testid=length-0]", "5.2");
+    app.type_into("[data-testid=width-0]", "4");
+    app.wait_until("the live deviation", || app.text("[data-testid=area-finding]").contains("20.80"));
+    sign_off(&app);
+    let area_hash = sign(&app);
+    let record = reached_server(&fx, &app, &area_hash);
+    assert_eq!(record["report"]["body"]["data"]["rooms"][0]["measure"]["length_m"], 5.2);
 
     screens(&app, "zh-CN");
     use_locale(&app, "en");
