@@ -5,6 +5,12 @@
 //! number (then the answer) or name is looked up by index first; fragments of 3+ characters go through the FTS5
 //! trigram index; shorter fragments (a two-character name such as 李四) filter the trigram
 //! hits, or scan the plain columns when there is no longer fragment to narrow by.
+//!
+//! The index may lag behind the table. A pull stores households without indexing them —
+//! indexing is most of the cost of a first pull of 100,000 — and [`index_backlog`] catches
+//! up in the background, in chunks. `search_indexed_seq` (a setting) is the highest `seq`
+//! the index covers; rows above it are found by scanning them, so a search never misses a
+//! household, it is only slower until the index has caught up.
 
 use std::collections::HashSet;
 
@@ -18,8 +24,9 @@ use crate::store::parse_uuid;
 /// At most this many terms of a query are used; more add nothing a technician types.
 const MAX_TERMS: usize = 4;
 
-/// Stores or replaces a household, keeping the search index in step: this is the one
-/// function that writes `households`, so the two never disagree.
+/// Stores or replaces a household, keeping the search index in step for rows it covers:
+/// this is the one function that writes `households`, so the two never disagree. A new row
+/// joins the backlog that [`index_backlog`] indexes.
 pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
     let id = h.id.to_string();
     let searchable = [h.account_no.as_str(), &h.address, &h.owner_name, &h.phone];
@@ -45,7 +52,6 @@ pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(values)?;
-            index(tx, tx.last_insert_rowid(), searchable)?;
         }
         Some((seq, old_text)) => {
             tx.prepare_cached(
@@ -54,7 +60,7 @@ pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
                  WHERE id = ?1",
             )?
             .execute(values)?;
-            if old_text != searchable {
+            if old_text != searchable && seq <= indexed_seq(tx)? {
                 let [a, b, c, d] = &old_text;
                 tx.prepare_cached(
                     "INSERT INTO households_fts (households_fts, rowid, account_no, address, owner_name, phone)
@@ -73,6 +79,48 @@ fn index(tx: &Transaction<'_>, seq: i64, [a, b, c, d]: [&str; 4]) -> Result<()> 
     tx.prepare_cached("INSERT INTO households_fts (rowid, account_no, address, owner_name, phone) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute((seq, a, b, c, d))?;
     Ok(())
+}
+
+/// A condition that parameter `?p` is a substring of one of the searchable columns.
+fn text_filter(p: usize) -> String {
+    format!(
+        " AND (instr(h.owner_name, ?{p}) OR instr(h.address, ?{p}) OR instr(h.account_no, ?{p}) OR instr(h.phone, ?{p}))"
+    )
+}
+
+/// The highest `seq` the search index covers.
+fn indexed_seq(conn: &Connection) -> Result<i64> {
+    Ok(super::settings::get(conn, super::settings::SEARCH_INDEXED_SEQ)?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Indexes up to `limit` households of the backlog, oldest first, and moves the mark past
+/// them. Returns how many remain.
+pub fn index_backlog(tx: &Transaction<'_>, limit: usize) -> Result<u64> {
+    let from = indexed_seq(tx)?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let to: Option<i64> = tx
+        .prepare_cached(
+            "SELECT max(seq) FROM (SELECT seq FROM households WHERE seq > ?1 ORDER BY seq LIMIT ?2)",
+        )?
+        .query_row((from, limit), |r| r.get(0))?;
+    let Some(to) = to else { return Ok(0) };
+    tx.prepare_cached(
+        "INSERT INTO households_fts (rowid, account_no, address, owner_name, phone)
+         SELECT seq, account_no, address, owner_name, phone FROM households WHERE seq > ?1 AND seq <= ?2",
+    )?
+    .execute((from, to))?;
+    super::settings::set(tx, super::settings::SEARCH_INDEXED_SEQ, &to.to_string())?;
+    backlog(tx)
+}
+
+/// How many households the search index does not cover yet.
+pub fn backlog(conn: &Connection) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM households WHERE seq > ?1")?
+        .query_row([indexed_seq(conn)?], |r| r.get(0))?;
+    Ok(n.unsigned_abs())
 }
 
 const COLUMNS: &str =
@@ -147,14 +195,7 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Househ
     }
 
     let (long, short): (Vec<&str>, Vec<&str>) = terms.iter().partition(|t| t.chars().count() >= 3);
-    let short_filter: String = (0..short.len())
-        .map(|i| {
-            let p = i + 3;
-            format!(
-                " AND (instr(h.owner_name, ?{p}) OR instr(h.address, ?{p}) OR instr(h.account_no, ?{p}) OR instr(h.phone, ?{p}))"
-            )
-        })
-        .collect();
+    let short_filter: String = (0..short.len()).map(|i| text_filter(i + 3)).collect();
     let sql = if long.is_empty() {
         format!("SELECT {COLUMNS} FROM households h WHERE 1{short_filter} LIMIT ?2")
     } else {
@@ -172,7 +213,22 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Househ
     for raw in rows {
         take(raw?, &mut hits)?;
         if hits.len() >= limit {
-            break;
+            return Ok(hits);
+        }
+    }
+    if !long.is_empty() {
+        // The households the index does not cover yet, scanned for every term.
+        let all_filter: String = (0..terms.len()).map(|i| text_filter(i + 3)).collect();
+        let sql = format!("SELECT {COLUMNS} FROM households h WHERE h.seq > ?1{all_filter} LIMIT ?2");
+        let mut params: Vec<Box<dyn rusqlite::ToSql>> =
+            vec![Box::new(indexed_seq(conn)?), Box::new(sql_limit)];
+        params.extend(terms.iter().map(|t| Box::new(t.to_string()) as Box<dyn rusqlite::ToSql>));
+        let mut stmt = conn.prepare_cached(&sql)?;
+        for raw in stmt.query_map(rusqlite::params_from_iter(params.iter()), read)? {
+            take(raw?, &mut hits)?;
+            if hits.len() >= limit {
+                break;
+            }
         }
     }
     Ok(hits)

@@ -194,6 +194,7 @@ impl Store {
                 households::upsert(tx, h, stamp)?;
                 n += 1;
             }
+            households::index_backlog(tx, usize::MAX)?;
             Ok(n)
         })
     }
@@ -202,6 +203,18 @@ impl Store {
     /// any length, Chinese included.
     pub fn search_households(&self, query: &str, limit: usize) -> Result<Vec<Household>> {
         households::search(&self.conn, query, limit)
+    }
+
+    /// Indexes up to `chunk` households that a pull stored unindexed, in one short
+    /// transaction, and returns how many are left. The app calls it when idle (after a
+    /// sync) until it returns 0; until then search scans the rest and misses nothing.
+    pub fn index_household_backlog(&mut self, chunk: usize) -> Result<u64> {
+        self.write(|tx| households::index_backlog(tx, chunk))
+    }
+
+    /// How many households the search index does not cover yet.
+    pub fn household_search_backlog(&self) -> Result<u64> {
+        households::backlog(&self.conn)
     }
 
     /// Stores a work order as the office sent it.

@@ -13,6 +13,7 @@ const APPLICATION_ID: i32 = 0x4852_5448;
 static MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_init.sql")),
     M::up(include_str!("../../migrations/0002_sync.sql")),
+    M::up(include_str!("../../migrations/0003_search_backlog.sql")),
 ];
 
 /// The schema version this build writes.

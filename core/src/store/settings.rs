@@ -18,6 +18,9 @@ pub const LAST_SUCCESS_AT: &str = "last_success_at";
 /// The last sync error, in words; empty after a success.
 pub const LAST_ERROR: &str = "last_error";
 
+/// The highest `households.seq` the search index covers (see `store::households`).
+pub const SEARCH_INDEXED_SEQ: &str = "search_indexed_seq";
+
 /// The value of `key`.
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn

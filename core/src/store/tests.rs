@@ -194,6 +194,51 @@ fn a_changed_household_is_found_by_its_new_address_only() {
 }
 
 #[test]
+fn pulled_households_are_found_before_and_after_the_search_index_catches_up() {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut all = households(500);
+    store.put_households(&all[..200]).unwrap();
+    // A pull stores households without indexing them.
+    let pull = |store: &mut Store, batch: &[Household]| {
+        store
+            .write(|tx| batch.iter().try_for_each(|h| households::upsert(tx, h, crate::hlc::Hlc::ZERO)))
+            .unwrap();
+    };
+    pull(&mut store, &all[200..]);
+    assert_eq!(store.household_search_backlog().unwrap(), 300);
+    let fragment = |h: &Household| h.address.chars().skip(2).take(8).collect::<String>();
+    let queries =
+        [fragment(&all[10]), fragment(&all[321]), "花园".to_owned(), all[400].phone[3..].to_owned()];
+    let found = |store: &Store| -> Vec<std::collections::BTreeSet<uuid::Uuid>> {
+        queries
+            .iter()
+            .map(|q| store.search_households(q, 1000).unwrap().into_iter().map(|h| h.id).collect())
+            .collect()
+    };
+    let before = found(&store);
+    assert!(
+        before[0].contains(&all[10].id)
+            && before[1].contains(&all[321].id)
+            && before[3].contains(&all[400].id)
+    );
+
+    // An unindexed household changes its address before the index reaches it.
+    let old = fragment(&all[450]);
+    all[450].address = "南开区复康路88号学府名苑1号楼1单元101".into();
+    pull(&mut store, &all[450..451]);
+    assert_eq!(store.index_household_backlog(120).unwrap(), 180, "a chunk at a time");
+    while store.index_household_backlog(120).unwrap() > 0 {}
+    assert_eq!(store.household_search_backlog().unwrap(), 0);
+    assert_eq!(found(&store), before, "the index finds what the scan found");
+    assert_eq!(store.search_households("复康路88号", 10).unwrap(), vec![all[450].clone()]);
+    assert!(!store.search_households(&old, 10).unwrap().contains(&all[450]));
+    store
+        .conn()
+        .execute("INSERT INTO households_fts (households_fts, rank) VALUES ('integrity-check', 1)", [])
+        .unwrap();
+}
+
+#[test]
 fn a_work_order_only_moves_forward_and_each_move_is_queued() {
     let mut store = Store::open_in_memory().unwrap();
     let order = demo::work_order(demo::now());

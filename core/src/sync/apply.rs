@@ -36,38 +36,35 @@ fn work_order_edit(entry: &OutboxEntry) -> Result<WorkOrderEdit> {
 }
 
 /// The body of a push of `entries` — a [`crate::protocol::PushRequest`] on the wire — with
-/// each report embedded as stored: it was verified when it was saved and its row never
-/// changes, so it is not parsed and hashed again on the way out.
+/// each report written out as stored: it was verified when it was saved and its row never
+/// changes, so it is neither parsed nor hashed again on the way out (the server checks it).
 pub fn push_body(store: &Store, entries: &[OutboxEntry]) -> Result<Vec<u8>> {
-    #[derive(serde::Serialize)]
-    struct Body {
-        entries: Vec<Entry>,
-    }
-    #[derive(serde::Serialize)]
-    struct Entry {
-        id: uuid::Uuid,
-        hlc: crate::hlc::Hlc,
-        change: Change,
-    }
-    #[derive(serde::Serialize)]
-    #[serde(tag = "entity", content = "data", rename_all = "snake_case")]
-    enum Change {
-        Report(Box<serde_json::value::RawValue>),
-        WorkOrderEdit(WorkOrderEdit),
-    }
-    let mut body = Body { entries: Vec::with_capacity(entries.len()) };
-    for entry in entries {
-        let change = match entry.entity {
-            Entity::WorkOrder => Change::WorkOrderEdit(work_order_edit(entry)?),
+    let mut body = Vec::with_capacity(entries.len() * 3500);
+    body.extend_from_slice(b"{\"entries\":[");
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(b"{\"id\":");
+        serde_json::to_writer(&mut body, &entry.id)?;
+        body.extend_from_slice(b",\"hlc\":");
+        serde_json::to_writer(&mut body, &entry.hlc)?;
+        match entry.entity {
+            Entity::WorkOrder => {
+                body.extend_from_slice(b",\"change\":{\"entity\":\"work_order_edit\",\"data\":");
+                serde_json::to_writer(&mut body, &work_order_edit(entry)?)?;
+            }
             Entity::Report => {
                 let json = reports::get_json(store.conn(), entry.entity_id)?
                     .ok_or_else(|| Error::NotFound { what: "report", id: entry.entity_id.to_string() })?;
-                Change::Report(serde_json::value::RawValue::from_string(json)?)
+                body.extend_from_slice(b",\"change\":{\"entity\":\"report\",\"data\":");
+                body.extend_from_slice(json.as_bytes());
             }
-        };
-        body.entries.push(Entry { id: entry.id, hlc: entry.hlc, change });
+        }
+        body.extend_from_slice(b"}}");
     }
-    Ok(serde_json::to_vec(&body)?)
+    body.extend_from_slice(b"]}");
+    Ok(body)
 }
 
 /// What a push did to the outbox.

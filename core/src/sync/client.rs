@@ -8,7 +8,9 @@ use reqwest::StatusCode;
 use reqwest::blocking::{Client as Http, RequestBuilder, Response};
 
 use crate::model::Sha256;
-use crate::protocol::{ErrorBody, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse};
+use crate::protocol::{
+    ErrorBody, LoginRequest, LoginResponse, MAX_PUSH_ENTRIES, PullResponse, PushRequest, PushResponse,
+};
 use crate::{Error, Result};
 
 /// A connection to one hearth-server.
@@ -16,6 +18,7 @@ use crate::{Error, Result};
 pub struct Client {
     http: Http,
     base_url: String,
+    push_batch: usize,
 }
 
 impl Client {
@@ -26,7 +29,20 @@ impl Client {
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| Error::Unreachable(e.to_string()))?;
-        Ok(Client { http, base_url: base_url.trim_end_matches('/').to_owned() })
+        Ok(Client { http, base_url: base_url.trim_end_matches('/').to_owned(), push_batch: MAX_PUSH_ENTRIES })
+    }
+
+    /// Pushes at most `entries` outbox entries a request (1 to [`MAX_PUSH_ENTRIES`], the
+    /// default): smaller batches suit a slow link, whose requests may time out.
+    #[must_use]
+    pub fn with_push_batch(mut self, entries: usize) -> Client {
+        self.push_batch = entries.clamp(1, MAX_PUSH_ENTRIES);
+        self
+    }
+
+    /// The most outbox entries one push carries.
+    pub fn push_batch(&self) -> usize {
+        self.push_batch
     }
 
     fn url(&self, path: &str) -> String {

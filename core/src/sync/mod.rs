@@ -82,7 +82,7 @@ mod online {
     use super::apply::{apply_page, push_body, record_push};
     use super::client::Client;
     use crate::model::User;
-    use crate::protocol::{LoginRequest, MAX_PULL_LIMIT, MAX_PUSH_ENTRIES};
+    use crate::protocol::{LoginRequest, MAX_PULL_LIMIT};
     use crate::store::{Store, blobs, outbox, settings};
     use crate::{Error, Result};
 
@@ -145,25 +145,52 @@ mod online {
             store.write(|tx| blobs::mark_uploaded(tx, &sha256))?;
         }
 
-        let mut after_seq = 0;
-        loop {
-            let entries = outbox::pending_after(store.conn(), after_seq, MAX_PUSH_ENTRIES)?;
-            let Some(last) = entries.last() else { break };
-            after_seq = last.seq;
-            let response = client.push_raw(&token, push_body(store, &entries)?)?;
-            let outcome = record_push(store, &entries, &response.results)?;
-            report.pushed += outcome.accepted;
-            report.rejected += outcome.rejected;
-        }
+        // Two batches in flight: the server checks one while it stores the other. Their order
+        // does not matter (reports are independent, work-order fields merge by stamp), and a
+        // batch whose answer is lost is sent again and answered from the server's log.
+        std::thread::scope(|scope| -> Result<()> {
+            let mut after_seq = 0;
+            let mut in_flight = None;
+            loop {
+                let entries = outbox::pending_after(store.conn(), after_seq, client.push_batch())?;
+                let sending = match entries.last() {
+                    Some(last) => {
+                        after_seq = last.seq;
+                        let body = push_body(store, &entries)?;
+                        Some((entries, scope.spawn(|| client.push_raw(&token, body))))
+                    }
+                    None => None,
+                };
+                let Some((sent, answer)) = std::mem::replace(&mut in_flight, sending) else {
+                    if in_flight.is_none() {
+                        return Ok(());
+                    }
+                    continue;
+                };
+                let response = answer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                let outcome = record_push(store, &sent, &response.results)?;
+                report.pushed += outcome.accepted;
+                report.rejected += outcome.rejected;
+            }
+        })?;
 
-        let mut cursor: u64 = store.setting(settings::PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let cursor: u64 = store.setting(settings::PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let mut page = client.pull(&token, cursor, MAX_PULL_LIMIT)?;
         loop {
-            let page = client.pull(&token, cursor, MAX_PULL_LIMIT)?;
-            apply_page(store, &page)?;
+            // The next page downloads while this one is applied: the server and the device's
+            // disk work at the same time. At most two pages are held.
+            let (next, applied) = std::thread::scope(|scope| {
+                let next =
+                    page.more.then(|| scope.spawn(|| client.pull(&token, page.next_cursor, MAX_PULL_LIMIT)));
+                let applied = apply_page(store, &page);
+                (next.map(|n| n.join()), applied)
+            });
+            applied?;
             report.pulled += page.changes.len();
-            cursor = page.next_cursor;
-            if !page.more {
-                break;
+            match next {
+                None => break,
+                Some(Ok(next)) => page = next?,
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
             }
         }
         Ok(report)

@@ -22,6 +22,21 @@ use crate::error::Result;
 
 pub use sqlite::SqliteStorage;
 
+/// A push entry as the routes hand it over, checked. A report comes with the JSON it arrived
+/// as, verified against its hashes, and is stored byte for byte: serializing it again would
+/// cost as much as the check. Without it (`None`), the storage serializes the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedEntry {
+    pub entry: PushEntry,
+    pub report_json: Option<String>,
+}
+
+impl From<PushEntry> for CheckedEntry {
+    fn from(entry: PushEntry) -> Self {
+        CheckedEntry { entry, report_json: None }
+    }
+}
+
 /// Who makes a request: the user and the device whose token it carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Caller {
@@ -107,7 +122,7 @@ pub trait Storage: Send + Sync {
     async fn push(
         &self,
         caller: &Caller,
-        entries: Vec<PushEntry>,
+        entries: Vec<CheckedEntry>,
         now: DateTime<Utc>,
     ) -> Result<Vec<EntryResult>>;
     /// Changes above `after` that `caller` may see, at most `limit`, in seq order.

@@ -110,9 +110,13 @@ async fn an_edit_batch_applied_twice_changes_the_order_once() {
             change: Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: order.id, fields }),
         }];
         let now = chrono::Utc::now();
-        let first = storage.push(&office, batch.clone(), now).await.unwrap();
+        let first =
+            storage.push(&office, batch.iter().cloned().map(Into::into).collect(), now).await.unwrap();
         let cursor = *seqs(&storage.pull(&office, 0, 100).await.unwrap()).last().unwrap();
-        let again = storage.push(&office, batch, now + chrono::Duration::seconds(5)).await.unwrap();
+        let again = storage
+            .push(&office, batch.into_iter().map(Into::into).collect(), now + chrono::Duration::seconds(5))
+            .await
+            .unwrap();
         assert_eq!(first, again, "the retry gets the first answer, with the first receive time");
         assert!(storage.pull(&office, cursor, 100).await.unwrap().changes.is_empty(), "and no new change");
     }

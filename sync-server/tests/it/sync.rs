@@ -40,7 +40,9 @@ async fn a_batch_pushed_twice_is_applied_once_with_the_same_answer() {
     let entries: Vec<_> =
         (0..3).map(|i| entry(Outgoing::Report(Box::new(report_for(&household(i * 4)))), 1)).collect();
     let first = push(&s, &token, &entries).await;
-    assert!(first.results.iter().all(|r| result(&first, 0)["result"] == "accepted" && r.id != Uuid::nil()));
+    assert!(
+        (0..3).all(|i| result(&first, i)["result"] == "accepted" && first.results[i].id == entries[i].id)
+    );
     let after_first = s.counts();
     let again = push(&s, &token, &entries).await;
     assert_eq!(again, first, "a retried batch gets the answers it got the first time");
@@ -251,4 +253,87 @@ async fn a_tampered_report_is_rejected_alone_and_the_rest_of_the_batch_applies()
     assert_eq!(response.results[1].id, good.id);
     let reports = s.counts().into_iter().find(|(t, _)| t == "reports").unwrap().1;
     assert_eq!(reports, 1);
+}
+
+#[tokio::test]
+async fn a_report_is_stored_byte_for_byte_as_sent_whatever_the_order_of_its_change_fields() {
+    let s = server().await;
+    let token = s.login("tech1").await;
+    let report = report_for(&household(0));
+    // `data` before `entity`, and the report spaced out: valid JSON a client may well send.
+    let sent = serde_json::to_string_pretty(&report).unwrap();
+    let body = format!(
+        r#"{{"entries":[{{"id":"{}","hlc":"0000000000000001-00000000-0000000000000007","change":{{"data":{sent},"entity":"report"}}}}]}}"#,
+        Uuid::now_v7()
+    );
+    let answer = s.call("POST", "/v1/sync/push", Some(&token), Some(body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["results"][0]["outcome"]["result"], "accepted", "{}", answer.body);
+    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
+    let stored: String = conn
+        .query_row("SELECT record FROM reports WHERE id = ?1", [report.report().id.to_string()], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, sent, "the record the device signed and sent, not a re-serialization");
+    let checked = hearth_core::rules::signing::verify_json(&stored).unwrap();
+    assert_eq!(checked, report);
+}
+
+#[tokio::test]
+async fn many_edits_of_one_order_in_a_batch_end_as_if_sent_one_by_one_with_one_new_change() {
+    use hearth_core::model::Priority::{Emergency, Normal, Urgent};
+    use hearth_core::model::WorkOrderStatus::{EnRoute, OnSite};
+    let (batched, single) = (server().await, server().await);
+    let office = [batched.login("dispatcher").await, single.login("dispatcher").await];
+    let all = orders(&batched, &office[0]).await;
+    let (cursor, order) = all.iter().max_by_key(|(seq, _)| *seq).cloned().unwrap();
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap();
+    let edit = |fields: WorkOrderFields, later_ms: u64| {
+        entry(Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: order.id, fields }), now_ms + later_ms)
+    };
+    let priority = |p| WorkOrderFields { priority: Some(p), ..Default::default() };
+    let status = |s| WorkOrderFields { status: Some(s), ..Default::default() };
+    // Out of stamp order on purpose: the stamps decide, not the order in the batch.
+    let edits = [
+        edit(priority(Urgent), 30_000),
+        edit(status(OnSite), 20_000),
+        edit(priority(Emergency), 10_000),
+        edit(status(EnRoute), 40_000),
+        edit(priority(Normal), 25_000),
+    ];
+    push(&batched, &office[0], &edits).await;
+    // The same order on the other server (ids differ; households and kinds do not).
+    let twin = orders(&single, &office[1])
+        .await
+        .into_iter()
+        .map(|(_, o)| o)
+        .find(|o| o.household_id == order.household_id && o.kind == order.kind)
+        .unwrap();
+    for e in &edits {
+        let Outgoing::WorkOrderEdit(edit) = &e.change else { unreachable!() };
+        let edit = WorkOrderEdit { work_order_id: twin.id, fields: edit.fields.clone() };
+        push(&single, &office[1], &[PushEntry { change: Outgoing::WorkOrderEdit(edit), ..e.clone() }]).await;
+    }
+    let mine = |changes: Vec<Value>, id: Uuid| -> Vec<(u64, [Value; 2])> {
+        changes
+            .into_iter()
+            .filter(|c| c["change"]["data"]["order"]["id"] == id.to_string().as_str())
+            .map(|c| {
+                let clocks = &c["change"]["data"]["clocks"];
+                (c["seq"].as_u64().unwrap(), [clocks["priority"].clone(), clocks["status"].clone()])
+            })
+            .collect()
+    };
+    let from_batch = mine(batched.pull_all(&office[0], 5000).await, order.id);
+    let one_by_one = mine(single.pull_all(&office[1], 5000).await, twin.id);
+    assert_eq!(from_batch.len(), 1, "the order is in the feed once");
+    assert!(from_batch[0].0 > cursor, "under a new number");
+    assert_eq!(from_batch[0].1, one_by_one[0].1, "the same field stamps either way");
+    let find =
+        |all: Vec<(u64, WorkOrder)>, id: Uuid| all.into_iter().map(|(_, o)| o).find(|o| o.id == id).unwrap();
+    let merged = find(orders(&batched, &office[0]).await, order.id);
+    let twin = find(orders(&single, &office[1]).await, twin.id);
+    assert_eq!((merged.priority, merged.status), (twin.priority, twin.status));
+    assert_eq!((merged.priority, merged.status), (Urgent, OnSite), "the latest stamp; status forward only");
+    let conflicts = |s: &Server| s.counts().into_iter().find(|(t, _)| t == "conflicts").unwrap().1;
+    assert_eq!(conflicts(&batched), conflicts(&single), "the same writes overruled and logged");
 }

@@ -26,7 +26,8 @@ impl Device {
     fn login(server: &Server, username: &str) -> Device {
         let dir = tempfile::tempdir().expect("device dir");
         let mut store = Store::open(dir.path().join("tablet.sqlite")).expect("open device store");
-        let client = Client::new(&server.url()).expect("client");
+        // Small batches, so every sync sends several, two at a time, as a long one would.
+        let client = Client::new(&server.url()).expect("client").with_push_batch(4);
         sync::login(&mut store, &client, username, PASSWORD, &format!("{username}'s tablet")).expect("login");
         Device { store, client, _dir: dir }
     }

@@ -7,6 +7,7 @@
 //! read while the writer writes.
 
 mod admin;
+mod batch_orders;
 mod sync;
 
 use std::path::Path;
@@ -16,12 +17,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use hearth_core::hlc::Hlc;
 use hearth_core::model::{Household, Station, User, WorkOrder};
-use hearth_core::protocol::{EntryResult, PushEntry};
+use hearth_core::protocol::EntryResult;
 use rusqlite::{Connection, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 use uuid::Uuid;
 
-use super::{Caller, ChangePage, Credentials, Device, DeviceAuth, ImportSummary, Storage};
+use super::{Caller, ChangePage, CheckedEntry, Credentials, Device, DeviceAuth, ImportSummary, Storage};
 use crate::error::{Error, Result};
 
 /// The database file's name inside the data directory.
@@ -207,7 +208,7 @@ impl Storage for SqliteStorage {
     async fn push(
         &self,
         caller: &Caller,
-        entries: Vec<PushEntry>,
+        entries: Vec<CheckedEntry>,
         now: DateTime<Utc>,
     ) -> Result<Vec<EntryResult>> {
         let caller = caller.clone();
