@@ -77,10 +77,27 @@ fn once(app: &AppHandle, state: &AppState) -> bool {
             eprintln!("hearth-app: sync failed: {e}");
         }
         drop(store);
+        index_search_backlog(state);
         state.syncing.store(false, Ordering::Relaxed);
     }
     emit(app, state);
     reachable
+}
+
+/// Indexes the households a pull stored for search, a chunk at a time, letting the UI's
+/// commands at the store between chunks (search scans the rest meanwhile).
+fn index_search_backlog(state: &AppState) {
+    const CHUNK: usize = 2_000;
+    loop {
+        match state.store().index_household_backlog(CHUNK) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("hearth-app: cannot index households for search: {e}");
+                return;
+            }
+        }
+    }
 }
 
 /// Whether the server at `url` accepts a TCP connection now.
