@@ -33,8 +33,9 @@ test: setup
 	$(CARGO) build --workspace --bins --locked   # the system tests run the real hearth-server and app
 	$(CARGO) test --workspace --locked
 
-## bench: every benchmark, in release mode, one JSON line per workload
-bench: setup
+## bench: every benchmark, in release mode, one JSON line per workload; the field app's
+## (app_cold_start, app_search_keystroke) run its debug build under Xvfb
+bench: setup app
 	$(CARGO) build --quiet --release --locked -p hearth-server -p hearth-tests --bins
 	./target/release/hearth-bench
 
