@@ -55,8 +55,9 @@ pub(super) fn reports(conn: &Connection, f: &ReportFilter) -> Result<ReportPage>
 pub(super) fn report(conn: &Connection, id: Uuid) -> Result<Option<StoredReport>> {
     let found = conn
         .prepare_cached(&format!(
-            "SELECT {SUMMARY}, r.record, r.record_hash, r.device_id
-             FROM report_facts f JOIN reports r ON r.id = f.report_id WHERE f.report_id = ?1"
+            "SELECT {}, r.record, r.record_hash, r.device_id
+             FROM report_facts f JOIN reports r ON r.id = f.report_id WHERE f.report_id = ?1",
+            SUMMARY.split(", ").map(|c| format!("f.{c}")).collect::<Vec<_>>().join(", ")
         ))?
         .query_row([id.to_string()], |row| {
             Ok((summary(row), row.get::<_, String>(9)?, row.get::<_, String>(10)?, row.get::<_, String>(11)?))
