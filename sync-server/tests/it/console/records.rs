@@ -39,7 +39,7 @@ async fn reports_are_listed_by_receive_time_station_author_and_kind() {
         Utc::now(),
     );
     let area = hearth_core::demo::sign(area, "张三", Utc::now()).unwrap();
-    s.push_reports(&t2, &[area.clone()]).await;
+    s.push_reports(&t2, std::slice::from_ref(&area)).await;
 
     let all = s.get("/v1/console/reports", &token).await;
     assert_eq!(all.status, StatusCode::OK, "{}", all.body);
