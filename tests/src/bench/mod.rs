@@ -2,6 +2,7 @@
 //! workload, e.g. `{"workload":"save_signed_report","n":10000,"p50_ms":0.4,"p99_ms":1.9}`.
 //! Benchmarks print figures; they never pass or fail on them.
 
+pub mod console;
 pub mod store;
 pub mod sync;
 

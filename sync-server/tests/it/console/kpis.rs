@@ -353,3 +353,37 @@ async fn non_compliant_households_wait_until_their_follow_up_is_done() {
     let waiting = c.s.get("/v1/console/kpis/waiting", &c.office).await;
     assert_eq!(waiting.body.as_array().unwrap().len(), 2, "household 16 was followed up");
 }
+
+#[tokio::test]
+async fn a_tablet_whose_clock_runs_a_day_ahead_is_judged_by_when_its_record_arrived() {
+    let s = server().await;
+    let office = s.login("dispatcher").await;
+    let (t1, tech1) = s.login_user("tech1").await;
+    let mut order = hearth_core::demo::work_order(hours_ago(1.0)); // on site by +1 h, fixed by +7 h
+    order.household_id = household(0).id;
+    order.assignee_id = Some(tech1);
+    s.storage.add_work_orders(vec![order.clone()], Hlc::ZERO).await.unwrap();
+    // The tablet believes it is tomorrow: it arrived "in 23 hours" and finished half an hour later.
+    let tomorrow = Utc::now() + Duration::days(1);
+    let mut v = hearth_core::demo::repair_visit(tomorrow);
+    v.arrived_at = tomorrow - Duration::hours(1);
+    v.finished_at = tomorrow - Duration::minutes(30);
+    let mut r = hearth_core::demo::report(ReportBody::RepairVisit(v), order.household_id, tech1, tomorrow);
+    r.work_order_id = Some(order.id);
+    r.feedback.satisfaction = Some(Satisfaction::Satisfied);
+    let signed = hearth_core::demo::sign(r, "客户", tomorrow).unwrap();
+    s.push_reports(&t1, &[signed]).await;
+    let from = (Utc::now() - Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ");
+    let to = (Utc::now() + Duration::days(3)).format("%Y-%m-%dT%H:%M:%SZ");
+    let k = s.get(&format!("/v1/console/kpis?from={from}&to={to}"), &office).await;
+    let counts = &k.body["overall"]["counts"];
+    assert_eq!(
+        (
+            counts["repairs_with_deadline"].clone(),
+            counts["repairs_arrived_on_time"].clone(),
+            counts["repairs_fixed_in_time"].clone()
+        ),
+        (json!(1), json!(1), json!(1)),
+        "the record reached the office within the deadlines, whatever the tablet's clock said"
+    );
+}

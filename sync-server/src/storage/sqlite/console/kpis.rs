@@ -83,7 +83,7 @@ fn report_sums(
              count(CASE WHEN satisfaction = 'fairly_satisfied' THEN 1 END),
              count(CASE WHEN satisfaction = 'dissatisfied' THEN 1 END)
              {tier_columns}
-         FROM report_facts WHERE received_at >= ?1 AND received_at < ?2
+         FROM report_facts INDEXED BY report_facts_kpi WHERE received_at >= ?1 AND received_at < ?2
          GROUP BY station_id, author_id"
     );
     let mut stmt = conn.prepare(&sql)?;

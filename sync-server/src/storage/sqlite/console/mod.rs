@@ -6,6 +6,7 @@ mod intake;
 mod kpis;
 pub(super) mod office;
 mod records;
+mod sample;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -106,5 +107,24 @@ impl ConsoleStorage for SqliteStorage {
 
     async fn disable_user(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
         self.write(move |tx| office::disable_user(tx, id, now)).await
+    }
+}
+
+impl SqliteStorage {
+    /// For benchmarks: `count` sample reports with their facts, received between `from` and
+    /// `to`, over the stored households and crews (see [`sample`]).
+    pub async fn add_sample_reports(
+        &self,
+        count: usize,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        seed: u64,
+    ) -> Result<()> {
+        self.write(move |tx| sample::add_reports(tx, count, from, to, seed)).await
+    }
+
+    /// For benchmarks: `count` open sample work orders reported in the last 12 hours.
+    pub async fn add_sample_orders(&self, count: usize, seed: u64) -> Result<()> {
+        self.write(move |tx| sample::add_orders(tx, count, Utc::now(), seed)).await
     }
 }
