@@ -117,13 +117,11 @@ pub(super) fn work_order(conn: &Connection, id: Uuid) -> Result<Option<WorkOrder
     Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
 }
 
-/// The statuses of work still to be done.
-const OPEN: &str = "('new', 'assigned', 'en_route', 'on_site')";
-
 pub(super) fn board(conn: &Connection, f: &BoardFilter) -> Result<BoardPage> {
+    // Without a status: the open orders, straight from the board index in its order.
     let status = match f.status {
-        Some(_) => "status = ?1".to_owned(),
-        None => format!("(?1 IS NULL AND status IN {OPEN})"),
+        Some(_) => "status = ?1",
+        None => "is_open = 1 AND ?1 IS NULL",
     };
     let filter = format!(
         "{status} AND (?2 IS NULL OR station_id = ?2) AND (?3 IS NULL OR assignee_id = ?3)
@@ -140,8 +138,10 @@ pub(super) fn board(conn: &Connection, f: &BoardFilter) -> Result<BoardPage> {
         .query_row(params![args.0, args.1, args.2, args.3], |r| r.get(0))?;
     // Overdue and soon-due first: the earliest due time first, orders without one last.
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT record FROM work_orders WHERE {filter}
-         ORDER BY due_by IS NULL, julianday(due_by), reported_at, id LIMIT ?5 OFFSET ?6"
+        "SELECT record FROM work_orders WHERE id IN (
+             SELECT id FROM work_orders WHERE {filter}
+             ORDER BY due_key, reported_key, id LIMIT ?5 OFFSET ?6)
+         ORDER BY due_key, reported_key, id"
     ))?;
     let mut rows = stmt.query(params![args.0, args.1, args.2, args.3, f.limit, f.offset])?;
     let mut orders = Vec::new();

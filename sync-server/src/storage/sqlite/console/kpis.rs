@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use hearth_core::rules::CityProfile;
+use hearth_core::rules::compliance::refund_pct;
 use rusqlite::{Connection, params};
 
 use super::super::{parse_time, parse_uuid, time_text};
@@ -19,7 +20,7 @@ const EPSILON: f64 = 1e-6;
 /// SQL for "below the standard and not excused" (?3: standard − ε, ?4: design temperature).
 const NON_COMPLIANT: &str = "(lowest_c < ?3 AND NOT (excused OR coalesce(outdoor_c < ?4, 0)))";
 
-/// The refund percent of each tier, as the key the counts use.
+/// The refund percent of a tier, as the key the counts use.
 fn tier_key(pct: f64) -> String {
     format!("{pct}")
 }
@@ -56,61 +57,78 @@ fn report_sums(
     profile: &CityProfile,
     groups: &mut Groups,
 ) -> Result<()> {
-    // The tier of a shortfall: the highest whose threshold it reaches (tiers ascend).
-    let shortfall = format!("({} - lowest_c + {EPSILON})", profile.indoor_standard_c);
-    let mut tier = String::from("CASE");
-    for (i, t) in profile.refund_tiers.iter().enumerate().rev() {
-        tier.push_str(&format!(" WHEN {shortfall} >= {} THEN {i}", t.shortfall_from_c));
-    }
-    tier.push_str(" ELSE -1 END");
-    let mut tier_columns = String::new();
-    for i in 0..profile.refund_tiers.len() {
-        tier_columns.push_str(&format!(
-            ", count(CASE WHEN {NON_COMPLIANT} AND {tier} = {i} THEN 1 END),
-               total(CASE WHEN {NON_COMPLIANT} AND {tier} = {i} THEN billed_area_m2 END)"
-        ));
-    }
-    let sql = format!(
-        "SELECT station_id, author_id,
-             count(fixed_in_time), count(CASE WHEN arrived_on_time THEN 1 END),
-             count(CASE WHEN fixed_in_time THEN 1 END),
-             count(CASE WHEN lowest_c >= ?3 THEN 1 END),
-             count(CASE WHEN {NON_COMPLIANT} THEN 1 END),
-             count(CASE WHEN lowest_c < ?3 AND (excused OR coalesce(outdoor_c < ?4, 0)) THEN 1 END),
-             count(CASE WHEN kind = 'temperature_check' AND lowest_c IS NULL THEN 1 END),
-             count(area_within_tolerance), count(CASE WHEN area_within_tolerance = 0 THEN 1 END),
-             count(CASE WHEN satisfaction = 'satisfied' THEN 1 END),
-             count(CASE WHEN satisfaction = 'fairly_satisfied' THEN 1 END),
-             count(CASE WHEN satisfaction = 'dissatisfied' THEN 1 END)
-             {tier_columns}
-         FROM report_facts INDEXED BY report_facts_kpi WHERE received_at >= ?1 AND received_at < ?2
-         GROUP BY station_id, author_id"
-    );
-    let mut stmt = conn.prepare(&sql)?;
+    // Temperature checks, grouped by their lowest reading: each group is judged here with the
+    // compliance rules, so the per-row work in SQL is three sums.
+    let mut stmt = conn.prepare_cached(
+        "SELECT station_id, author_id, lowest_c, count(*),
+                count(CASE WHEN excused OR coalesce(outdoor_c < ?3, 0) THEN 1 END),
+                total(CASE WHEN NOT (excused OR coalesce(outdoor_c < ?3, 0)) THEN billed_area_m2 END)
+         FROM report_facts INDEXED BY report_facts_by_kind
+         WHERE kind = 'temperature_check' AND received_at >= ?1 AND received_at < ?2
+         GROUP BY station_id, author_id, lowest_c",
+    )?;
     let standard = profile.indoor_standard_c - EPSILON;
-    let mut rows = stmt.query(params![from, to, standard, profile.design_outdoor_c])?;
+    let mut rows = stmt.query(params![from, to, profile.design_outdoor_c])?;
     while let Some(row) = rows.next()? {
-        let n = |i: usize| row.get::<_, i64>(i).map(i64::unsigned_abs);
         let c = groups.entry((row.get(0)?, Some(row.get(1)?))).or_default();
-        c.repairs_with_deadline += n(2)?;
-        c.repairs_arrived_on_time += n(3)?;
-        c.repairs_fixed_in_time += n(4)?;
-        c.checks_compliant += n(5)?;
-        c.checks_non_compliant += n(6)?;
-        c.checks_excused += n(7)?;
-        c.checks_undecided += n(8)?;
-        c.area_remeasurements += n(9)?;
-        c.area_outside_tolerance += n(10)?;
-        c.satisfied += n(11)?;
-        c.fairly_satisfied += n(12)?;
-        c.dissatisfied += n(13)?;
-        for (i, t) in profile.refund_tiers.iter().enumerate() {
-            let checks = n(14 + 2 * i)?;
-            if checks > 0 {
-                let sum = c.refund_tiers.entry(tier_key(t.refund_pct)).or_default();
-                sum.checks += checks;
-                sum.billed_area_m2 += row.get::<_, f64>(15 + 2 * i)?;
+        let n = row.get::<_, i64>(3)?.unsigned_abs();
+        match row.get::<_, Option<f64>>(2)? {
+            None => c.checks_undecided += n,
+            Some(lowest) if lowest >= standard => c.checks_compliant += n,
+            Some(lowest) => {
+                let excused = row.get::<_, i64>(4)?.unsigned_abs();
+                c.checks_excused += excused;
+                c.checks_non_compliant += n - excused;
+                let pct = refund_pct(profile.indoor_standard_c - lowest, profile);
+                if n > excused && pct > 0.0 {
+                    let sum = c.refund_tiers.entry(tier_key(pct)).or_default();
+                    sum.checks += n - excused;
+                    sum.billed_area_m2 += row.get::<_, f64>(5)?;
+                }
             }
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT station_id, author_id, count(fixed_in_time), count(CASE WHEN arrived_on_time THEN 1 END),
+                count(CASE WHEN fixed_in_time THEN 1 END)
+         FROM report_facts INDEXED BY report_facts_by_kind
+         WHERE kind = 'repair_visit' AND received_at >= ?1 AND received_at < ?2
+         GROUP BY station_id, author_id",
+    )?;
+    let mut rows = stmt.query(params![from, to])?;
+    while let Some(row) = rows.next()? {
+        let c = groups.entry((row.get(0)?, Some(row.get(1)?))).or_default();
+        c.repairs_with_deadline += row.get::<_, i64>(2)?.unsigned_abs();
+        c.repairs_arrived_on_time += row.get::<_, i64>(3)?.unsigned_abs();
+        c.repairs_fixed_in_time += row.get::<_, i64>(4)?.unsigned_abs();
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT station_id, author_id, count(area_within_tolerance),
+                count(CASE WHEN area_within_tolerance = 0 THEN 1 END)
+         FROM report_facts INDEXED BY report_facts_by_kind
+         WHERE kind = 'area_remeasurement' AND received_at >= ?1 AND received_at < ?2
+         GROUP BY station_id, author_id",
+    )?;
+    let mut rows = stmt.query(params![from, to])?;
+    while let Some(row) = rows.next()? {
+        let c = groups.entry((row.get(0)?, Some(row.get(1)?))).or_default();
+        c.area_remeasurements += row.get::<_, i64>(2)?.unsigned_abs();
+        c.area_outside_tolerance += row.get::<_, i64>(3)?.unsigned_abs();
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT station_id, author_id, satisfaction, count(*)
+         FROM report_facts INDEXED BY report_facts_by_satisfaction
+         WHERE received_at >= ?1 AND received_at < ?2 AND satisfaction IS NOT NULL
+         GROUP BY station_id, author_id, satisfaction",
+    )?;
+    let mut rows = stmt.query(params![from, to])?;
+    while let Some(row) = rows.next()? {
+        let c = groups.entry((row.get(0)?, Some(row.get(1)?))).or_default();
+        let n = row.get::<_, i64>(3)?.unsigned_abs();
+        match row.get::<_, String>(2)?.as_str() {
+            "satisfied" => c.satisfied += n,
+            "fairly_satisfied" => c.fairly_satisfied += n,
+            _ => c.dissatisfied += n,
         }
     }
     Ok(())
@@ -153,7 +171,7 @@ pub(super) fn waiting_households(conn: &Connection, profile: &CityProfile) -> Re
          WHERE kind = 'temperature_check' AND {NON_COMPLIANT}
            AND received_at = (SELECT max(received_at) FROM report_facts g
                               WHERE g.household_id = f.household_id AND g.kind = 'temperature_check')
-         ORDER BY received_at"
+         ORDER BY received_at, household_id"
     ))?;
     let standard = profile.indoor_standard_c - EPSILON;
     // ?1, ?2 are unused here; the numbering keeps the shared NON_COMPLIANT text.
