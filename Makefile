@@ -2,26 +2,49 @@
 # `make bench` prints the benchmark figures (JSON lines) quoted in README.md.
 
 CARGO ?= cargo
+NPM ?= npm
 
-.PHONY: run test bench setup
+.PHONY: run test bench setup ui app
 
-## run: hearth-server on 127.0.0.1:8080 with ./data; the first run creates the demo city
-run: setup
+## run: hearth-server on 127.0.0.1:8080 with ./data (the first run creates the demo city) and
+## the field app pointed at it; without a display the server alone keeps running
+run: setup app
 	$(CARGO) build --quiet --locked -p hearth-server
 	./target/debug/hearth-server demo --data data
-	./target/debug/hearth-server serve --data data --listen 127.0.0.1:8080
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  ./target/debug/hearth-server serve --data data --listen 127.0.0.1:8080 & server=$$!; \
+	  trap 'kill $$server' EXIT INT TERM; \
+	  echo "run: opening the field app (log in as tech1 / demo-tech1)"; \
+	  HEARTH_DATA_DIR=data/app HEARTH_SERVER_URL=http://127.0.0.1:8080 ./target/debug/hearth-app; \
+	else \
+	  echo "run: no display (DISPLAY is not set), so the field app cannot open; the server keeps running."; \
+	  echo "run: on a desktop, run: HEARTH_DATA_DIR=data/app HEARTH_SERVER_URL=http://127.0.0.1:8080 ./target/debug/hearth-app"; \
+	  ./target/debug/hearth-server serve --data data --listen 127.0.0.1:8080; \
+	fi
 
-## test: every test of the project — formatting, lints, unit, property and crash tests
+## test: every test of the project — formatting, lints, UI type checks and unit tests, Rust unit, property,
+## crash and system tests, and the field app end to end (under its own Xvfb)
 test: setup
 	$(CARGO) fmt --all -- --check
+	$(NPM) run check --silent   # TypeScript and Svelte types
+	$(NPM) test --silent
+	$(MAKE) --no-print-directory app
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	$(CARGO) build --workspace --bins --locked   # the system tests run the real hearth-server
+	$(CARGO) build --workspace --bins --locked   # the system tests run the real hearth-server and app
 	$(CARGO) test --workspace --locked
 
 ## bench: every benchmark, in release mode, one JSON line per workload
 bench: setup
 	$(CARGO) build --quiet --release --locked -p hearth-server -p hearth-tests --bins
 	./target/release/hearth-bench
+
+## ui: the field app's UI, built into ui/dist (embedded by the app)
+ui: setup
+	$(NPM) run build --silent
+
+## app: the field app (debug build: a release build takes ~8 minutes on two cores)
+app: ui
+	$(CARGO) build --locked -p hearth-app
 
 ## setup: install what the build and the tests need on a fresh Debian machine
 setup:

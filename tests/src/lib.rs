@@ -2,4 +2,5 @@
 //! real child processes killed at random moments — and the figures `make bench` prints.
 
 pub mod bench;
+pub mod e2e;
 pub mod server;

@@ -104,6 +104,11 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
+    /// The server process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The server's data folder.
     pub fn data(&self) -> &Path {
         &self.data

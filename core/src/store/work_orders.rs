@@ -58,6 +58,13 @@ pub fn put_state(tx: &Transaction<'_>, state: &WorkOrderState) -> Result<()> {
     Ok(())
 }
 
+/// Removes this device's copy of an order (the server's comes back with the next pull, if
+/// the device may still see it).
+pub fn forget(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+    tx.prepare_cached("DELETE FROM work_orders WHERE id = ?1")?.execute([id.to_string()])?;
+    Ok(())
+}
+
 /// Open orders (not yet done, closed or cancelled), soonest due first, undated last.
 pub fn list_open(conn: &Connection) -> Result<Vec<WorkOrder>> {
     let mut stmt = conn.prepare_cached(

@@ -98,12 +98,26 @@ pub fn record_push(store: &mut Store, sent: &[OutboxEntry], results: &[EntryResu
     }
     outcome.accepted = accepted.len();
     outcome.rejected = parked.len();
+    // An order whose edit the server refused for good shows, on this device, a change the
+    // server never made. The device forgets its copy and pulls again from the start: it then
+    // holds the server's order — or none, if the order is no longer its to see.
+    let refused_orders: Vec<uuid::Uuid> = sent
+        .iter()
+        .filter(|e| e.entity == Entity::WorkOrder && parked.iter().any(|(seq, ..)| *seq == e.seq))
+        .map(|e| e.entity_id)
+        .collect();
     let last = store.clock.last();
     store.write(|tx| {
         outbox::remove(tx, &accepted, last)?;
         for (seq, code, message) in &parked {
             let code = serde_json::to_value(code)?;
             outbox::reject(tx, *seq, code.as_str().unwrap_or("rejected"), message)?;
+        }
+        for id in &refused_orders {
+            work_orders::forget(tx, *id)?;
+        }
+        if !refused_orders.is_empty() {
+            settings::set(tx, settings::PULL_CURSOR, "0")?;
         }
         Ok(())
     })?;

@@ -277,3 +277,63 @@ async fn a_report_is_stored_byte_for_byte_as_sent_whatever_the_order_of_its_chan
     let checked = hearth_core::rules::signing::verify_json(&stored).unwrap();
     assert_eq!(checked, report);
 }
+
+#[tokio::test]
+async fn many_edits_of_one_order_in_a_batch_end_as_if_sent_one_by_one_with_one_new_change() {
+    use hearth_core::model::Priority::{Emergency, Normal, Urgent};
+    use hearth_core::model::WorkOrderStatus::{EnRoute, OnSite};
+    let (batched, single) = (server().await, server().await);
+    let office = [batched.login("dispatcher").await, single.login("dispatcher").await];
+    let all = orders(&batched, &office[0]).await;
+    let (cursor, order) = all.iter().max_by_key(|(seq, _)| *seq).cloned().unwrap();
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap();
+    let edit = |fields: WorkOrderFields, later_ms: u64| {
+        entry(Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: order.id, fields }), now_ms + later_ms)
+    };
+    let priority = |p| WorkOrderFields { priority: Some(p), ..Default::default() };
+    let status = |s| WorkOrderFields { status: Some(s), ..Default::default() };
+    // Out of stamp order on purpose: the stamps decide, not the order in the batch.
+    let edits = [
+        edit(priority(Urgent), 30_000),
+        edit(status(OnSite), 20_000),
+        edit(priority(Emergency), 10_000),
+        edit(status(EnRoute), 40_000),
+        edit(priority(Normal), 25_000),
+    ];
+    push(&batched, &office[0], &edits).await;
+    // The same order on the other server (ids differ; households and kinds do not).
+    let twin = orders(&single, &office[1])
+        .await
+        .into_iter()
+        .map(|(_, o)| o)
+        .find(|o| o.household_id == order.household_id && o.kind == order.kind)
+        .unwrap();
+    for e in &edits {
+        let Outgoing::WorkOrderEdit(edit) = &e.change else { unreachable!() };
+        let edit = WorkOrderEdit { work_order_id: twin.id, fields: edit.fields.clone() };
+        push(&single, &office[1], &[PushEntry { change: Outgoing::WorkOrderEdit(edit), ..e.clone() }]).await;
+    }
+    let mine = |changes: Vec<Value>, id: Uuid| -> Vec<(u64, [Value; 2])> {
+        changes
+            .into_iter()
+            .filter(|c| c["change"]["data"]["order"]["id"] == id.to_string().as_str())
+            .map(|c| {
+                let clocks = &c["change"]["data"]["clocks"];
+                (c["seq"].as_u64().unwrap(), [clocks["priority"].clone(), clocks["status"].clone()])
+            })
+            .collect()
+    };
+    let from_batch = mine(batched.pull_all(&office[0], 5000).await, order.id);
+    let one_by_one = mine(single.pull_all(&office[1], 5000).await, twin.id);
+    assert_eq!(from_batch.len(), 1, "the order is in the feed once");
+    assert!(from_batch[0].0 > cursor, "under a new number");
+    assert_eq!(from_batch[0].1, one_by_one[0].1, "the same field stamps either way");
+    let find =
+        |all: Vec<(u64, WorkOrder)>, id: Uuid| all.into_iter().map(|(_, o)| o).find(|o| o.id == id).unwrap();
+    let merged = find(orders(&batched, &office[0]).await, order.id);
+    let twin = find(orders(&single, &office[1]).await, twin.id);
+    assert_eq!((merged.priority, merged.status), (twin.priority, twin.status));
+    assert_eq!((merged.priority, merged.status), (Urgent, OnSite), "the latest stamp; status forward only");
+    let conflicts = |s: &Server| s.counts().into_iter().find(|(t, _)| t == "conflicts").unwrap().1;
+    assert_eq!(conflicts(&batched), conflicts(&single), "the same writes overruled and logged");
+}

@@ -2,6 +2,7 @@
 //! workload, e.g. `{"workload":"save_signed_report","n":10000,"p50_ms":0.4,"p99_ms":1.9}`.
 //! Benchmarks print figures; they never pass or fail on them.
 
+pub mod app;
 pub mod console;
 pub mod store;
 pub mod sync;
@@ -12,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 /// Durations of one workload's operations.
 #[derive(Debug, Default)]
-pub struct Samples(Vec<Duration>);
+pub struct Samples(pub(crate) Vec<Duration>);
 
 impl Samples {
     /// Times `op` and records how long it took.

@@ -77,8 +77,9 @@ pub fn push_reports_then_edits(dir: &Path) -> BenchResult<Vec<String>> {
     sync::sync(&mut store, &client)?;
     sign_reports(&mut store, 10_000)?;
     let started = Instant::now();
-    let report = sync::sync(&mut store, &client)?;
+    let (report, w1_cpu) = cpu_of(&server, || sync::sync(&mut store, &client));
     let w1 = started.elapsed().as_secs_f64();
+    let report = report?;
     let errors = 10_000 - report.pushed + sync::status(&store)?.pending as usize;
 
     let (mut office, office_client) = device(&server, dir, "w3-office")?;
@@ -92,18 +93,19 @@ pub fn push_reports_then_edits(dir: &Path) -> BenchResult<Vec<String>> {
         )?;
     }
     let started = Instant::now();
-    let edits = sync::sync(&mut office, &office_client)?;
+    let (edits, w3_cpu) = cpu_of(&server, || sync::sync(&mut office, &office_client));
     let w3 = started.elapsed().as_secs_f64();
+    let edits = edits?;
     Ok(vec![
         line(
             "W1_push_10k",
             w1,
-            json!({ "reports": report.pushed, "errors": errors, "target_seconds": 0.35 }),
+            merged(json!({ "reports": report.pushed, "errors": errors, "target_seconds": 0.35 }), w1_cpu),
         ),
         line(
             "W3_push_1k_edits",
             w3,
-            json!({ "edits": edits.pushed, "orders": orders.len(), "target_seconds": 0.05 }),
+            merged(json!({ "edits": edits.pushed, "orders": orders.len(), "target_seconds": 0.05 }), w3_cpu),
         ),
     ])
 }
@@ -116,8 +118,9 @@ pub fn first_pull(dir: &Path) -> BenchResult<String> {
     let server = Server::start(&data);
     let (mut store, client) = device(&server, dir, "w2-office")?;
     let started = Instant::now();
-    let report = sync::sync(&mut store, &client)?;
+    let (report, cpu) = cpu_of(&server, || sync::sync(&mut store, &client));
     let seconds = started.elapsed().as_secs_f64();
+    let report = report?;
     // What the app does next, when idle: index the pulled households for search.
     let started = Instant::now();
     while store.index_household_backlog(10_000)? > 0 {}
@@ -125,13 +128,16 @@ pub fn first_pull(dir: &Path) -> BenchResult<String> {
     Ok(line(
         "W2_pull_100k",
         seconds,
-        json!({
-            "changes": report.pulled,
-            "client_peak_rss_mb": peak_rss_mb(),
-            "then_search_index_seconds": super::round3(index_seconds),
-            "target_seconds": 1.0,
-            "target_rss_mb": 150
-        }),
+        merged(
+            json!({
+                "changes": report.pulled,
+                "client_peak_rss_mb": peak_rss_mb(),
+                "then_search_index_seconds": super::round3(index_seconds),
+                "target_seconds": 1.0,
+                "target_rss_mb": 150
+            }),
+            cpu,
+        ),
     ))
 }
 
@@ -166,13 +172,53 @@ pub fn twenty_devices(dir: &Path) -> BenchResult<String> {
             })
         })
         .collect();
-    barrier.wait();
-    let started = Instant::now();
-    let results: Vec<_> = workers.into_iter().map(|w| w.join().unwrap_or((0, 1000))).collect();
-    let seconds = started.elapsed().as_secs_f64();
+    let ((results, seconds), cpu) = cpu_of(&server, || {
+        barrier.wait();
+        let started = Instant::now();
+        let results: Vec<_> = workers.into_iter().map(|w| w.join().unwrap_or((0, 1000))).collect();
+        (results, started.elapsed().as_secs_f64())
+    });
     let pushed: usize = results.iter().map(|r| r.0).sum();
     let errors: u64 = results.iter().map(|r| r.1).sum();
-    Ok(line("W4_20_devices", seconds, json!({ "reports": pushed, "errors": errors, "target_seconds": 0.6 })))
+    Ok(line(
+        "W4_20_devices",
+        seconds,
+        merged(json!({ "reports": pushed, "errors": errors, "target_seconds": 0.6 }), cpu),
+    ))
+}
+
+/// `fields` with `more`'s fields added.
+fn merged(mut fields: serde_json::Value, more: serde_json::Value) -> serde_json::Value {
+    if let (Some(fields), serde_json::Value::Object(more)) = (fields.as_object_mut(), more) {
+        fields.extend(more);
+    }
+    fields
+}
+
+/// CPU seconds (user + system) that process `pid` ("self" for this one) has used so far,
+/// from /proc: on a shared machine the CPU a workload costs varies less than its wall time.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; Linux
+    // counts them in USER_HZ = 100 ticks a second.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU seconds the server and this process spend on `work`.
+fn cpu_of<T>(server: &Server, work: impl FnOnce() -> T) -> (T, serde_json::Value) {
+    let (server_pid, before) =
+        (server.pid().to_string(), (cpu_seconds(&server.pid().to_string()), cpu_seconds("self")));
+    let out = work();
+    let used = |now: f64, then: f64| super::round3(now - then);
+    let cpu = json!({
+        "server_cpu_s": used(cpu_seconds(&server_pid), before.0),
+        "client_cpu_s": used(cpu_seconds("self"), before.1),
+    });
+    (out, cpu)
 }
 
 /// This process's peak resident set, in MB (Linux).

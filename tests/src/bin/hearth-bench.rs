@@ -45,6 +45,9 @@ fn main() -> BenchResult<()> {
         }
         print!("{}", String::from_utf8_lossy(&out.stdout));
     }
+    if runs("app_cold_start") || runs("app_search_keystroke") {
+        print(bench::app::app(dir.path(), 100_000, 5, 200)?);
+    }
     if runs("W4_20_devices") {
         println!("{}", bench::sync::twenty_devices(dir.path())?);
     }

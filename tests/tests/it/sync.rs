@@ -225,6 +225,33 @@ fn a_technician_sees_only_their_station_and_cannot_change_a_signed_report() {
 }
 
 #[test]
+fn an_edit_the_server_refuses_for_good_leaves_the_device_with_the_servers_order() {
+    let (_dir, server) = city(100);
+    let mut a = Device::login(&server, "tech-a");
+    a.sync();
+    let order = a.store.open_work_orders().expect("orders").into_iter().next().expect("an order of 和平");
+    // Priority is the office's: the server refuses it from a technician.
+    let wanted = if order.priority == Priority::Emergency { Priority::Low } else { Priority::Emergency };
+    let fields = WorkOrderFields { priority: Some(wanted), ..WorkOrderFields::default() };
+    a.store.edit_work_order(order.id, &fields).expect("a local edit");
+    let after_edit = a.store.work_order(order.id).expect("read").expect("order");
+    assert_eq!(after_edit.order.priority, wanted, "the device shows its edit until the server answers");
+
+    let report = a.sync();
+    assert_eq!((report.pushed, report.rejected), (0, 1));
+    let status = sync::status(&a.store).expect("status");
+    assert_eq!((status.pending, status.rejected), (0, 1), "parked with the server's reason");
+    let on_server: String = server
+        .database()
+        .query_row("SELECT record FROM work_orders WHERE id = ?1", [order.id.to_string()], |r| r.get(0))
+        .expect("the server's order");
+    let on_server: hearth_core::model::WorkOrder = serde_json::from_str(&on_server).expect("order json");
+    let on_device = a.store.work_order(order.id).expect("read").expect("pulled back");
+    assert_eq!(on_device.order, on_server, "the refused change is gone from the device");
+    assert_eq!(on_device.order.priority, order.priority);
+}
+
+#[test]
 fn a_device_whose_clock_is_a_day_ahead_does_not_win_later_edits() {
     let (_dir, server) = city(100);
     let mut a = Device::login(&server, "tech-a");

@@ -7,6 +7,7 @@
 //! read while the writer writes.
 
 mod admin;
+mod batch_orders;
 mod console;
 mod sync;
 

@@ -4,17 +4,14 @@
 //! Only accepted entries go to `push_log`: a rejected entry (a missing blob, say) is meant to
 //! be sent again once its cause is fixed, and must then be judged afresh.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use hearth_core::hlc::Hlc;
-use hearth_core::model::{Role, SignedReport, WorkOrder};
-use hearth_core::protocol::{
-    EntryResult, Incoming, Outcome, Outgoing, RejectCode, WorkOrderEdit, WorkOrderState,
-};
+use hearth_core::model::{Role, SignedReport};
+use hearth_core::protocol::{EntryResult, Outcome, Outgoing, RejectCode, WorkOrderEdit};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
+use super::batch_orders::{BatchOrder, BatchOrders};
 use super::{parse_time, parse_uuid, time_text};
 use crate::error::Result;
 use crate::merge::{Overruled, merge_edit};
@@ -69,6 +66,7 @@ pub(super) fn push(
     now: DateTime<Utc>,
 ) -> Result<Vec<EntryResult>> {
     let mut results = Vec::with_capacity(entries.len());
+    let mut orders = BatchOrders::default();
     for CheckedEntry { entry, report_json } in entries {
         let entry_id = entry.id.to_string();
         let earlier: Option<String> = tx
@@ -80,7 +78,9 @@ pub(super) fn push(
             None => {
                 let outcome = match &entry.change {
                     Outgoing::Report(report) => apply_report(tx, caller, report, report_json, now)?,
-                    Outgoing::WorkOrderEdit(edit) => apply_edit(tx, caller, entry.hlc, edit, now)?,
+                    Outgoing::WorkOrderEdit(edit) => {
+                        apply_edit(tx, &mut orders, caller, entry.hlc, edit, now)?
+                    }
                 };
                 if matches!(outcome, Outcome::Accepted { .. }) {
                     tx.prepare_cached(
@@ -97,6 +97,7 @@ pub(super) fn push(
         };
         results.push(EntryResult { id: entry.id, outcome });
     }
+    orders.write_back(tx)?;
     Ok(results)
 }
 
@@ -206,24 +207,19 @@ fn apply_report(
 
 fn apply_edit(
     tx: &Transaction<'_>,
+    orders: &mut BatchOrders,
     caller: &Caller,
     hlc: Hlc,
     edit: &WorkOrderEdit,
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let id = edit.work_order_id;
-    let stored: Option<(String, String)> = tx
-        .prepare_cached("SELECT record, clocks FROM work_orders WHERE id = ?1")?
-        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let Some((record, clocks)) = stored else {
+    let Some(BatchOrder { order, clocks, changed }) = orders.get(tx, id)? else {
         return Ok(rejected(
             RejectCode::UnknownReference,
             format!("work order {id} is not known to the server"),
         ));
     };
-    let mut order: WorkOrder = serde_json::from_str(&record)?;
-    let mut clocks: BTreeMap<String, Hlc> = serde_json::from_str(&clocks)?;
     if let Scope::Crew { station, user } = scope(caller) {
         if station != Some(order.station_id) && order.assignee_id != Some(user) {
             return Ok(rejected(
@@ -239,21 +235,10 @@ fn apply_edit(
             ));
         }
     }
-    let outcome = merge_edit(&mut order, &mut clocks, hlc, &edit.fields);
+    let outcome = merge_edit(order, clocks, hlc, &edit.fields);
+    *changed |= outcome.changed;
     for overruled in &outcome.overruled {
         log_conflict(tx, "work_order", id, overruled, caller, now)?;
-    }
-    if outcome.changed {
-        tx.prepare_cached("UPDATE work_orders SET assignee_id = ?2, record = ?3, clocks = ?4 WHERE id = ?1")?
-            .execute(params![
-                id.to_string(),
-                order.assignee_id.map(|a| a.to_string()),
-                serde_json::to_string(&order)?,
-                serde_json::to_string(&clocks)?,
-            ])?;
-        let (station, assignee) = (order.station_id, order.assignee_id);
-        let payload = serde_json::to_string(&Incoming::WorkOrder(WorkOrderState { order, clocks }))?;
-        record_change(tx, "work_order", id, Some(station), assignee, &payload)?;
     }
     Ok(Outcome::Accepted { received_at: now })
 }

@@ -1,0 +1,198 @@
+//! Reports: live validation with hearth-core's rules, photos, signing, the read-only view
+//! and amendments. The report's content arrives as the JSON hearth-core defines; the rules,
+//! the hashes and the immutability are all hearth-core's.
+
+use chrono::Utc;
+use hearth_core::model::{
+    AttachmentRef, Refusal, Report, ReportBody, Signature, SignedReport, Stroke, StrokePoint,
+};
+use hearth_core::rules::{ValidationContext, area, signing, validate_report as validate};
+use hearth_core::store::{Draft, Store, blobs, reports};
+use hearth_core::{Error, Locale};
+use tauri::State;
+
+use super::{parse_id, with_store};
+use crate::dto::{
+    AreaFindingDto, AttachmentDto, DraftDto, ProblemDto, RefusalInput, SignatureInput, SignedReportDto,
+};
+use crate::error::{IpcError, IpcResult};
+use crate::state::AppState;
+
+fn parse_report(report: serde_json::Value, locale: Locale) -> IpcResult<Report> {
+    serde_json::from_value(report).map_err(|e| IpcError::from_core(Error::Json(e), locale))
+}
+
+fn view(store: &Store, signed: &SignedReport) -> SignedReportDto {
+    SignedReportDto::new(signed, |png: &AttachmentRef| {
+        let bytes = blobs::data(store.conn(), &png.sha256).ok().flatten()?;
+        Some(format!("data:{};base64,{}", png.mime_type, base64(&bytes)))
+    })
+}
+
+/// Standard base64, for `data:` URLs of signature images.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// One drawn point: `[x, y]` in tenths of a canvas CSS pixel, `t` in ms since the stroke
+/// began — hearth-core's own units, taken as they are.
+fn stroke_point([x, y, t_ms]: [i32; 3]) -> StrokePoint {
+    StrokePoint { x, y, t_ms: t_ms.max(0).unsigned_abs() }
+}
+
+/// The report's problems, worded for the technician; empty when it may be signed.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn validate_report(state: State<'_, AppState>, report: serde_json::Value) -> IpcResult<Vec<ProblemDto>> {
+    let locale = AppState::locale(&state.store());
+    let report = parse_report(report, locale)?;
+    let ctx = ValidationContext { profile: &state.profile, now: Utc::now() };
+    Ok(validate(&report, &ctx).iter().map(|p| ProblemDto::new(p, locale)).collect())
+}
+
+/// The measured total against the billed area and the tolerance, live as rooms are typed.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn assess_area(state: State<'_, AppState>, report: serde_json::Value) -> IpcResult<AreaFindingDto> {
+    let locale = AppState::locale(&state.store());
+    match parse_report(report, locale)?.body {
+        ReportBody::AreaRemeasurement(m) => Ok(AreaFindingDto::new(&area::assess(&m), m.tolerance_pct)),
+        _ => Err(IpcError::new("invalid_argument", "not an area re-measurement")),
+    }
+}
+
+/// Keeps a photo on the device until the server has it.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn add_photo(state: State<'_, AppState>, bytes: Vec<u8>, mime_type: String) -> IpcResult<AttachmentDto> {
+    with_store(&state, |store, _| Ok(AttachmentDto::from(&store.put_blob(&bytes, &mime_type)?)))
+}
+
+/// Signs the report: binds it and the signatures (or the refusal) by their hashes, saves
+/// it with its outbox entry, drops its draft, and wakes the sync. Fails with every problem
+/// when the rules say it may not be signed yet; then nothing is saved.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn sign_report(
+    state: State<'_, AppState>,
+    report: serde_json::Value,
+    signatures: Vec<SignatureInput>,
+    refusal: Option<RefusalInput>,
+) -> IpcResult<SignedReportDto> {
+    let locale = AppState::locale(&state.store());
+    let report = parse_report(report, locale)?;
+    let signed = with_store(&state, |store, _| {
+        let content_hash = signing::content_hash(&report);
+        let now = Utc::now();
+        let mut sealed_signatures = Vec::with_capacity(signatures.len());
+        for s in signatures {
+            let png = if s.png.is_empty() { None } else { Some(store.put_blob(&s.png, "image/png")?) };
+            sealed_signatures.push(Signature {
+                signer_name: s.signer_name.trim().to_owned(),
+                role: s.role.parse().map_err(|e: String| Error::Corrupt(e))?,
+                strokes: s
+                    .strokes
+                    .into_iter()
+                    .map(|points| Stroke { points: points.into_iter().map(stroke_point).collect() })
+                    .collect(),
+                png,
+                signed_at: now,
+                content_hash: content_hash.clone(),
+            });
+        }
+        let refusal = refusal.map(|r| Refusal {
+            reason: r.reason.trim().to_owned(),
+            witness_name: r.witness_name.trim().to_owned(),
+        });
+        let ctx = ValidationContext { profile: &state.profile, now };
+        let signed = signing::seal(report, sealed_signatures, refusal, &ctx)?;
+        store.save_signed_report(&signed)?;
+        Ok(view(store, &signed))
+    })?;
+    state.wake_sync();
+    Ok(signed)
+}
+
+/// A signed report, verified against its hashes as stored.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn signed_report(state: State<'_, AppState>, id: String) -> IpcResult<SignedReportDto> {
+    with_store(&state, |store, _| {
+        let id = parse_id("report", &id)?;
+        let signed =
+            store.report(id)?.ok_or_else(|| Error::NotFound { what: "report", id: id.to_string() })?;
+        Ok(view(store, &signed))
+    })
+}
+
+/// The signed reports of a household, oldest first.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn reports_for_household(
+    state: State<'_, AppState>,
+    household_id: String,
+) -> IpcResult<Vec<SignedReportDto>> {
+    with_store(&state, |store, _| {
+        let id = parse_id("household", &household_id)?;
+        Ok(reports::for_household(store.conn(), id)?.iter().map(|r| view(store, r)).collect())
+    })
+}
+
+/// Starts a correction of a signed report: a new draft with its content, pointing at it.
+/// `data` is the UI's form state for the draft; the original stays as it was signed.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn start_amendment(
+    state: State<'_, AppState>,
+    report_id: String,
+    reason: String,
+    data: serde_json::Value,
+) -> IpcResult<DraftDto> {
+    with_store(&state, |store, _| {
+        let id = parse_id("report", &report_id)?;
+        let original =
+            store.report(id)?.ok_or_else(|| Error::NotFound { what: "report", id: id.to_string() })?;
+        let amended = signing::amend(&original, reason, Utc::now());
+        let mut data = data;
+        if let Some(obj) = data.as_object_mut() {
+            obj.insert("report".to_owned(), serde_json::to_value(&amended)?);
+        }
+        let draft = Draft {
+            id: amended.id,
+            kind: amended.body.kind(),
+            household_id: amended.household_id,
+            work_order_id: amended.work_order_id,
+            data,
+            updated_at: Utc::now(),
+        };
+        store.save_draft(&draft)?;
+        Ok(DraftDto::from(&draft))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard_alphabet_and_padding() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}

@@ -1,0 +1,310 @@
+//! The shapes that cross IPC, with the TypeScript types generated from them. They are views
+//! of hearth-core's records, converted field by field; times are RFC 3339 text, ids are
+//! UUID text, counts fit in 32 bits (TypeScript numbers). A report's own content travels as
+//! the JSON hearth-core reads and writes, so it has exactly one definition: the Rust one.
+
+use hearth_core::Locale;
+use hearth_core::model::{AttachmentRef, Household, SignedReport, User, WorkOrder, WorkOrderStatus};
+use hearth_core::rules::Problem;
+use hearth_core::rules::area::AreaFinding;
+use hearth_core::rules::status;
+use hearth_core::store::Draft;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// The logged-in user.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct UserDto {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    /// technician, inspector, dispatcher or admin.
+    pub role: String,
+}
+
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        UserDto {
+            id: u.id.to_string(),
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role.as_str().to_owned(),
+        }
+    }
+}
+
+/// The thresholds of the city profile a form shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct ProfileDto {
+    pub indoor_standard_c: f64,
+    pub min_doors_closed_minutes: u32,
+    pub probe_height_min_m: f64,
+    pub probe_height_max_m: f64,
+    pub area_tolerance_pct: f64,
+}
+
+/// What the UI needs at start-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct AppInfo {
+    pub server_url: String,
+    /// "zh-CN" or "en".
+    pub locale: String,
+    /// Present when someone logged in on this device: the app then opens offline.
+    pub user: Option<UserDto>,
+    pub device_id: String,
+    pub profile: ProfileDto,
+}
+
+/// A household, as the search and the work orders show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct HouseholdDto {
+    pub id: String,
+    pub account_no: String,
+    pub address: String,
+    pub owner_name: String,
+    pub phone: String,
+    pub billed_area_m2: f64,
+    /// connected or suspended.
+    pub status: String,
+}
+
+impl From<&Household> for HouseholdDto {
+    fn from(h: &Household) -> Self {
+        HouseholdDto {
+            id: h.id.to_string(),
+            account_no: h.account_no.clone(),
+            address: h.address.clone(),
+            owner_name: h.owner_name.clone(),
+            phone: h.phone.clone(),
+            billed_area_m2: h.billed_area_m2,
+            status: h.status.as_str().to_owned(),
+        }
+    }
+}
+
+/// The moves a technician makes on site; closing and cancelling are the office's.
+const TECHNICIAN_MOVES: [WorkOrderStatus; 4] = [
+    WorkOrderStatus::EnRoute,
+    WorkOrderStatus::OnSite,
+    WorkOrderStatus::Done,
+    WorkOrderStatus::CouldNotComplete,
+];
+
+/// A work order with its household, for the list and the detail screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct WorkOrderDto {
+    pub id: String,
+    /// temperature_check, repair, area_remeasure, inspection, follow_up.
+    pub kind: String,
+    /// hotline, complaint, planned, follow_up.
+    pub source: String,
+    pub status: String,
+    pub priority: String,
+    /// The reason: what the caller reported or the office wants done.
+    pub description: String,
+    pub reported_at: String,
+    pub due_by: Option<String>,
+    pub overdue: bool,
+    pub status_note: Option<String>,
+    pub household: Option<HouseholdDto>,
+    /// The statuses a technician may move the order to now (hearth-core's forward-only rule).
+    pub next_statuses: Vec<String>,
+}
+
+impl WorkOrderDto {
+    pub fn new(order: &WorkOrder, household: Option<&Household>, overdue: bool) -> Self {
+        WorkOrderDto {
+            id: order.id.to_string(),
+            kind: order.kind.as_str().to_owned(),
+            source: order.source.as_str().to_owned(),
+            status: order.status.as_str().to_owned(),
+            priority: order.priority.as_str().to_owned(),
+            description: order.description.clone(),
+            reported_at: order.reported_at.to_rfc3339(),
+            due_by: order.due_by.map(|t| t.to_rfc3339()),
+            overdue,
+            status_note: order.status_note.clone(),
+            household: household.map(HouseholdDto::from),
+            next_statuses: TECHNICIAN_MOVES
+                .iter()
+                .filter(|&&to| status::can_move(order.status, to))
+                .map(|to| to.as_str().to_owned())
+                .collect(),
+        }
+    }
+}
+
+/// A form in progress; `data` is the form's state as the UI keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct DraftDto {
+    pub id: String,
+    /// temperature_check, repair_visit, area_remeasurement, inspection.
+    pub kind: String,
+    pub household_id: String,
+    pub work_order_id: Option<String>,
+    pub data: serde_json::Value,
+    pub updated_at: String,
+}
+
+impl From<&Draft> for DraftDto {
+    fn from(d: &Draft) -> Self {
+        DraftDto {
+            id: d.id.to_string(),
+            kind: d.kind.as_str().to_owned(),
+            household_id: d.household_id.to_string(),
+            work_order_id: d.work_order_id.map(|id| id.to_string()),
+            data: d.data.clone(),
+            updated_at: d.updated_at.to_rfc3339(),
+        }
+    }
+}
+
+/// One problem with one field, worded in the UI's language.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct ProblemDto {
+    /// The field's path in the report's JSON (body fields without `body.data.`).
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl ProblemDto {
+    pub fn new(p: &Problem, locale: Locale) -> Self {
+        ProblemDto { field: p.field.clone(), code: p.code().to_owned(), message: p.message(locale) }
+    }
+}
+
+/// The live result of an area re-measurement.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct AreaFindingDto {
+    pub total_m2: f64,
+    pub billed_m2: f64,
+    pub deviation_m2: f64,
+    /// Null when the billed area is zero.
+    pub deviation_pct: Option<f64>,
+    pub tolerance_pct: f64,
+    pub within_tolerance: bool,
+}
+
+impl AreaFindingDto {
+    pub fn new(f: &AreaFinding, tolerance_pct: f64) -> Self {
+        AreaFindingDto {
+            total_m2: f.total_m2,
+            billed_m2: f.billed_m2,
+            deviation_m2: f.deviation_m2,
+            deviation_pct: f.deviation_pct.is_finite().then_some(f.deviation_pct),
+            tolerance_pct,
+            within_tolerance: f.within_tolerance,
+        }
+    }
+}
+
+/// A photo or signature image kept on the device.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct AttachmentDto {
+    pub sha256: String,
+    pub mime_type: String,
+    pub size_bytes: u32,
+}
+
+impl From<&AttachmentRef> for AttachmentDto {
+    fn from(a: &AttachmentRef) -> Self {
+        AttachmentDto {
+            sha256: a.sha256.to_string(),
+            mime_type: a.mime_type.clone(),
+            size_bytes: u32::try_from(a.size_bytes).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// A signature as drawn: its strokes as `[x, y, t_ms]` points (x, y in tenths of a canvas
+/// CSS pixel) and the rendered PNG.
+#[derive(Debug, Clone, PartialEq, Deserialize, Type)]
+pub struct SignatureInput {
+    pub signer_name: String,
+    /// customer, witness or technician.
+    pub role: String,
+    pub strokes: Vec<Vec<[i32; 3]>>,
+    pub png: Vec<u8>,
+}
+
+/// A customer who would not sign, and the witness.
+#[derive(Debug, Clone, PartialEq, Deserialize, Type)]
+pub struct RefusalInput {
+    pub reason: String,
+    pub witness_name: String,
+}
+
+/// A signature as the read-only view shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct SignatureView {
+    pub signer_name: String,
+    pub role: String,
+    pub signed_at: String,
+    /// The signature image as a `data:` URL, when the device has it.
+    pub image: Option<String>,
+}
+
+/// A signed record, read-only.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct SignedReportDto {
+    pub id: String,
+    pub kind: String,
+    pub household_id: String,
+    pub work_order_id: Option<String>,
+    pub created_at: String,
+    pub content_hash: String,
+    pub record_hash: String,
+    /// The report's content as hearth-core serializes it.
+    pub report: serde_json::Value,
+    pub signatures: Vec<SignatureView>,
+    pub refusal_reason: Option<String>,
+    pub refusal_witness: Option<String>,
+    /// The report this one corrects.
+    pub amends: Option<String>,
+}
+
+impl SignedReportDto {
+    pub fn new(signed: &SignedReport, image: impl Fn(&AttachmentRef) -> Option<String>) -> Self {
+        let r = signed.report();
+        SignedReportDto {
+            id: r.id.to_string(),
+            kind: r.body.kind().as_str().to_owned(),
+            household_id: r.household_id.to_string(),
+            work_order_id: r.work_order_id.map(|id| id.to_string()),
+            created_at: r.created_at.to_rfc3339(),
+            content_hash: signed.content_hash().to_string(),
+            record_hash: signed.record_hash().to_string(),
+            report: serde_json::to_value(r).unwrap_or_default(),
+            signatures: signed
+                .signatures()
+                .iter()
+                .map(|s| SignatureView {
+                    signer_name: s.signer_name.clone(),
+                    role: s.role.as_str().to_owned(),
+                    signed_at: s.signed_at.to_rfc3339(),
+                    image: s.png.as_ref().and_then(&image),
+                })
+                .collect(),
+            refusal_reason: signed.refusal().map(|r| r.reason.clone()),
+            refusal_witness: signed.refusal().map(|r| r.witness_name.clone()),
+            amends: r.amendment.as_ref().map(|a| a.amends.to_string()),
+        }
+    }
+}
+
+/// What the status bar shows; sent as an event whenever it changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct SyncStatusEvent {
+    /// The server answered the last probe.
+    pub online: bool,
+    pub syncing: bool,
+    /// Records waiting to reach the office.
+    pub pending: u32,
+    /// Records the office refused.
+    pub rejected: u32,
+    pub last_success_at: Option<String>,
+    /// The code of the last sync error (the UI words it), if the last sync failed.
+    pub last_error_code: Option<String>,
+    pub last_error: Option<String>,
+}

@@ -1,0 +1,145 @@
+//! The background sync: a thread that syncs after each save (woken by the commands), on a
+//! timer, and — when the server cannot be reached — again after a growing, jittered wait.
+//! It first probes the server without holding the store, so a technician's save never waits
+//! for a network timeout; it then syncs with hearth-core's `sync` and emits the status bar's
+//! facts as a [`SyncStatusEvent`] whenever they may have changed.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use hearth_core::store::settings;
+use hearth_core::sync::client::Client;
+use hearth_core::sync::{self, Backoff};
+use tauri::{AppHandle, Manager};
+use tauri_specta::Event;
+
+use crate::dto::SyncStatusEvent;
+use crate::error::{IpcError, IpcResult};
+use crate::state::{AppState, LAST_ERROR_CODE_KEY};
+
+/// How long the probe waits for the server to accept a connection.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Starts the worker; it runs once at once, then as woken or timed.
+pub fn spawn(app: AppHandle, interval: Duration) {
+    let (wake, woken) = mpsc::channel();
+    app.state::<AppState>().set_waker(wake);
+    let spawned =
+        std::thread::Builder::new().name("hearth-sync".into()).spawn(move || run(&app, &woken, interval));
+    if let Err(e) = spawned {
+        eprintln!("hearth-app: cannot start the sync worker: {e}");
+    }
+}
+
+fn run(app: &AppHandle, woken: &Receiver<()>, interval: Duration) {
+    let mut backoff = Backoff::new(Duration::from_secs(1), interval);
+    let mut wait = Duration::ZERO;
+    loop {
+        if let Err(RecvTimeoutError::Disconnected) = woken.recv_timeout(wait) {
+            return;
+        }
+        while woken.try_recv().is_ok() {}
+        let state = app.state::<AppState>();
+        let reachable = once(app, &state);
+        wait = if reachable {
+            backoff.reset();
+            interval
+        } else {
+            backoff.next_delay()
+        };
+    }
+}
+
+/// One round: probe, sync if logged in and reachable, emit the status. True if reachable.
+fn once(app: &AppHandle, state: &AppState) -> bool {
+    let (url, logged_in) = {
+        let store = state.store();
+        let token = store.setting(settings::TOKEN).ok().flatten().unwrap_or_default();
+        (state.server_url(&store), !token.is_empty())
+    };
+    let reachable = probe(&url);
+    state.online.store(reachable, Ordering::Relaxed);
+    if reachable && logged_in {
+        state.syncing.store(true, Ordering::Relaxed);
+        emit(app, state);
+        let mut store = state.store();
+        let outcome = Client::new(&url).and_then(|client| sync::sync(&mut store, &client));
+        let code = match &outcome {
+            Ok(_) => String::new(),
+            Err(e) => IpcError::from_core_code(e),
+        };
+        if let Err(e) = store.set_setting(LAST_ERROR_CODE_KEY, &code) {
+            eprintln!("hearth-app: cannot record the sync outcome: {e}");
+        }
+        if let Err(e) = &outcome {
+            eprintln!("hearth-app: sync failed: {e}");
+        }
+        drop(store);
+        state.syncing.store(false, Ordering::Relaxed);
+    }
+    emit(app, state);
+    reachable
+}
+
+/// Whether the server at `url` accepts a TCP connection now.
+fn probe(url: &str) -> bool {
+    let (default_port, rest) = match url.split_once("://") {
+        Some(("https", rest)) => (443, rest),
+        Some((_, rest)) => (80, rest),
+        None => (80, url),
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let addr = if authority.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+        authority.to_owned()
+    } else {
+        format!("{authority}:{default_port}")
+    };
+    let Ok(addrs) = addr.to_socket_addrs() else { return false };
+    addrs.into_iter().any(|a| TcpStream::connect_timeout(&a, PROBE_TIMEOUT).is_ok())
+}
+
+fn emit(app: &AppHandle, state: &AppState) {
+    match status(state) {
+        Ok(s) => {
+            if let Err(e) = s.emit(app) {
+                eprintln!("hearth-app: cannot send the sync status: {e}");
+            }
+        }
+        Err(e) => eprintln!("hearth-app: cannot read the sync status: {}", e.message),
+    }
+}
+
+/// The status bar's facts now.
+pub fn status(state: &AppState) -> IpcResult<SyncStatusEvent> {
+    let store = state.store();
+    let locale = AppState::locale(&store);
+    let s = sync::status(&store).map_err(|e| IpcError::from_core(e, locale))?;
+    let code = store.setting(LAST_ERROR_CODE_KEY).ok().flatten().filter(|c| !c.is_empty());
+    Ok(SyncStatusEvent {
+        online: state.is_online(),
+        syncing: state.syncing.load(Ordering::Relaxed),
+        pending: u32::try_from(s.pending).unwrap_or(u32::MAX),
+        rejected: u32::try_from(s.rejected).unwrap_or(u32::MAX),
+        last_success_at: s.last_success_at.map(|t| t.to_rfc3339()),
+        last_error_code: code.or_else(|| s.last_error.as_ref().map(|_| "sync".to_owned())),
+        last_error: s.last_error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_port_is_not_reachable_and_an_open_one_is() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        assert!(probe(&format!("http://{addr}")));
+        assert!(probe(&format!("http://{addr}/v1/")));
+        drop(listener);
+        assert!(!probe(&format!("http://{addr}")));
+        assert!(!probe("http://no-such-host.invalid"));
+    }
+}

@@ -1,0 +1,138 @@
+//! What every end-to-end test starts from: a demo server, a display, tauri-driver pointing
+//! the app at a fresh data folder and that server, and helpers for the app's screens.
+
+use std::path::{Path, PathBuf};
+
+use hearth_tests::e2e::display::Display;
+use hearth_tests::e2e::driver::{Driver, workspace};
+use hearth_tests::e2e::webdriver::Session;
+use hearth_tests::server::{self, Server};
+use tempfile::TempDir;
+
+/// A running server with the demo city, and a driver that opens the app against it.
+pub struct Fixture {
+    pub server: Server,
+    pub driver: Driver,
+    _display: Display,
+    _dirs: (TempDir, TempDir),
+}
+
+impl Fixture {
+    pub fn start() -> Fixture {
+        let server_dir = tempfile::tempdir().expect("server dir");
+        let app_dir = tempfile::tempdir().expect("app dir");
+        server::cli(server_dir.path(), &["demo", "--households", "400"], None);
+        let server = Server::start(server_dir.path());
+        // Square, so the window fits both as a landscape and as a portrait tablet.
+        let display = Display::start(1280, 1280);
+        let app_data = app_dir.path().join("app");
+        let driver = Driver::start(
+            display.name(),
+            &[
+                ("HEARTH_DATA_DIR", app_data.display().to_string()),
+                ("HEARTH_SERVER_URL", server.url()),
+                // A short timer: the test waits for the worker to notice the server is back.
+                ("HEARTH_SYNC_INTERVAL_SECS", "2".to_owned()),
+            ],
+        );
+        Fixture { server, driver, _display: display, _dirs: (server_dir, app_dir) }
+    }
+}
+
+/// Where the screenshots go.
+pub fn screenshot_dir() -> PathBuf {
+    workspace().join("target/e2e-screenshots")
+}
+
+/// Saves a screenshot named `{locale}-{name}.png`.
+pub fn shot(app: &Session, locale: &str, name: &str) {
+    app.screenshot(&screenshot_dir().join(format!("{locale}-{name}.png")));
+}
+
+/// The number of records the status bar says are waiting.
+pub fn pending(app: &Session) -> u32 {
+    app.attribute("[data-testid=pending]", "data-count").and_then(|n| n.parse().ok()).unwrap_or(u32::MAX)
+}
+
+/// Waits until the status bar shows `n` records waiting.
+pub fn wait_pending(app: &Session, n: u32) {
+    app.wait_until(&format!("{n} records waiting"), || pending(app) == n);
+}
+
+/// The language the app shows now.
+pub fn locale(app: &Session) -> String {
+    app.attribute("[data-testid=app]", "data-locale").unwrap_or_default()
+}
+
+/// Switches the app to `want` (zh-CN or en) if it shows the other one.
+pub fn use_locale(app: &Session, want: &str) {
+    app.wait_for("[data-testid=lang-switch]");
+    if locale(app) != want {
+        app.click("[data-testid=lang-switch]");
+        app.wait_until(&format!("the UI in {want}"), || locale(app) == want);
+    }
+}
+
+/// Logs in as `username` with the demo password.
+pub fn login(app: &Session, username: &str) {
+    app.type_into("[data-testid=login-username]", username);
+    app.type_into("[data-testid=login-password]", &format!("demo-{username}"));
+    app.click("[data-testid=login-submit]");
+    app.wait_for("[data-testid=order-list]");
+}
+
+/// Opens today's first order of `kind` and moves it on site.
+pub fn open_order(app: &Session, kind: &str) {
+    app.click("[data-testid=nav-orders]");
+    app.click(&format!("[data-testid=order][data-kind={kind}]"));
+    app.wait_for("[data-testid=order-status]");
+}
+
+/// Fills the end of a form: satisfaction, the signer and a drawn signature.
+pub fn sign_off(app: &Session) {
+    app.type_into("[data-testid=opinion]", "服务很好");
+    app.click("[data-testid=satisfaction-satisfied]");
+    app.draw_signature("[data-testid=signature]");
+    app.wait_until("the signature drawn", || {
+        app.attribute("[data-testid=signature]", "data-empty").as_deref() == Some("false")
+    });
+}
+
+/// Ends the form with the customer's refusal, noted with a witness who signs.
+pub fn refusal(app: &Session) {
+    app.click("[data-testid=refused]");
+    app.type_into("[data-testid=refusal-reason]", "用户不认可违规事实");
+    app.type_into("[data-testid=witness-name]", "物业 王师傅");
+    app.draw_signature("[data-testid=witness-signature]");
+    app.wait_until("the witness's signature drawn", || {
+        app.attribute("[data-testid=witness-signature]", "data-empty").as_deref() == Some("false")
+    });
+}
+
+/// Waits until the form on screen is saved as a draft.
+pub fn wait_draft_saved(app: &Session) {
+    app.wait_until("the draft saved", || {
+        app.attribute("[data-testid=draft-state]", "data-unsaved").as_deref() == Some("false")
+    });
+}
+
+/// Signs the form and waits for the read-only view; returns the content hash it shows.
+pub fn sign(app: &Session) -> String {
+    app.click("[data-testid=sign]");
+    app.wait_for("[data-testid=signed-view]");
+    let hash = app.text("[data-testid=content-hash]");
+    assert_eq!(hash.len(), 64, "the signed view shows a SHA-256 content hash, not {hash:?}");
+    hash
+}
+
+/// A small real PNG photo (ImageMagick is one of the test tools).
+pub fn photo(dir: &Path) -> PathBuf {
+    let path = dir.join("violation.png");
+    let ok = std::process::Command::new("convert")
+        .args(["-size", "320x240", "gradient:#c0392b-#f39c12"])
+        .arg(format!("PNG24:{}", path.display()))
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "ImageMagick's convert made no photo");
+    path
+}
