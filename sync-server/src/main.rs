@@ -46,6 +46,17 @@ enum Command {
         #[command(subcommand)]
         command: HouseholdsCommand,
     },
+    /// For benchmarks: add sample reports (received over the last `--days` days) and open
+    /// work orders to the demo city, straight into the database. Not real records.
+    #[command(hide = true)]
+    Sample {
+        #[arg(long, default_value_t = 0)]
+        reports: usize,
+        #[arg(long, default_value_t = 0)]
+        orders: usize,
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
     /// Create the demo city (once) and print its logins.
     Demo {
         #[arg(long, default_value_t = 100_000)]
@@ -115,6 +126,9 @@ async fn run() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Command::Sample { reports, orders, days } = cli.command {
+        return add_samples(&cli.data, reports, orders, days).await;
+    }
     let storage = open(&cli.data)?;
     match cli.command {
         Command::Serve { listen } => serve(storage, listen).await,
@@ -132,6 +146,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Households { command: HouseholdsCommand::Import { file } } => {
             import_households(storage.as_ref(), &file).await
         }
+        Command::Sample { .. } => Ok(()),
         Command::Demo { households } => {
             let logins = demo::create(storage.as_ref(), households, auth::default_cost()).await?;
             print_logins(&logins);
@@ -264,6 +279,20 @@ async fn import_households(storage: &dyn Storage, file: &Path) -> anyhow::Result
     };
     let summary = storage.import_households(households).await?;
     println!("{}: {} household(s) added, {} updated", file.display(), summary.inserted, summary.updated);
+    Ok(())
+}
+
+async fn add_samples(data: &Path, reports: usize, orders: usize, days: i64) -> anyhow::Result<()> {
+    let storage =
+        SqliteStorage::open(data).with_context(|| format!("opening the database in {}", data.display()))?;
+    let now = chrono::Utc::now();
+    let started = std::time::Instant::now();
+    storage.add_sample_reports(reports, now - chrono::Duration::days(days), now, 1).await?;
+    storage.add_sample_orders(orders, 2).await?;
+    println!(
+        "added {reports} sample reports and {orders} sample orders in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod blobs;
+pub mod console;
 pub mod openapi;
 pub mod sync;
 
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(sync::router())
         .merge(blobs::router())
+        .merge(console::router())
         .merge(openapi::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

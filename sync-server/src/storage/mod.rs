@@ -9,6 +9,7 @@
 //!   later. (SQLite's single writer gives this; a PostgreSQL backend must serialise the
 //!   numbering, e.g. take the number under a lock held until commit.)
 
+pub mod console;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -86,7 +87,7 @@ pub struct ChangePage {
 
 /// Everything the server keeps. Used as `Arc<dyn Storage>`.
 #[async_trait]
-pub trait Storage: Send + Sync {
+pub trait Storage: console::ConsoleStorage + Send + Sync {
     /// Adds stations or renames stored ones (by id); each gets a change for its crews.
     async fn upsert_stations(&self, stations: Vec<Station>) -> Result<()>;
     async fn stations(&self) -> Result<Vec<Station>>;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 mod api;
 mod cli;
+mod console;
 mod storage;
 mod sync;
 

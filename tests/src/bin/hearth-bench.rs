@@ -51,6 +51,12 @@ fn main() -> BenchResult<()> {
     if runs("W4_20_devices") {
         println!("{}", bench::sync::twenty_devices(dir.path())?);
     }
+    if runs("kpi_1m") {
+        println!("{}", bench::console::kpi_1m(dir.path(), 1_000_000)?);
+    }
+    if runs("board_10k") {
+        println!("{}", bench::console::board_10k(dir.path(), 10_000)?);
+    }
     Ok(())
 }
 

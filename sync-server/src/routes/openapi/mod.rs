@@ -12,9 +12,17 @@ use utoipa::OpenApi;
 
 use crate::AppState;
 use crate::extract::Json;
+use crate::routes::console;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+    Router::new().route("/v1/openapi.json", get(|| async { Json(document()) }))
+}
+
+/// The sync API and the console API in one document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(ConsoleDoc::openapi());
+    doc
 }
 
 #[derive(OpenApi)]
@@ -25,6 +33,25 @@ pub fn router() -> Router<AppState> {
     tags((name = "auth"), (name = "sync"), (name = "blobs"))
 )]
 pub struct ApiDoc;
+
+/// The dispatchers' console (`/v1/console/...`): dispatchers and admins only.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        console::intake::find_households, console::intake::record_call, console::intake::list_calls,
+        console::intake::create_order, console::intake::board, console::intake::board_csv,
+        console::intake::get_order, console::intake::assign, console::intake::cancel,
+        console::records::list_reports, console::records::reports_csv, console::records::report_detail,
+        console::records::blob, console::records::list_conflicts,
+        console::kpis::kpis, console::kpis::waiting, console::kpis::create_follow_up,
+        console::admin::add_entry, console::admin::search_log, console::admin::list_users,
+        console::admin::add_user, console::admin::disable_user, console::admin::list_stations,
+        console::admin::add_station, console::admin::list_devices, console::admin::revoke_device,
+        console::admin::thresholds, console::admin::set_thresholds,
+    ),
+    tags((name = "console"), (name = "admin"))
+)]
+pub struct ConsoleDoc;
 
 struct BearerAuth;
 

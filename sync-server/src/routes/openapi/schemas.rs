@@ -187,7 +187,7 @@ pub struct ErrorBody {
 #[derive(ToSchema)]
 pub struct ApiError {
     /// One of: bad_request, malformed_json, unsupported_media_type, unauthorized,
-    /// device_revoked, forbidden, not_found, method_not_allowed, payload_too_large,
+    /// device_revoked, forbidden, not_found, conflict, method_not_allowed, payload_too_large,
     /// too_many_entries, hash_mismatch, internal.
     pub code: String,
     pub message: String,

@@ -85,7 +85,9 @@ fn user_at(row: &Row<'_>, at: usize) -> Result<User> {
 
 pub(super) fn credentials(conn: &Connection, username: &str) -> Result<Option<Credentials>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, username, display_name, role, station_id, password_hash FROM users WHERE username = ?1",
+        // A disabled user cannot log in again.
+        "SELECT id, username, display_name, role, station_id, password_hash FROM users
+         WHERE username = ?1 AND disabled_at IS NULL",
     )?;
     let mut rows = stmt.query([username])?;
     match rows.next()? {

@@ -8,6 +8,7 @@
 
 mod admin;
 mod batch_orders;
+mod console;
 mod sync;
 
 use std::path::Path;
@@ -31,7 +32,10 @@ pub const DB_FILE: &str = "hearth-server.sqlite";
 /// `PRAGMA application_id` of a hearth-server database ("HRSV"), set by the first migration.
 const APPLICATION_ID: i32 = 0x4852_5356;
 
-static MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../../migrations/0001_init.sql"))];
+static MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../../migrations/0001_init.sql")),
+    M::up(include_str!("../../../migrations/0002_console.sql")),
+];
 
 /// The migrations, for `validate()` in tests.
 pub fn migrations() -> Migrations<'static> {
@@ -54,6 +58,7 @@ impl SqliteStorage {
         let mut writer = connect(&path)?;
         check_compatible(&writer)?;
         migrations().to_latest(&mut writer)?;
+        console::facts::backfill(&mut writer)?;
         let reader = connect(&path)?;
         Ok(SqliteStorage { writer: Arc::new(Mutex::new(writer)), reader: Arc::new(Mutex::new(reader)) })
     }

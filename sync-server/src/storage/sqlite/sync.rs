@@ -201,6 +201,7 @@ fn apply_report(
         caller.device_id.to_string(),
         time_text(now),
     ])?;
+    super::console::facts::record(tx, signed, &station.to_string(), now)?;
     Ok(Outcome::Accepted { received_at: now })
 }
 

@@ -1,0 +1,312 @@
+//! What the dispatchers' console keeps and asks of storage: hotline calls, the work-order
+//! board, the synced records with their facts, KPI sums, the dispatch log and the admin's
+//! settings. A part of [`super::Storage`], so every backend serves the console too.
+//!
+//! KPI sums are additive ([`KpiCounts`]): storage returns them per station and crew member,
+//! and the routes add them up for the station and company totals.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hearth_core::hlc::Hlc;
+use hearth_core::model::{Household, ReportKind, User, WorkOrder, WorkOrderKind, WorkOrderStatus};
+use hearth_core::rules::CityProfile;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::Result;
+
+/// What became of a hotline call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallOutcome {
+    /// A work order was made: someone goes out.
+    WorkOrder,
+    /// Answered on the phone (advice, information): no visit needed.
+    Advice,
+    /// The household already has an open order for this.
+    Duplicate,
+    /// Not the company's matter; the caller was told whom to ask.
+    Referred,
+    Other,
+}
+
+impl CallOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::WorkOrder => "work_order",
+            CallOutcome::Advice => "advice",
+            CallOutcome::Duplicate => "duplicate",
+            CallOutcome::Referred => "referred",
+            CallOutcome::Other => "other",
+        }
+    }
+}
+
+/// A recorded hotline call.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Call {
+    pub id: Uuid,
+    /// The server's clock when the call was recorded.
+    pub received_at: DateTime<Utc>,
+    pub dispatcher_id: Uuid,
+    pub caller_name: String,
+    pub phone: String,
+    pub household_id: Option<Uuid>,
+    pub description: String,
+    pub outcome: CallOutcome,
+    pub work_order_id: Option<Uuid>,
+}
+
+/// Which open orders the board shows, and which page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BoardFilter {
+    pub station_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub kind: Option<WorkOrderKind>,
+    /// None: every open status (new, assigned, en route, on site).
+    pub status: Option<WorkOrderStatus>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A page of the board: orders due first first, those without a due time last.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardPage {
+    pub total: u64,
+    pub orders: Vec<WorkOrder>,
+}
+
+/// Which reports a list shows, and which page. Times are the server's receive times.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub station_id: Option<Uuid>,
+    pub author_id: Option<Uuid>,
+    pub kind: Option<ReportKind>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// One line of the report list.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ReportSummary {
+    pub id: Uuid,
+    pub kind: String,
+    pub station_id: Uuid,
+    pub author_id: Uuid,
+    pub household_id: Uuid,
+    pub work_order_id: Option<Uuid>,
+    /// The report this one corrects.
+    pub amends: Option<Uuid>,
+    /// The device's clock when the record was made.
+    pub created_at: DateTime<Utc>,
+    /// The server's clock when the record arrived.
+    pub received_at: DateTime<Utc>,
+}
+
+/// A page of reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportPage {
+    pub total: u64,
+    pub reports: Vec<ReportSummary>,
+}
+
+/// A stored report as the office reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredReport {
+    pub summary: ReportSummary,
+    /// The signed record exactly as stored.
+    pub record: String,
+    pub record_hash: String,
+    pub device_id: Uuid,
+    /// Later reports that correct this one.
+    pub amended_by: Vec<Uuid>,
+}
+
+/// Which conflict-log entries to show.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConflictFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// An overruled write.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ConflictEntry {
+    pub id: i64,
+    pub entity: String,
+    pub entity_id: Uuid,
+    pub field: String,
+    #[schema(value_type = Object)]
+    pub losing_value: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub winning_value: serde_json::Value,
+    pub losing_hlc: Option<String>,
+    pub winning_hlc: Option<String>,
+    pub device_id: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+/// Signed temperature checks in one refund tier.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
+pub struct RefundTierSum {
+    /// Non-compliant checks whose shortfall falls in this tier.
+    pub checks: u64,
+    /// Their billed area, m².
+    pub billed_area_m2: f64,
+}
+
+/// Additive KPI counts of one station and crew member over a date range.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct KpiCounts {
+    /// Repair visits judged against their order's deadlines.
+    pub repairs_with_deadline: u64,
+    pub repairs_arrived_on_time: u64,
+    pub repairs_fixed_in_time: u64,
+    /// Work orders reported in the range, not cancelled.
+    pub orders: u64,
+    /// … of which done, could not complete (with a reason) or closed.
+    pub orders_closed: u64,
+    pub checks_compliant: u64,
+    pub checks_non_compliant: u64,
+    /// Below the standard, but excused (design weather, user-caused).
+    pub checks_excused: u64,
+    /// No bedroom or living room measured.
+    pub checks_undecided: u64,
+    pub area_remeasurements: u64,
+    pub area_outside_tolerance: u64,
+    pub satisfied: u64,
+    pub fairly_satisfied: u64,
+    pub dissatisfied: u64,
+    /// Violation type → count.
+    pub violations: BTreeMap<String, u64>,
+    /// Refund percent (as text, e.g. "50") → non-compliant checks in that tier.
+    pub refund_tiers: BTreeMap<String, RefundTierSum>,
+}
+
+impl KpiCounts {
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &KpiCounts) {
+        self.repairs_with_deadline += other.repairs_with_deadline;
+        self.repairs_arrived_on_time += other.repairs_arrived_on_time;
+        self.repairs_fixed_in_time += other.repairs_fixed_in_time;
+        self.orders += other.orders;
+        self.orders_closed += other.orders_closed;
+        self.checks_compliant += other.checks_compliant;
+        self.checks_non_compliant += other.checks_non_compliant;
+        self.checks_excused += other.checks_excused;
+        self.checks_undecided += other.checks_undecided;
+        self.area_remeasurements += other.area_remeasurements;
+        self.area_outside_tolerance += other.area_outside_tolerance;
+        self.satisfied += other.satisfied;
+        self.fairly_satisfied += other.fairly_satisfied;
+        self.dissatisfied += other.dissatisfied;
+        for (k, v) in &other.violations {
+            *self.violations.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &other.refund_tiers {
+            let sum = self.refund_tiers.entry(k.clone()).or_default();
+            sum.checks += v.checks;
+            sum.billed_area_m2 += v.billed_area_m2;
+        }
+    }
+}
+
+/// KPI counts of one station and one crew member (report author or order assignee).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiGroup {
+    pub station_id: Uuid,
+    pub crew_id: Option<Uuid>,
+    pub counts: KpiCounts,
+}
+
+/// A household whose latest temperature check was non-compliant and whose follow-up visit
+/// (回访, §31) is not done yet.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct WaitingHousehold {
+    pub household_id: Uuid,
+    pub station_id: Uuid,
+    /// The non-compliant check.
+    pub report_id: Uuid,
+    pub checked_received_at: DateTime<Utc>,
+    pub lowest_c: f64,
+    /// `awaiting_repair`: no repair done since the check; `awaiting_follow_up`: repaired, no
+    /// follow-up ordered; `follow_up_scheduled`: a follow-up order is open.
+    pub stage: String,
+}
+
+/// One entry of the dispatch log.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct LogEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub author_id: Uuid,
+    pub text: String,
+}
+
+/// A user as the admin's list shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserEntry {
+    pub user: User,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// What the console asks of storage.
+#[async_trait]
+pub trait ConsoleStorage: Send + Sync {
+    /// Households whose account number or phone is `query`, or whose address or owner's
+    /// name contains it; at most `limit`.
+    async fn find_households(&self, query: String, limit: u32) -> Result<Vec<Household>>;
+    async fn household(&self, id: Uuid) -> Result<Option<Household>>;
+    /// Records a call and, in the same transaction, the work order made from it (every
+    /// field stamped with `clock`).
+    async fn record_call(&self, call: Call, order: Option<WorkOrder>, clock: Hlc) -> Result<()>;
+    async fn calls(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<Call>>;
+
+    async fn work_order(&self, id: Uuid) -> Result<Option<WorkOrder>>;
+    async fn board(&self, filter: BoardFilter) -> Result<BoardPage>;
+
+    async fn reports(&self, filter: ReportFilter) -> Result<ReportPage>;
+    async fn report(&self, id: Uuid) -> Result<Option<StoredReport>>;
+    async fn blob(&self, sha256: String) -> Result<Option<Vec<u8>>>;
+    async fn conflicts(&self, filter: ConflictFilter) -> Result<Vec<ConflictEntry>>;
+
+    /// KPI counts per station and crew member of records received (reports) or reported
+    /// (orders) in `[from, to)`, judged by `profile`.
+    async fn kpi_groups(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        profile: CityProfile,
+    ) -> Result<Vec<KpiGroup>>;
+    async fn waiting_households(&self, profile: CityProfile) -> Result<Vec<WaitingHousehold>>;
+
+    async fn add_log_entry(&self, author_id: Uuid, text: String, at: DateTime<Utc>) -> Result<LogEntry>;
+    async fn log_entries(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        text: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<LogEntry>>;
+
+    /// The stored city profile, or the default one.
+    async fn city_profile(&self) -> Result<CityProfile>;
+    async fn set_city_profile(&self, profile: CityProfile) -> Result<()>;
+    async fn users(&self) -> Result<Vec<UserEntry>>;
+    /// Disables a user and revokes every device they logged in on; false if no such user.
+    async fn disable_user(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool>;
+}

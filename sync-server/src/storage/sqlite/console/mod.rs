@@ -1,0 +1,130 @@
+//! The console's side of the SQLite store ([`crate::storage::console::ConsoleStorage`]), one
+//! module per concept. Report facts ([`facts`]) are written by the push itself.
+
+pub(super) mod facts;
+mod intake;
+mod kpis;
+pub(super) mod office;
+mod records;
+mod sample;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hearth_core::hlc::Hlc;
+use hearth_core::model::{Household, WorkOrder};
+use hearth_core::rules::CityProfile;
+use uuid::Uuid;
+
+use super::SqliteStorage;
+use crate::error::Result;
+use crate::storage::console::*;
+
+#[async_trait]
+impl ConsoleStorage for SqliteStorage {
+    async fn find_households(&self, query: String, limit: u32) -> Result<Vec<Household>> {
+        self.read(move |conn| intake::find_households(conn, &query, limit)).await
+    }
+
+    async fn household(&self, id: Uuid) -> Result<Option<Household>> {
+        self.read(move |conn| intake::household(conn, id)).await
+    }
+
+    async fn record_call(&self, call: Call, order: Option<WorkOrder>, clock: Hlc) -> Result<()> {
+        self.write(move |tx| intake::record_call(tx, &call, order.as_ref(), clock)).await
+    }
+
+    async fn calls(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<Call>> {
+        self.read(move |conn| intake::calls(conn, from, to, limit)).await
+    }
+
+    async fn work_order(&self, id: Uuid) -> Result<Option<WorkOrder>> {
+        self.read(move |conn| intake::work_order(conn, id)).await
+    }
+
+    async fn board(&self, filter: BoardFilter) -> Result<BoardPage> {
+        self.read(move |conn| intake::board(conn, &filter)).await
+    }
+
+    async fn reports(&self, filter: ReportFilter) -> Result<ReportPage> {
+        self.read(move |conn| records::reports(conn, &filter)).await
+    }
+
+    async fn report(&self, id: Uuid) -> Result<Option<StoredReport>> {
+        self.read(move |conn| records::report(conn, id)).await
+    }
+
+    async fn blob(&self, sha256: String) -> Result<Option<Vec<u8>>> {
+        self.read(move |conn| records::blob(conn, &sha256)).await
+    }
+
+    async fn conflicts(&self, filter: ConflictFilter) -> Result<Vec<ConflictEntry>> {
+        self.read(move |conn| records::conflicts(conn, &filter)).await
+    }
+
+    async fn kpi_groups(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        profile: CityProfile,
+    ) -> Result<Vec<KpiGroup>> {
+        self.read(move |conn| kpis::kpi_groups(conn, from, to, &profile)).await
+    }
+
+    async fn waiting_households(&self, profile: CityProfile) -> Result<Vec<WaitingHousehold>> {
+        self.read(move |conn| kpis::waiting_households(conn, &profile)).await
+    }
+
+    async fn add_log_entry(&self, author_id: Uuid, text: String, at: DateTime<Utc>) -> Result<LogEntry> {
+        self.write(move |tx| office::add_log_entry(tx, author_id, &text, at)).await
+    }
+
+    async fn log_entries(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        text: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<LogEntry>> {
+        self.read(move |conn| office::log_entries(conn, from, to, text.as_deref(), limit)).await
+    }
+
+    async fn city_profile(&self) -> Result<CityProfile> {
+        self.read(office::stored_profile).await
+    }
+
+    async fn set_city_profile(&self, profile: CityProfile) -> Result<()> {
+        self.write(move |tx| office::set_profile(tx, &profile)).await
+    }
+
+    async fn users(&self) -> Result<Vec<UserEntry>> {
+        self.read(office::users).await
+    }
+
+    async fn disable_user(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        self.write(move |tx| office::disable_user(tx, id, now)).await
+    }
+}
+
+impl SqliteStorage {
+    /// For benchmarks: `count` sample reports with their facts, received between `from` and
+    /// `to`, over the stored households and crews (see [`sample`]).
+    pub async fn add_sample_reports(
+        &self,
+        count: usize,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        seed: u64,
+    ) -> Result<()> {
+        self.write(move |tx| sample::add_reports(tx, count, from, to, seed)).await
+    }
+
+    /// For benchmarks: `count` open sample work orders reported in the last 12 hours.
+    pub async fn add_sample_orders(&self, count: usize, seed: u64) -> Result<()> {
+        self.write(move |tx| sample::add_orders(tx, count, Utc::now(), seed)).await
+    }
+}

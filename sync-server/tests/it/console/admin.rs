@@ -1,0 +1,202 @@
+//! The dispatch log and the admin's part: users, stations, devices, thresholds.
+
+use axum::http::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::refused;
+use crate::server;
+
+#[tokio::test]
+async fn dispatch_log_entries_are_kept_and_found_by_date_and_text() {
+    let s = server().await;
+    let (token, dispatcher) = s.login_user("dispatcher").await;
+    for text in ["08:00 交接班，夜班无异常", "10:15 和平区友谊路停水，通知抢修队", "11:30 抢修完成，恢复供热"]
+    {
+        let answer = s.post("/v1/console/dispatch-log", &token, json!({"text": text})).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        assert_eq!(answer.body["author_id"], json!(dispatcher));
+    }
+    let all = s.get("/v1/console/dispatch-log", &token).await;
+    let texts: Vec<&str> = all.body.as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap()).collect();
+    assert_eq!(
+        texts,
+        ["11:30 抢修完成，恢复供热", "10:15 和平区友谊路停水，通知抢修队", "08:00 交接班，夜班无异常"]
+    );
+    let found = s.get("/v1/console/dispatch-log?q=%E6%8A%A2%E4%BF%AE", &token).await; // 抢修
+    assert_eq!(found.body.as_array().unwrap().len(), 2);
+    let none =
+        s.get("/v1/console/dispatch-log?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z", &token).await;
+    assert_eq!(none.body, json!([]));
+
+    let before = s.all_counts();
+    refused(
+        &s.post("/v1/console/dispatch-log", &token, json!({"text": "  "})).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    refused(
+        &s.post("/v1/console/dispatch-log", &token, json!({"text": "x".repeat(4001)})).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    refused(
+        &s.post("/v1/console/dispatch-log", &token, json!({"note": "x"})).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    refused(
+        &s.post("/v1/console/dispatch-log", &token, json!({"text": "x".repeat(70_000)})).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+    assert_eq!(s.all_counts(), before);
+}
+
+#[tokio::test]
+async fn an_admin_adds_and_disables_users_and_a_disabled_user_is_locked_out() {
+    let s = server().await;
+    let admin = s.login("admin").await;
+    let station = hearth_core::demo::stations()[2].id;
+    let before = s.all_counts();
+    let bad = [
+        json!({"username": "", "password": "long-enough", "role": "dispatcher"}),
+        json!({"username": "w", "password": "short", "role": "dispatcher"}),
+        json!({"username": "w", "password": "long-enough", "role": "technician"}),
+        json!({"username": "w", "password": "long-enough", "role": "technician", "station_id": Uuid::now_v7()}),
+        json!({"username": "w", "password": "long-enough", "role": "dispatcher", "station_id": station}),
+        json!({"username": "w", "password": "long-enough", "role": "boss"}),
+        json!({"username": "tech1", "password": "long-enough", "role": "technician", "station_id": station}),
+    ];
+    for body in bad {
+        refused(
+            &s.post("/v1/console/admin/users", &admin, body.clone()).await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        );
+    }
+    assert_eq!(s.all_counts(), before);
+
+    let added = s
+        .post("/v1/console/admin/users", &admin, json!({"username": "tech9", "password": "demo-tech9", "display_name": "赵六", "role": "technician", "station_id": station}))
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let token = s.login("tech9").await;
+    let users = s.get("/v1/console/admin/users", &admin).await;
+    let row = users.body.as_array().unwrap().iter().find(|u| u["username"] == "tech9").unwrap().clone();
+    assert_eq!(
+        (row["display_name"].clone(), row["station_id"].clone(), row["disabled_at"].clone()),
+        (json!("赵六"), json!(station), json!(null))
+    );
+
+    let disabled = s
+        .post(&format!("/v1/console/admin/users/{}/disable", row["id"].as_str().unwrap()), &admin, json!({}))
+        .await;
+    assert_eq!(disabled.status, StatusCode::NO_CONTENT, "{}", disabled.body);
+    refused(&s.get("/v1/sync/pull", &token).await, StatusCode::UNAUTHORIZED, "device_revoked");
+    let again = s.call("POST", "/v1/auth/login", None, Some(json!({"username": "tech9", "password": "demo-tech9", "device_name": "x", "device_id": Uuid::now_v7()}).to_string())).await;
+    refused(&again, StatusCode::UNAUTHORIZED, "unauthorized");
+    let users = s.get("/v1/console/admin/users", &admin).await;
+    assert!(
+        users
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["username"] == "tech9" && u["disabled_at"].is_string())
+    );
+    refused(
+        &s.post(&format!("/v1/console/admin/users/{}/disable", Uuid::now_v7()), &admin, json!({})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+}
+
+#[tokio::test]
+async fn an_admin_adds_stations_and_revokes_devices() {
+    let s = server().await;
+    let admin = s.login("admin").await;
+    let added = s.post("/v1/console/admin/stations", &admin, json!({"name": "红桥供热站"})).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let stations = s.get("/v1/console/admin/stations", &admin).await;
+    assert_eq!(stations.body.as_array().unwrap().len(), 5);
+    let before = s.all_counts();
+    refused(
+        &s.post("/v1/console/admin/stations", &admin, json!({"name": "和平供热站"})).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    refused(
+        &s.post("/v1/console/admin/stations", &admin, json!({"name": " "})).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    assert_eq!(s.all_counts(), before);
+
+    let tablet = Uuid::now_v7();
+    let token = s.login_on("tech1", tablet).await;
+    let devices = s.get("/v1/console/admin/devices", &admin).await;
+    assert!(
+        devices
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == json!(tablet) && d["username"] == "tech1" && d["revoked_at"].is_null())
+    );
+    let revoked = s.post(&format!("/v1/console/admin/devices/{tablet}/revoke"), &admin, json!({})).await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    refused(&s.get("/v1/sync/pull", &token).await, StatusCode::UNAUTHORIZED, "device_revoked");
+    refused(
+        &s.post(&format!("/v1/console/admin/devices/{}/revoke", Uuid::now_v7()), &admin, json!({})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+}
+
+#[tokio::test]
+async fn thresholds_are_stored_only_when_they_make_sense() {
+    let s = server().await;
+    let admin = s.login("admin").await;
+    let current = s.get("/v1/console/admin/thresholds", &admin).await;
+    assert_eq!(current.body, serde_json::to_value(hearth_core::rules::CityProfile::default()).unwrap());
+    let before = s.all_counts();
+    let put = |body: serde_json::Value| {
+        s.call("PUT", "/v1/console/admin/thresholds", Some(&admin), Some(body.to_string()))
+    };
+    let mut bad = current.body.clone();
+    bad["indoor_standard_c"] = json!(45.0);
+    refused(&put(bad).await, StatusCode::BAD_REQUEST, "bad_request");
+    let mut bad = current.body.clone();
+    bad["refund_tiers"] =
+        json!([{"shortfall_from_c": 2.0, "refund_pct": 50.0}, {"shortfall_from_c": 0.0, "refund_pct": 20.0}]);
+    let answer = put(bad).await;
+    refused(&answer, StatusCode::BAD_REQUEST, "bad_request");
+    assert!(answer.body["error"]["message"].as_str().unwrap().contains("ascend"));
+    let mut bad = current.body.clone();
+    bad["arrive_within_hours"] = json!(12);
+    refused(&put(bad).await, StatusCode::BAD_REQUEST, "bad_request");
+    let mut bad = current.body.clone();
+    bad["fix_within_hours"] = json!("eight");
+    refused(&put(bad).await, StatusCode::BAD_REQUEST, "bad_request");
+    assert_eq!(s.all_counts(), before);
+
+    let mut xuzhou = current.body.clone();
+    xuzhou["fix_within_hours"] = json!(48);
+    assert_eq!(put(xuzhou.clone()).await.status, StatusCode::OK);
+    assert_eq!(s.get("/v1/console/admin/thresholds", &admin).await.body, xuzhou);
+    // New orders take their due time from the stored profile.
+    let office = s.login("dispatcher").await;
+    let home = super::household(0);
+    let order = s
+        .post(
+            "/v1/console/work-orders",
+            &office,
+            json!({"household_id": home.id, "kind": "repair", "priority": "normal", "description": "不热"}),
+        )
+        .await;
+    let reported: chrono::DateTime<chrono::Utc> =
+        order.body["reported_at"].as_str().unwrap().parse().unwrap();
+    let due: chrono::DateTime<chrono::Utc> = order.body["due_by"].as_str().unwrap().parse().unwrap();
+    assert_eq!(due - reported, chrono::Duration::hours(48));
+}
