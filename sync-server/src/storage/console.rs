@@ -292,7 +292,7 @@ pub trait ConsoleStorage: Send + Sync {
         to: DateTime<Utc>,
         profile: CityProfile,
     ) -> Result<Vec<KpiGroup>>;
-    async fn waiting_households(&self, profile: CityProfile) -> Result<Vec<WaitingHousehold>>;
+    async fn waiting_households(&self) -> Result<Vec<WaitingHousehold>>;
 
     async fn add_log_entry(&self, author_id: Uuid, text: String, at: DateTime<Utc>) -> Result<LogEntry>;
     async fn log_entries(

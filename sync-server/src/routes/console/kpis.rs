@@ -184,8 +184,7 @@ pub async fn waiting(
     State(state): State<AppState>,
     _office: Office,
 ) -> Result<Json<Vec<WaitingHousehold>>, AppError> {
-    let profile = state.storage.city_profile().await?;
-    Ok(Json(state.storage.waiting_households(profile).await?))
+    Ok(Json(state.storage.waiting_households().await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -211,8 +210,7 @@ pub async fn create_follow_up(
     if let Some(assignee) = req.assignee_id {
         super::intake::check_assignee(&state, assignee).await?;
     }
-    let profile = state.storage.city_profile().await?;
-    let waiting = state.storage.waiting_households(profile).await?;
+    let waiting = state.storage.waiting_households().await?;
     let Some(w) = waiting.into_iter().find(|w| w.report_id == req.report_id) else {
         return Err(AppError::new(
             ErrorCode::BadRequest,

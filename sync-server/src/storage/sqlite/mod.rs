@@ -35,6 +35,7 @@ const APPLICATION_ID: i32 = 0x4852_5356;
 static MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0001_init.sql")),
     M::up(include_str!("../../../migrations/0002_console.sql")),
+    M::up(include_str!("../../../migrations/0003_kpi_hours.sql")),
 ];
 
 /// The migrations, for `validate()` in tests.

@@ -387,3 +387,54 @@ async fn a_tablet_whose_clock_runs_a_day_ahead_is_judged_by_when_its_record_arri
         "the record reached the office within the deadlines, whatever the tablet's clock said"
     );
 }
+
+/// The report-derived counts of a KPI answer (orders are counted by when they were reported).
+fn report_counts(k: &Value) -> Value {
+    let mut counts = k["overall"]["counts"].clone();
+    let map = counts.as_object_mut().unwrap();
+    map.remove("orders");
+    map.remove("orders_closed");
+    counts
+}
+
+#[tokio::test]
+async fn a_range_that_cuts_hours_counts_the_same_reports_as_whole_hours() {
+    let c = city().await;
+    let wide = kpis(&c).await;
+    // Both ends in the hour the reports arrived in: counted from their facts, not the sums.
+    let from = (Utc::now() - Duration::minutes(2)).format("%Y-%m-%dT%H:%M:%S%.6fZ");
+    let to = (Utc::now() + Duration::seconds(1)).format("%Y-%m-%dT%H:%M:%S%.6fZ");
+    let narrow = c.s.get(&format!("/v1/console/kpis?from={from}&to={to}"), &c.office).await;
+    assert_eq!(narrow.status, StatusCode::OK, "{}", narrow.body);
+    assert_eq!(report_counts(&narrow.body), report_counts(&wide));
+    assert_eq!(wide["overall"]["counts"]["checks_non_compliant"], 3, "the city's reports are there");
+}
+
+#[tokio::test]
+async fn an_amended_check_counts_once_in_its_corrected_form() {
+    let c = city().await;
+    let (t1, _) = c.tech1.clone();
+    // The 16.5 °C check of household 16 is corrected: the bedroom read 18.5 °C.
+    let mut draft = hearth_core::rules::signing::amend(&c.checks[1], "误读温度计", Utc::now());
+    if let ReportBody::TemperatureCheck(check) = &mut draft.body {
+        check.readings[0].celsius = 18.5;
+    }
+    let corrected = sign(draft, Satisfaction::Satisfied);
+    c.s.push_reports(&t1, &[corrected]).await;
+    let counts = kpis(&c).await["overall"]["counts"].clone();
+    assert_eq!(
+        (
+            counts["checks_compliant"].clone(),
+            counts["checks_non_compliant"].clone(),
+            counts["satisfied"].clone(),
+            counts["dissatisfied"].clone()
+        ),
+        (json!(2), json!(2), json!(11), json!(0)),
+        "the original left the counts, its amendment came in: {counts}"
+    );
+    assert!(counts["refund_tiers"].get("20").is_none(), "{counts}");
+    let waiting = c.s.get("/v1/console/kpis/waiting", &c.office).await;
+    let ids: Vec<Value> =
+        waiting.body.as_array().unwrap().iter().map(|w| w["household_id"].clone()).collect();
+    assert_eq!(ids, vec![json!(household(20).id), json!(household(32).id)]);
+}

@@ -2,11 +2,13 @@
 //! module per concept. Report facts ([`facts`]) are written by the push itself.
 
 pub(super) mod facts;
+mod hours;
 mod intake;
 mod kpis;
 pub(super) mod office;
 mod records;
 mod sample;
+mod waiting;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -75,8 +77,8 @@ impl ConsoleStorage for SqliteStorage {
         self.read(move |conn| kpis::kpi_groups(conn, from, to, &profile)).await
     }
 
-    async fn waiting_households(&self, profile: CityProfile) -> Result<Vec<WaitingHousehold>> {
-        self.read(move |conn| kpis::waiting_households(conn, &profile)).await
+    async fn waiting_households(&self) -> Result<Vec<WaitingHousehold>> {
+        self.read(waiting::waiting_households).await
     }
 
     async fn add_log_entry(&self, author_id: Uuid, text: String, at: DateTime<Utc>) -> Result<LogEntry> {
@@ -98,7 +100,11 @@ impl ConsoleStorage for SqliteStorage {
     }
 
     async fn set_city_profile(&self, profile: CityProfile) -> Result<()> {
-        self.write(move |tx| office::set_profile(tx, &profile)).await
+        self.write(move |tx| {
+            office::set_profile(tx, &profile)?;
+            hours::rebuild(tx, &profile)
+        })
+        .await
     }
 
     async fn users(&self) -> Result<Vec<UserEntry>> {
@@ -120,7 +126,11 @@ impl SqliteStorage {
         to: DateTime<Utc>,
         seed: u64,
     ) -> Result<()> {
-        self.write(move |tx| sample::add_reports(tx, count, from, to, seed)).await
+        self.write(move |tx| {
+            sample::add_reports(tx, count, from, to, seed)?;
+            hours::rebuild(tx, &office::stored_profile(tx)?)
+        })
+        .await
     }
 
     /// For benchmarks: `count` open sample work orders reported in the last 12 hours.
