@@ -1,7 +1,7 @@
 // The console's pure parts: the label table, times and ranges in Beijing time, signatures.
 import { describe, expect, it } from 'vitest';
 import { parseError } from './api';
-import { dayEnd, dayStart, percent, time } from './format';
+import { dayEnd, dayStart, percent, short, time } from './format';
 import { codeLabel, tables, translate } from './i18n';
 import { signaturePaths } from './strokes';
 
@@ -31,6 +31,11 @@ describe('times', () => {
   it('a picked day is a whole Beijing day', () => {
     expect(dayStart('2026-11-28')).toBe('2026-11-27T16:00:00.000Z');
     expect(dayEnd('2026-11-28')).toBe('2026-11-28T16:00:00.000Z');
+  });
+
+  it('short ids tell apart orders made in the same millisecond', () => {
+    expect(short('01a21f10-1f39-767a-85ff-87f427bdf2b4')).toBe('27bdf2b4');
+    expect(short(null)).toBe('');
   });
 
   it('rates are percentages, and no data is a dash', () => {

@@ -44,7 +44,8 @@ export function percent(rate: number | null | undefined, fallback = '—'): stri
   return `${(Math.round(rate * 1000) / 10).toFixed(1)}%`;
 }
 
-/** The first 8 characters of an id, as people read them out. */
+/** The last 8 characters of an id, as people read them out (ids made in the same
+ * millisecond share their first characters: they are time-ordered UUIDs). */
 export function short(id: string | null | undefined): string {
-  return id ? id.slice(0, 8) : '';
+  return id ? id.slice(-8) : '';
 }
