@@ -78,11 +78,12 @@ async function intake() {
   await page.fill('textarea[name=description]', input.description);
   await page.selectOption('select[name=kind]', 'temperature_check');
   await page.selectOption('select[name=priority]', 'urgent');
+  await shot('intake');
   await page.getByRole('button', { name: '登记来电' }).click();
   await sees(page.getByTestId('call-recorded'), '已生成工单');
   const made = await page.getByTestId('call-recorded').textContent();
   check(/到场时限 \d{4}-\d\d-\d\d \d\d:\d\d/.test(made), `no due time from the rules: ${made}`);
-  await shot('intake');
+  await shot('intake-recorded');
 
   // The board: the new order, assigned to the technician.
   await page.getByTestId('nav-board').click();
@@ -171,6 +172,7 @@ async function records() {
   // The cold flat waits for its follow-up; one click orders it.
   const waiting = page.getByTestId('waiting').locator('tr').filter({ has: page.getByRole('button', { name: '生成回访工单' }) });
   await waiting.first().waitFor();
+  await sees(waiting.first(), input.cold_account_no);
   await page.locator('canvas').first().waitFor();
   await shot('kpis');
   await waiting.first().getByRole('button', { name: '生成回访工单' }).click();

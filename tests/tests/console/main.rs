@@ -39,7 +39,7 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
     assert_console_is_embedded(&server);
 
     let station = demo::stations().into_iter().next().expect("a demo station");
-    let [(first, first_account), (second, _)] = households_of(&server, &station);
+    let [(first, first_account), (second, second_account)] = households_of(&server, &station);
     let tech_id: Uuid = one::<String>(&server, &format!("SELECT id FROM users WHERE username = '{TECH}'"))
         .parse()
         .expect("a user id");
