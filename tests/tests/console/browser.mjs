@@ -8,6 +8,9 @@ import { chromium } from 'playwright-core';
 
 const [phase, inputJson] = process.argv.slice(2);
 const input = JSON.parse(inputJson);
+for (const [key, value] of Object.entries(input)) {
+  if (value === null || value === undefined || value === '') throw new Error(`input ${key} is empty`);
+}
 
 // Without these flags Chromium stalls on a machine with no network (ENVIRONMENT.md).
 const context = await chromium.launchPersistentContext(input.profile, {
@@ -36,6 +39,7 @@ async function shot(name) {
 
 /** Waits until `locator`'s text contains `text`. */
 async function sees(locator, text) {
+  check(typeof text === 'string' && text !== '', `nothing to look for in ${locator}`);
   await locator.filter({ hasText: text }).first().waitFor();
 }
 

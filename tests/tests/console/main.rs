@@ -129,6 +129,7 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
                 "cold_report_id": cold_signed.report().id,
                 "record_hash": signed.record_hash().to_string(),
                 "account_no": first_account,
+                "cold_account_no": second_account,
                 "station_id": station.id,
                 "other_station_id": demo::stations()[1].id,
                 "expected": {
