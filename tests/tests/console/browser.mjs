@@ -104,6 +104,20 @@ async function intake() {
   return { order_id: orderId };
 }
 
+async function cancel() {
+  await page.goto(`${input.url}/#/board`);
+  await page.selectOption('select[name=station]', input.station_id);
+  const row = page.getByTestId('board').locator('tr', { hasText: input.description });
+  await row.getByRole('button', { name: '取消工单' }).click();
+  await row.getByRole('button', { name: '确定' }).click();
+  await sees(page.getByRole('alert'), '请填写取消原因');
+  await row.locator('input').fill('用户来电称暖气已恢复');
+  await row.getByRole('button', { name: '确定' }).click();
+  await sees(page.locator('.notice.ok'), '工单已取消');
+  await row.waitFor({ state: 'detached' });
+  return {};
+}
+
 async function records() {
   // The same profile as the first phase: a reload keeps the dispatcher logged in.
   await page.goto(`${input.url}/#/records`);
@@ -182,9 +196,11 @@ async function records() {
   await waiting.first().getByRole('button', { name: '生成回访工单' }).click();
   await sees(page.locator('.notice.ok'), '已生成回访工单');
 
-  // Conflict log (empty in this story) and the dispatch log.
+  // The cancel that lost to the technician's "done" is in the conflict log.
   await page.getByTestId('nav-conflicts').click();
-  await page.getByTestId('conflicts').waitFor();
+  const conflict = page.getByTestId('conflicts').locator('tr', { hasText: '已取消' });
+  await sees(conflict, '已完成');
+  await shot('conflicts');
   await page.getByTestId('nav-log').click();
   await page.fill('textarea[name=log-text]', '夜班交接：和平站一户不达标，已派回访');
   await page.getByRole('button', { name: '记录' }).click();
@@ -231,7 +247,9 @@ async function records() {
 }
 
 try {
-  const result = phase === 'intake' ? await intake() : await records();
+  const phases = { intake, cancel, records };
+  check(phase in phases, `no phase ${phase}`);
+  const result = await phases[phase]();
   console.log(`RESULT ${JSON.stringify(result)}`);
 } catch (e) {
   await shot(`failed-${phase}`).catch(() => {});

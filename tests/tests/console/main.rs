@@ -5,7 +5,8 @@
 //! Phase `intake`: a dispatcher logs in, records a call with a work order and a call that
 //! needs no visit, and assigns the order on the board. The device then pulls the order,
 //! signs a compliant check for it (with a photo) and a non-compliant one next door, finishes
-//! the order and syncs. Phase `records`: the same browser profile (so still logged in) finds
+//! the order offline; phase `cancel`: the office cancels it meanwhile; the tablet syncs, and
+//! its "done" wins over the cancel, which lands in the conflict log. Phase `records`: the same browser profile (so still logged in) finds
 //! the report, checks its hashes, prints it, exports the CSV, reads the KPIs this test
 //! expects from what it signed, orders the follow-up, writes the dispatch log; an admin
 //! checks the admin screens; logging out revokes the token. Screenshots (zh-CN) go into
@@ -108,7 +109,11 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
     for status in [WorkOrderStatus::EnRoute, WorkOrderStatus::OnSite, WorkOrderStatus::Done] {
         store.advance_work_order(order_id, status, None).expect("advance the order");
     }
+    // Meanwhile, before the tablet syncs, the office cancels the order it finished.
+    browser("cancel", &with(&base, json!({ "description": description, "station_id": station.id })));
     let synced = sync::sync(&mut store, &client).expect("sync the reports");
+    let status: String = one(&server, &format!("SELECT status FROM work_orders WHERE id = '{order_id}'"));
+    assert_eq!(status, "done", "finished work is never erased by a cancel");
     assert_eq!((synced.rejected, synced.blobs_uploaded), (0, 1), "{synced:?}");
 
     // What the KPI page must show for the station: both checks, judged by the same rules.
