@@ -184,6 +184,8 @@ async function records() {
     (await count(station, 'checks_non_compliant')) === want.checks_non_compliant,
     `station non-compliant: ${await count(station, 'checks_non_compliant')}`,
   );
+  const crew = page.locator(`[data-testid=kpi-crews] tr[data-row="${input.tech_id}"]`);
+  check((await count(crew, 'checks')) === want.checks, `the technician's checks: ${await count(crew, 'checks')}`);
   const overall = page.getByTestId('kpi-overall');
   check((await count(overall, 'checks')) === want.checks, 'company checks');
   await sees(page.locator('[data-kpi=temperature_compliance] .value'), want.compliance);

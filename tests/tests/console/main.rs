@@ -135,6 +135,7 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
                 "record_hash": signed.record_hash().to_string(),
                 "account_no": first_account,
                 "cold_account_no": second_account,
+                "tech_id": tech_id,
                 "station_id": station.id,
                 "other_station_id": demo::stations()[1].id,
                 "expected": {
