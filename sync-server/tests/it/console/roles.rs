@@ -13,6 +13,7 @@ fn endpoints() -> Vec<(&'static str, String, Option<serde_json::Value>)> {
     let sha = "a".repeat(64);
     vec![
         ("GET", "/v1/console/households?q=1000".into(), None),
+        ("GET", format!("/v1/console/households/{id}"), None),
         (
             "POST",
             "/v1/console/calls".into(),
