@@ -95,6 +95,7 @@ async function intake() {
   const row = page.getByTestId('board').locator('tr', { hasText: input.description });
   await row.waitFor();
   const orderId = await row.getAttribute('data-order');
+  await sees(row, input.account_no);
   await row.locator('select').selectOption(input.tech_id);
   await row.getByRole('button', { name: '派单' }).click();
   await sees(page.locator('.notice.ok'), '已派给');
@@ -125,6 +126,7 @@ async function records() {
   const row = page.locator(`[data-testid=records] tr[data-report="${input.report_id}"]`);
   await row.waitFor();
   await sees(page.getByTestId('records-total'), '共 2 条');
+  await sees(row, input.account_no);
 
   // The CSV of the filtered list: UTF-8 with a BOM, a Chinese header, one row per record.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-reports').click()]);
