@@ -11,6 +11,7 @@ NPM ?= npm
 run: setup app
 	$(CARGO) build --quiet --locked -p hearth-server
 	./target/debug/hearth-server demo --data data
+	@echo "run: the dispatchers' console is at http://127.0.0.1:8080/ (log in as dispatcher / demo-dispatcher; admin / demo-admin)"
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 	  ./target/debug/hearth-server serve --data data --listen 127.0.0.1:8080 & server=$$!; \
 	  trap 'kill $$server' EXIT INT TERM; \
@@ -23,7 +24,8 @@ run: setup app
 	fi
 
 ## test: every test of the project — formatting, lints, UI type checks and unit tests, Rust unit, property,
-## crash and system tests, and the field app end to end (under its own Xvfb)
+## crash and system tests, the field app end to end (under its own Xvfb) and the console end to end
+## (headless Chromium); `app` builds both UIs first, since the binaries embed them
 test: setup
 	$(CARGO) fmt --all -- --check
 	$(NPM) run check --silent   # TypeScript and Svelte types
@@ -39,9 +41,11 @@ bench: setup app
 	$(CARGO) build --quiet --release --locked -p hearth-server -p hearth-tests --bins
 	./target/release/hearth-bench
 
-## ui: the field app's UI, built into ui/dist (embedded by the app)
+## ui: the field app's UI, built into ui/dist (embedded by the app), and the dispatchers'
+## console, built into ui/console/dist (embedded by hearth-server, so build it first)
 ui: setup
 	$(NPM) run build --silent
+	$(NPM) run build:console --silent
 
 ## app: the field app (debug build: a release build takes ~8 minutes on two cores)
 app: ui

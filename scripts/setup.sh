@@ -26,6 +26,8 @@ command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb xauth)
 command -v WebKitWebDriver >/dev/null 2>&1 || missing+=(webkit2gtk-driver)
 command -v convert >/dev/null 2>&1 || missing+=(imagemagick)
 command -v dbus-launch >/dev/null 2>&1 || missing+=(dbus-x11)
+# The console's end-to-end tests: headless Chromium driven by playwright-core.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # (grep -c reads all of fc-list's output: with -q, pipefail would see fc-list's SIGPIPE.)
 fc-list 2>/dev/null | grep -ci 'Noto Sans CJK' >/dev/null || missing+=(fonts-noto-cjk)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)

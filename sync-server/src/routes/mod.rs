@@ -1,9 +1,11 @@
 //! The HTTP routes, one module per resource, each with its own `router()` and body limit;
-//! anything unrouted is answered in the error format.
+//! the console page answers GETs outside `/v1/`; anything else unrouted is answered in the
+//! error format.
 
 pub mod auth;
 pub mod blobs;
 pub mod console;
+pub mod console_page;
 pub mod openapi;
 pub mod sync;
 
@@ -21,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(blobs::router())
         .merge(console::router())
         .merge(openapi::router())
+        .merge(console_page::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -5,6 +5,7 @@ use axum::http::{Request, StatusCode};
 use hearth_core::model::Sha256;
 use hearth_core::protocol::MAX_PUSH_ENTRIES;
 use serde_json::json;
+use tower::ServiceExt;
 use uuid::Uuid;
 
 use super::{code, server};
@@ -46,6 +47,35 @@ async fn a_new_login_on_the_same_device_replaces_its_token() {
     assert_eq!(s.call("GET", "/v1/sync/pull", Some(&first), None).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(s.call("GET", "/v1/sync/pull", Some(&second), None).await.status, StatusCode::OK);
     assert_eq!(s.storage.devices().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn logout_makes_the_token_worthless_and_a_new_login_works() {
+    let s = server().await;
+    let device = Uuid::now_v7();
+    let token = s.login_on("dispatcher", device).await;
+    assert_eq!(s.call("GET", "/v1/console/calls", Some(&token), None).await.status, StatusCode::OK);
+    let out = s.call("POST", "/v1/auth/logout", Some(&token), None).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    let after = s.call("GET", "/v1/console/calls", Some(&token), None).await;
+    assert_eq!((after.status, code(&after)), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    // Logging out twice is refused like any unknown token; nothing else changed.
+    assert_eq!(s.call("POST", "/v1/auth/logout", Some(&token), None).await.status, StatusCode::UNAUTHORIZED);
+    let again = s.login_on("dispatcher", device).await;
+    assert_eq!(s.call("GET", "/v1/console/calls", Some(&again), None).await.status, StatusCode::OK);
+    assert_eq!(s.storage.devices().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_console_page_is_served_at_the_root_and_unknown_api_paths_stay_json() {
+    let s = server().await;
+    let resp = s.app.clone().oneshot(Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
+    let html = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    assert!(String::from_utf8_lossy(&html).contains("<title>"), "not the page");
+    let answer = s.call("POST", "/v1/nothing", None, Some("{}".into())).await;
+    assert_eq!((answer.status, code(&answer)), (StatusCode::NOT_FOUND, "not_found"));
 }
 
 #[tokio::test]
@@ -197,7 +227,8 @@ async fn the_openapi_document_lists_every_route_and_core_enum_values() {
     let s = server().await;
     let doc = s.call("GET", "/v1/openapi.json", None, None).await;
     assert_eq!(doc.status, StatusCode::OK);
-    for path in ["/v1/auth/login", "/v1/sync/push", "/v1/sync/pull", "/v1/blobs/{sha256}"] {
+    for path in ["/v1/auth/login", "/v1/auth/logout", "/v1/sync/push", "/v1/sync/pull", "/v1/blobs/{sha256}"]
+    {
         assert!(doc.body["paths"].get(path).is_some(), "{path} is missing");
     }
     let schemas = &doc.body["components"]["schemas"];

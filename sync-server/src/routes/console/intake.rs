@@ -30,6 +30,7 @@ use crate::storage::console::{BoardFilter, Call, CallOutcome};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/console/households", get(find_households))
+        .route("/v1/console/households/{id}", get(get_household))
         .route("/v1/console/calls", post(record_call).get(list_calls))
         .route("/v1/console/work-orders", post(create_order).get(board))
         .route("/v1/console/work-orders.csv", get(board_csv))
@@ -71,6 +72,20 @@ pub async fn find_households(
     let query = q.q.trim().to_owned();
     required("q (what to search for)", &query)?;
     Ok(Json(state.storage.find_households(query, page_size(q.limit)?).await?))
+}
+
+/// One household, for the board and lists that name orders' households.
+#[utoipa::path(get, path = "/v1/console/households/{id}", tag = "console",
+    params(("id" = Uuid, Path, description = "The household's id")), security(("device_token" = [])),
+    responses((status = 200, description = "The household (hearth-core `Household`)", body = Object),
+        (status = 404, description = "No such household", body = crate::routes::openapi::schemas::ErrorBody),
+        (status = 403, description = "Not a dispatcher or admin", body = crate::routes::openapi::schemas::ErrorBody)))]
+pub async fn get_household(
+    State(state): State<AppState>,
+    _office: Office,
+    PathId(id): PathId,
+) -> Result<Json<Household>, AppError> {
+    Ok(Json(found(state.storage.household(id).await?, "household", id)?))
 }
 
 /// The work order to make from a call, or directly.

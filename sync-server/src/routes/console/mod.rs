@@ -11,6 +11,7 @@ pub mod admin;
 pub mod intake;
 pub mod kpis;
 pub mod records;
+pub mod roster;
 
 use std::sync::{LazyLock, Mutex};
 
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(records::router())
         .merge(kpis::router())
         .merge(admin::router())
+        .merge(roster::router())
         .layer(DefaultBodyLimit::max(CONSOLE_BODY_LIMIT))
 }
 

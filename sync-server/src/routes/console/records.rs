@@ -8,7 +8,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use hearth_core::model::{ReportKind, Sha256};
+use hearth_core::model::{Household, ReportKind, Sha256};
 use hearth_core::rules::signing::verify_json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -149,6 +149,9 @@ pub struct ReportDetail {
     pub tamper_check: TamperCheck,
     pub blobs: Vec<BlobLink>,
     pub amended_by: Vec<Uuid>,
+    /// The household the record is about (hearth-core `Household`), for the printed report.
+    #[schema(value_type = Object)]
+    pub household: Option<Household>,
 }
 
 /// One report as stored, re-verified against its hashes, with its blobs and amendments.
@@ -200,6 +203,7 @@ pub async fn report_detail(
         let stored = state.storage.has_blob(&sha256).await?;
         links.push(BlobLink { url: format!("/v1/console/blobs/{sha256}"), sha256, role, mime_type, stored });
     }
+    let household = state.storage.household(stored.summary.household_id).await?;
     Ok(Json(ReportDetail {
         summary: stored.summary,
         record,
@@ -208,6 +212,7 @@ pub async fn report_detail(
         tamper_check,
         blobs: links,
         amended_by: stored.amended_by,
+        household,
     }))
 }
 

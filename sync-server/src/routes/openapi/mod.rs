@@ -28,7 +28,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Hearth sync API", description = "Devices log in, push outbox entries, pull changes and upload blobs."),
-    paths(login, push, pull, put_blob, head_blob),
+    paths(login, logout, push, pull, put_blob, head_blob),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "sync"), (name = "blobs"))
 )]
@@ -38,7 +38,7 @@ pub struct ApiDoc;
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        console::intake::find_households, console::intake::record_call, console::intake::list_calls,
+        console::intake::find_households, console::intake::get_household, console::intake::record_call, console::intake::list_calls,
         console::intake::create_order, console::intake::board, console::intake::board_csv,
         console::intake::get_order, console::intake::assign, console::intake::cancel,
         console::records::list_reports, console::records::reports_csv, console::records::report_detail,
@@ -47,7 +47,7 @@ pub struct ApiDoc;
         console::admin::add_entry, console::admin::search_log, console::admin::list_users,
         console::admin::add_user, console::admin::disable_user, console::admin::list_stations,
         console::admin::add_station, console::admin::list_devices, console::admin::revoke_device,
-        console::admin::thresholds, console::admin::set_thresholds,
+        console::admin::thresholds, console::admin::set_thresholds, console::roster::roster,
     ),
     tags((name = "console"), (name = "admin"))
 )]
@@ -78,6 +78,18 @@ impl utoipa::Modify for BearerAuth {
 )]
 #[allow(dead_code)]
 fn login() {}
+
+/// Forgets the caller's token: it is refused from then on (the console's logout).
+#[utoipa::path(
+    post, path = "/v1/auth/logout", tag = "auth",
+    security(("device_token" = [])),
+    responses(
+        (status = 204, description = "The token no longer works"),
+        (status = 401, description = "No token, or one not known", body = schemas::ErrorBody),
+    )
+)]
+#[allow(dead_code)]
+fn logout() {}
 
 /// Applies a batch of outbox entries in one transaction; one result per entry, in order. An
 /// entry sent again gets the answer it got the first time.

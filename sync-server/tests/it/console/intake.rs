@@ -33,6 +33,15 @@ async fn households_are_found_by_account_number_phone_address_and_name() {
     assert_eq!(none.body, json!([]));
     refused(&s.get("/v1/console/households?q=%20", &token).await, StatusCode::BAD_REQUEST, "bad_request");
     refused(&s.get("/v1/console/households", &token).await, StatusCode::BAD_REQUEST, "bad_request");
+
+    let one = s.get(&format!("/v1/console/households/{}", home.id), &token).await;
+    assert_eq!(
+        (one.status, one.body["account_no"].as_str()),
+        (StatusCode::OK, Some(home.account_no.as_str()))
+    );
+    let missing = s.get(&format!("/v1/console/households/{}", Uuid::now_v7()), &token).await;
+    refused(&missing, StatusCode::NOT_FOUND, "not_found");
+    refused(&s.get("/v1/console/households/not-an-id", &token).await, StatusCode::BAD_REQUEST, "bad_request");
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -13,6 +13,7 @@ fn endpoints() -> Vec<(&'static str, String, Option<serde_json::Value>)> {
     let sha = "a".repeat(64);
     vec![
         ("GET", "/v1/console/households?q=1000".into(), None),
+        ("GET", format!("/v1/console/households/{id}"), None),
         (
             "POST",
             "/v1/console/calls".into(),
@@ -39,6 +40,7 @@ fn endpoints() -> Vec<(&'static str, String, Option<serde_json::Value>)> {
         ("POST", "/v1/console/follow-ups".into(), Some(json!({"report_id": id}))),
         ("POST", "/v1/console/dispatch-log".into(), Some(json!({"text": "交接班"}))),
         ("GET", "/v1/console/dispatch-log".into(), None),
+        ("GET", "/v1/console/roster".into(), None),
     ]
     .into_iter()
     .chain(admin_endpoints())
@@ -129,4 +131,18 @@ async fn every_console_endpoint_is_in_the_openapi_document() {
     for name in ["CallRequest", "KpiReport", "ReportDetail", "ConflictEntry", "LogEntry"] {
         assert!(doc.body["components"]["schemas"][name].is_object(), "schema {name} is missing");
     }
+}
+
+#[tokio::test]
+async fn a_dispatcher_sees_the_stations_and_the_field_staff_to_assign() {
+    let s = server().await;
+    let token = s.login("dispatcher").await;
+    let roster = s.call("GET", "/v1/console/roster", Some(&token), None).await;
+    assert_eq!(roster.status, StatusCode::OK, "{}", roster.body);
+    let stations = roster.body["stations"].as_array().unwrap();
+    assert_eq!(stations.len(), hearth_core::demo::stations().len());
+    let usernames: Vec<&str> =
+        roster.body["crew"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    assert!(usernames.contains(&"tech1") && usernames.contains(&"insp1"), "{usernames:?}");
+    assert!(!usernames.contains(&"dispatcher") && !usernames.contains(&"admin"), "{usernames:?}");
 }

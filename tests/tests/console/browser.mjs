@@ -1,0 +1,264 @@
+// The console in headless Chromium (Debian's, driven by playwright-core), one phase per run;
+// tests/tests/console/main.rs starts the server, syncs a device between the phases and
+// passes what it made as JSON. Prints `RESULT {json}` last. Screens are checked by what a
+// dispatcher sees (zh-CN), and photographed into `shots`.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [phase, inputJson] = process.argv.slice(2);
+const input = JSON.parse(inputJson);
+for (const [key, value] of Object.entries(input)) {
+  if (value === null || value === undefined || value === '') throw new Error(`input ${key} is empty`);
+}
+
+// Without these flags Chromium stalls on a machine with no network (ENVIRONMENT.md).
+const context = await chromium.launchPersistentContext(input.profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN',
+  ],
+  viewport: { width: 1440, height: 900 },
+  locale: 'zh-CN',
+  timezoneId: 'Asia/Shanghai',
+  acceptDownloads: true,
+});
+context.setDefaultTimeout(20_000);
+const page = context.pages()[0] ?? (await context.newPage());
+page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function shot(name) {
+  await page.screenshot({ path: path.join(input.shots, `console-${name}.png`), fullPage: true });
+}
+
+/** Waits until `locator`'s text contains `text`. */
+async function sees(locator, text) {
+  check(typeof text === 'string' && text !== '', `nothing to look for in ${locator}`);
+  await locator.filter({ hasText: text }).first().waitFor();
+}
+
+async function login(username, password) {
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.getByRole('button', { name: '登录' }).click();
+}
+
+async function intake() {
+  await page.goto(input.url);
+  await page.getByRole('heading', { name: '调度台登录' }).waitFor();
+  await shot('login');
+
+  // A technician is told the console is not theirs; a wrong password is told plainly.
+  await login('tech1', 'demo-tech1');
+  await sees(page.getByTestId('login-error'), '调度台只供调度员和管理员使用');
+  await login('dispatcher', 'not-the-password');
+  await sees(page.getByTestId('login-error'), '用户名或密码错误');
+  await login('dispatcher', 'demo-dispatcher');
+  await sees(page.getByTestId('signed-in'), '调度员');
+
+  // A call that needs no visit is recorded too.
+  await page.getByRole('button', { name: '登记来电' }).click();
+  await sees(page.getByRole('alert'), '请填写来电电话');
+  await page.fill('input[name=caller-name]', '李女士');
+  await page.fill('input[name=phone]', '13800001111');
+  await page.fill('textarea[name=description]', '咨询今年停暖时间');
+  await page.selectOption('select[name=outcome]', 'advice');
+  await page.getByRole('button', { name: '登记来电' }).click();
+  await sees(page.getByTestId('call-recorded'), '来电已登记');
+  await sees(page.getByTestId('recent-calls').locator('tr'), '咨询今年停暖时间');
+
+  // The caller's household by account number, then the call and its work order.
+  await page.fill('input[name=household-query]', input.account_no);
+  await page.getByRole('button', { name: '查询' }).click();
+  await page.getByTestId('household-results').locator('tr', { hasText: input.account_no })
+    .getByRole('button', { name: '选择' }).click();
+  await sees(page.getByTestId('picked-household'), input.account_no);
+  await page.fill('textarea[name=description]', input.description);
+  await page.selectOption('select[name=kind]', 'temperature_check');
+  await page.selectOption('select[name=priority]', 'urgent');
+  await shot('intake');
+  await page.getByRole('button', { name: '登记来电' }).click();
+  await sees(page.getByTestId('call-recorded'), '已生成工单');
+  const made = await page.getByTestId('call-recorded').textContent();
+  check(/到场时限 \d{4}-\d\d-\d\d \d\d:\d\d/.test(made), `no due time from the rules: ${made}`);
+  await shot('intake-recorded');
+
+  // The board: the new order, assigned to the technician.
+  await page.getByTestId('nav-board').click();
+  await page.selectOption('select[name=station]', input.station_id);
+  const row = page.getByTestId('board').locator('tr', { hasText: input.description });
+  await row.waitFor();
+  const orderId = await row.getAttribute('data-order');
+  await sees(row, input.account_no);
+  await row.locator('select').selectOption(input.tech_id);
+  await row.getByRole('button', { name: '派单' }).click();
+  await sees(page.locator('.notice.ok'), '已派给');
+  await sees(row, '(tech1)');
+  await sees(row, '已派单');
+  await shot('board');
+  return { order_id: orderId };
+}
+
+async function cancel() {
+  await page.goto(`${input.url}/#/board`);
+  await page.selectOption('select[name=station]', input.station_id);
+  const row = page.getByTestId('board').locator('tr', { hasText: input.description });
+  await row.getByRole('button', { name: '取消工单' }).click();
+  await row.getByRole('button', { name: '确定' }).click();
+  await sees(page.getByRole('alert'), '请填写取消原因');
+  await row.locator('input').fill('用户来电称暖气已恢复');
+  await row.getByRole('button', { name: '确定' }).click();
+  await sees(page.locator('.notice.ok'), '工单已取消');
+  await row.waitFor({ state: 'detached' });
+  return {};
+}
+
+async function records() {
+  // The same profile as the first phase: a reload keeps the dispatcher logged in.
+  await page.goto(`${input.url}/#/records`);
+  await sees(page.getByTestId('signed-in'), '调度员');
+  const row = page.locator(`[data-testid=records] tr[data-report="${input.report_id}"]`);
+  await row.waitFor();
+  await sees(page.getByTestId('records-total'), '共 2 条');
+  await sees(row, input.account_no);
+
+  // The CSV of the filtered list: UTF-8 with a BOM, a Chinese header, one row per record.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-reports').click()]);
+  const bytes = fs.readFileSync(await download.path());
+  check(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf, 'the CSV has no BOM');
+  const lines = bytes.toString('utf8').slice(1).split(/\r?\n/).filter(Boolean);
+  check(lines[0].startsWith('记录编号,类型,供热站'), `CSV header: ${lines[0]}`);
+  check(lines.length === 3, `CSV rows: ${lines.length - 1}, want 2:\n${lines.join('\n')}`);
+  const mine = lines.find((l) => l.startsWith(input.report_id));
+  check(mine && mine.includes(input.account_no), `the report's CSV row: ${mine}`);
+
+  // Another station's records: none, and the CSV says so too.
+  await page.selectOption('select[name=station]', input.other_station_id);
+  await sees(page.getByTestId('records-total'), '共 0 条');
+  const [empty] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-reports').click()]);
+  const emptyLines = fs.readFileSync(await empty.path()).toString('utf8').split(/\r?\n/).filter(Boolean);
+  check(emptyLines.length === 1, `a filtered CSV kept ${emptyLines.length - 1} rows`);
+  await page.selectOption('select[name=station]', input.station_id);
+  await row.waitFor();
+  await shot('records');
+
+  // The record: hashes and tamper check, signature drawn, photo shown.
+  await row.getByRole('button', { name: '查看' }).click();
+  await sees(page.getByTestId('tamper-check'), '与哈希一致');
+  await sees(page.locator('.facts'), input.account_no);
+  const hash = (await page.getByTestId('record-hash').textContent()).trim();
+  check(hash === input.record_hash, `record hash ${hash}, signed ${input.record_hash}`);
+  check((await page.locator('svg.signature path').count()) > 0, 'the signature is not drawn');
+  await page.locator('.photos img').waitFor();
+  await shot('record');
+
+  // The printable report: print stylesheet hides the buttons; the button calls window.print().
+  await page.getByTestId('print-view').click();
+  await sees(page.getByTestId('print-title'), '供热服务记录单');
+  await sees(page.getByTestId('tamper-check'), '与哈希一致');
+  await page.evaluate(() => {
+    window.__printed = 0;
+    window.print = () => {
+      window.__printed += 1;
+    };
+  });
+  await page.getByTestId('print').click();
+  check((await page.evaluate(() => window.__printed)) === 1, 'the print button did not print');
+  await page.emulateMedia({ media: 'print' });
+  check(await page.getByTestId('print').isHidden(), 'the print button shows on paper');
+  await shot('print');
+  await page.emulateMedia({ media: 'screen' });
+
+  // KPIs of the last 30 days: the numbers the test computed from the checks it signed.
+  await page.goto(`${input.url}/#/kpis`);
+  const station = page.locator(`[data-testid=kpi-stations] tr[data-row="${input.station_id}"]`);
+  await station.waitFor();
+  const count = async (scope, name) => Number((await scope.locator(`[data-count=${name}]`).textContent()).trim());
+  const want = input.expected;
+  check((await count(station, 'checks')) === want.checks, `station checks: ${await count(station, 'checks')}`);
+  check(
+    (await count(station, 'checks_non_compliant')) === want.checks_non_compliant,
+    `station non-compliant: ${await count(station, 'checks_non_compliant')}`,
+  );
+  const crew = page.locator(`[data-testid=kpi-crews] tr[data-row="${input.tech_id}"]`);
+  check((await count(crew, 'checks')) === want.checks, `the technician's checks: ${await count(crew, 'checks')}`);
+  const overall = page.getByTestId('kpi-overall');
+  check((await count(overall, 'checks')) === want.checks, 'company checks');
+  await sees(page.locator('[data-kpi=temperature_compliance] .value'), want.compliance);
+  // The cold flat waits for its follow-up; one click orders it.
+  const waiting = page.getByTestId('waiting').locator('tr').filter({ has: page.getByRole('button', { name: '生成回访工单' }) });
+  await waiting.first().waitFor();
+  await sees(waiting.first(), input.cold_account_no);
+  await page.locator('canvas').first().waitFor();
+  await shot('kpis');
+  await waiting.first().getByRole('button', { name: '生成回访工单' }).click();
+  await sees(page.locator('.notice.ok'), '已生成回访工单');
+
+  // The cancel that lost to the technician's "done" is in the conflict log.
+  await page.getByTestId('nav-conflicts').click();
+  const conflict = page.getByTestId('conflicts').locator('tr', { hasText: '已取消' });
+  await sees(conflict, '已完成');
+  await shot('conflicts');
+  await page.getByTestId('nav-log').click();
+  await page.fill('textarea[name=log-text]', '夜班交接：和平站一户不达标，已派回访');
+  await page.getByRole('button', { name: '记录' }).click();
+  await sees(page.getByTestId('dispatch-log').locator('tr'), '夜班交接');
+  await page.fill('input[name=log-query]', '停水');
+  await page.getByRole('button', { name: '查询' }).click();
+  await sees(page.getByTestId('dispatch-log'), '没有数据');
+  await page.fill('input[name=log-query]', '回访');
+  await page.getByRole('button', { name: '查询' }).click();
+  await sees(page.getByTestId('dispatch-log').locator('tr'), '夜班交接');
+  await shot('log');
+
+  // Logging out revokes the token: the server refuses it afterwards.
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('hearth.console.session')).token);
+  await page.getByTestId('logout').click();
+  await page.getByRole('heading', { name: '调度台登录' }).waitFor();
+  const status = await page.evaluate(
+    async (t) => (await fetch('/v1/console/calls', { headers: { authorization: `Bearer ${t}` } })).status,
+    token,
+  );
+  check(status === 401, `a logged-out token got ${status}`);
+  await page.reload();
+  await page.getByRole('heading', { name: '调度台登录' }).waitFor();
+
+  // The admin's screens.
+  await login('admin', 'demo-admin');
+  await page.getByTestId('nav-admin').click();
+  await sees(page.getByTestId('users').locator('tr'), 'tech1');
+  await shot('admin');
+  await page.getByRole('button', { name: '设备' }).click();
+  await sees(page.getByTestId('devices').locator('tr'), '1号车平板');
+  await page.getByRole('button', { name: '参数阈值' }).click();
+  check((await page.inputValue('input[name=indoor_standard_c]')) === '18', 'the indoor standard is not 18 ℃');
+  await page.fill('input[name=fix_within_hours]', '1');
+  await page.getByRole('button', { name: '保存' }).click();
+  await sees(page.getByRole('alert'), '输入有误');
+
+  // Every label is in the table: English is one click away, and stays after a reload.
+  await page.getByRole('button', { name: 'English' }).click();
+  await sees(page.getByTestId('nav-board'), 'Work orders');
+  await page.reload();
+  await sees(page.getByTestId('nav-kpis'), 'KPIs');
+  return {};
+}
+
+try {
+  const phases = { intake, cancel, records };
+  check(phase in phases, `no phase ${phase}`);
+  const result = await phases[phase]();
+  console.log(`RESULT ${JSON.stringify(result)}`);
+} catch (e) {
+  await shot(`failed-${phase}`).catch(() => {});
+  console.error(e);
+  process.exitCode = 1;
+} finally {
+  await context.close();
+}

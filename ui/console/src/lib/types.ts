@@ -1,0 +1,214 @@
+// The shapes of the console API's answers (see GET /v1/openapi.json), as the console reads them.
+
+export type Role = 'technician' | 'inspector' | 'dispatcher' | 'admin';
+
+export interface User {
+  id: string;
+  username: string;
+  display_name: string;
+  role: Role;
+  station_id?: string | null;
+}
+
+export interface Station {
+  id: string;
+  name: string;
+}
+
+export interface CrewMember extends User {}
+
+export interface Roster {
+  stations: Station[];
+  crew: CrewMember[];
+}
+
+export interface Household {
+  id: string;
+  account_no: string;
+  address: string;
+  owner_name: string;
+  phone: string;
+  billed_area_m2: number;
+  station_id: string;
+  status: string;
+}
+
+export interface WorkOrder {
+  id: string;
+  household_id: string;
+  station_id: string;
+  kind: string;
+  source: string;
+  status: string;
+  priority: string;
+  description: string;
+  reported_at: string;
+  arrive_by?: string;
+  due_by?: string;
+  assignee_id?: string;
+  status_note?: string;
+}
+
+export interface BoardEntry {
+  order: WorkOrder;
+  overdue: boolean;
+  due_soon: boolean;
+}
+
+export interface Board {
+  total: number;
+  orders: BoardEntry[];
+}
+
+export interface Call {
+  id: string;
+  received_at: string;
+  caller_name: string;
+  phone: string;
+  household_id?: string | null;
+  description: string;
+  outcome: string;
+  work_order_id?: string | null;
+}
+
+export interface ReportSummary {
+  id: string;
+  kind: string;
+  station_id: string;
+  author_id: string;
+  household_id: string;
+  work_order_id?: string | null;
+  amends?: string | null;
+  created_at: string;
+  received_at: string;
+}
+
+export interface ReportList {
+  total: number;
+  reports: ReportSummary[];
+}
+
+export interface BlobLink {
+  sha256: string;
+  role: string;
+  mime_type: string;
+  url: string;
+  stored: boolean;
+}
+
+export interface Signature {
+  signer_name: string;
+  role: string;
+  strokes: { points: number[] }[];
+  png?: { sha256: string } | null;
+  signed_at: string;
+  content_hash: string;
+}
+
+export interface SignedRecord {
+  report: {
+    id: string;
+    household_id: string;
+    work_order_id?: string;
+    author_id: string;
+    created_at: string;
+    feedback?: { opinion?: string; satisfaction?: string };
+    amendment?: { amends: string; reason: string };
+    body: { kind: string; data: Record<string, unknown> };
+  };
+  signatures: Signature[];
+  refusal?: { reason: string; witness_name: string };
+  content_hash: string;
+  record_hash: string;
+}
+
+export interface ReportDetail {
+  summary: ReportSummary;
+  record: SignedRecord;
+  record_hash: string;
+  device_id: string;
+  tamper_check: { matches: boolean; message: string };
+  blobs: BlobLink[];
+  amended_by: string[];
+  household?: Household | null;
+}
+
+export interface ConflictEntry {
+  id: number;
+  entity: string;
+  entity_id: string;
+  field: string;
+  losing_value: unknown;
+  winning_value: unknown;
+  device_id: string;
+  at: string;
+}
+
+export interface KpiCounts {
+  repairs_with_deadline: number;
+  repairs_arrived_on_time: number;
+  repairs_fixed_in_time: number;
+  orders: number;
+  orders_closed: number;
+  checks_compliant: number;
+  checks_non_compliant: number;
+  checks_excused: number;
+  checks_undecided: number;
+  area_remeasurements: number;
+  area_outside_tolerance: number;
+  satisfied: number;
+  fairly_satisfied: number;
+  dissatisfied: number;
+  violations: Record<string, number>;
+  refund_tiers: Record<string, { checks: number }>;
+}
+
+export interface Rates {
+  repair_on_time: number | null;
+  fixed_within_deadline: number | null;
+  closure: number | null;
+  temperature_compliance: number | null;
+  satisfaction: number | null;
+}
+
+export interface Kpi {
+  counts: KpiCounts;
+  rates: Rates;
+  refund_exposure: { checks: number; refund_weighted_area_m2: number };
+}
+
+export interface KpiReport {
+  from: string;
+  to: string;
+  overall: Kpi;
+  stations: { station_id: string; station_name: string; kpi: Kpi }[];
+  crews: { user_id: string; display_name: string; kpi: Kpi }[];
+}
+
+export interface WaitingHousehold {
+  household_id: string;
+  station_id: string;
+  report_id: string;
+  checked_received_at: string;
+  lowest_c: number;
+  stage: string;
+}
+
+export interface LogEntry {
+  id: number;
+  at: string;
+  author_id: string;
+  text: string;
+}
+
+export interface UserRow extends User {
+  disabled_at?: string | null;
+}
+
+export interface DeviceRow {
+  id: string;
+  name: string;
+  username: string;
+  created_at: string;
+  revoked_at?: string | null;
+}
