@@ -41,6 +41,16 @@ CREATE TABLE kpi_hour_refunds (
     PRIMARY KEY (hour, station_id, author_id, tier)
 ) WITHOUT ROWID;
 
+-- The violations found in the same hours, by type.
+CREATE TABLE kpi_hour_violations (
+    hour       INTEGER NOT NULL,
+    station_id TEXT NOT NULL,
+    author_id  TEXT NOT NULL,
+    violation  TEXT NOT NULL,
+    count      INTEGER NOT NULL,
+    PRIMARY KEY (hour, station_id, author_id, violation)
+) WITHOUT ROWID;
+
 -- Households whose latest temperature check is non-compliant (not excused): the console's
 -- "waiting for a repair or follow-up" list starts here.
 CREATE TABLE waiting_checks (

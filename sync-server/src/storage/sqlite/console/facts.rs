@@ -88,7 +88,7 @@ pub(in crate::storage::sqlite) fn record(
         satisfaction: report.feedback.satisfaction.map(|s| s.as_str().to_owned()),
         ..Facts::default()
     };
-    let mut violations = Vec::new();
+    let mut violations: Vec<String> = Vec::new();
     match &report.body {
         ReportBody::TemperatureCheck(check) => {
             facts.lowest_c = check
@@ -131,14 +131,14 @@ pub(in crate::storage::sqlite) fn record(
             facts.area_within_tolerance = Some(area::assess(m).within_tolerance)
         }
         ReportBody::Inspection(inspection) => {
-            violations.extend(inspection.violations.iter().map(|v| v.as_str()))
+            violations.extend(inspection.violations.iter().map(|v| v.as_str().to_owned()));
         }
     }
     let mut insert_violation = tx.prepare_cached(
         "INSERT OR IGNORE INTO report_violations (report_id, violation, station_id, author_id, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    for v in violations {
+    for v in &violations {
         insert_violation.execute(params![facts.report_id, v, station, facts.author_id, received])?;
     }
     tx.prepare_cached(
@@ -169,7 +169,7 @@ pub(in crate::storage::sqlite) fn record(
     if let Some(amendment) = &report.amendment {
         supersede(tx, amendment.amends, &profile)?;
     }
-    hours::count(tx, &facts, &profile, 1)?;
+    hours::count(tx, &facts, &violations, &profile, 1)?;
     Ok(())
 }
 
@@ -184,10 +184,10 @@ fn supersede(tx: &Transaction<'_>, id: Uuid, profile: &CityProfile) -> Result<()
         .query_row([&id], Facts::from_row)
         .optional()?;
     let Some(original) = original else { return Ok(()) };
+    let violations = hours::violations_of(tx, &original)?;
     tx.prepare_cached("UPDATE report_facts SET superseded = 1 WHERE report_id = ?1")?.execute([&id])?;
-    tx.prepare_cached("DELETE FROM report_violations WHERE report_id = ?1")?.execute([&id])?;
     tx.prepare_cached("DELETE FROM waiting_checks WHERE report_id = ?1")?.execute([&id])?;
-    hours::count(tx, &original, profile, -1)
+    hours::count(tx, &original, &violations, profile, -1)
 }
 
 /// Derives the facts of reports stored before the console existed (a database upgraded from

@@ -56,9 +56,12 @@ fn tier_key(pct: f64) -> String {
     format!("{pct}")
 }
 
-/// What one report adds to the KPI counts (violations are counted from `report_violations`).
-pub(super) fn counts(f: &Facts, profile: &CityProfile) -> KpiCounts {
+/// What one report adds to the KPI counts; an inspection's violations are in `violations`.
+pub(super) fn counts(f: &Facts, violations: &[String], profile: &CityProfile) -> KpiCounts {
     let mut c = KpiCounts::default();
+    for v in violations {
+        *c.violations.entry(v.clone()).or_default() += 1;
+    }
     match f.kind.as_str() {
         "temperature_check" => match verdict(f, profile) {
             Verdict::Undecided => c.checks_undecided = 1,
@@ -101,8 +104,14 @@ fn hour_of(received_at: &str) -> Result<i64> {
 
 /// Adds (`sign` 1) or takes away (`sign` -1) one report's counts to its hour's sums, and keeps
 /// the household's place in the waiting list up to date.
-pub(super) fn count(tx: &Transaction<'_>, f: &Facts, profile: &CityProfile, sign: i64) -> Result<()> {
-    let c = counts(f, profile);
+pub(super) fn count(
+    tx: &Transaction<'_>,
+    f: &Facts,
+    violations: &[String],
+    profile: &CityProfile,
+    sign: i64,
+) -> Result<()> {
+    let c = counts(f, violations, profile);
     add(tx, hour_of(&f.received_at)?, &f.station_id, &f.author_id, &c, sign)?;
     if sign > 0 && f.kind == "temperature_check" {
         waiting::note_check(tx, f, verdict(f, profile))?;
@@ -164,12 +173,22 @@ fn add(tx: &Transaction<'_>, hour: i64, station: &str, author: &str, c: &KpiCoun
             sign as f64 * sum.billed_area_m2
         ])?;
     }
+    let mut violation = tx.prepare_cached(
+        "INSERT INTO kpi_hour_violations (hour, station_id, author_id, violation, count) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT DO UPDATE SET count = count + excluded.count",
+    )?;
+    for (v, count) in &c.violations {
+        violation.execute(params![hour, station, author, v, n(*count)])?;
+    }
     Ok(())
 }
 
 /// Recomputes every sum and the waiting list from the facts, judged with `profile`.
 pub(in crate::storage::sqlite) fn rebuild(tx: &Transaction<'_>, profile: &CityProfile) -> Result<()> {
-    tx.execute_batch("DELETE FROM kpi_hours; DELETE FROM kpi_hour_refunds; DELETE FROM waiting_checks;")?;
+    tx.execute_batch(
+        "DELETE FROM kpi_hours; DELETE FROM kpi_hour_refunds; DELETE FROM kpi_hour_violations;
+         DELETE FROM waiting_checks;",
+    )?;
     let mut sums: HashMap<(i64, String, String), KpiCounts> = HashMap::new();
     let mut stmt = tx.prepare(&format!(
         "SELECT {FACT_COLUMNS} FROM report_facts WHERE superseded = 0 ORDER BY received_at, report_id"
@@ -178,7 +197,8 @@ pub(in crate::storage::sqlite) fn rebuild(tx: &Transaction<'_>, profile: &CityPr
     while let Some(row) = rows.next()? {
         let f = Facts::from_row(row)?;
         let key = (hour_of(&f.received_at)?, f.station_id.clone(), f.author_id.clone());
-        sums.entry(key).or_default().add(&counts(&f, profile));
+        let violations = violations_of(tx, &f)?;
+        sums.entry(key).or_default().add(&counts(&f, &violations, profile));
         if f.kind == "temperature_check" {
             waiting::note_check(tx, &f, verdict(&f, profile))?;
         }
@@ -239,6 +259,16 @@ pub(super) fn report_counts(
         out.entry((row.get(0)?, row.get(1)?)).or_default().add(&c);
     }
     let mut stmt = conn.prepare_cached(
+        "SELECT station_id, author_id, violation, sum(count) FROM kpi_hour_violations
+         WHERE hour >= ?1 AND hour < ?2 GROUP BY station_id, author_id, violation HAVING sum(count) > 0",
+    )?;
+    let mut rows = stmt.query(params![first_whole, end_whole])?;
+    while let Some(row) = rows.next()? {
+        let mut c = KpiCounts::default();
+        c.violations.insert(row.get(2)?, u(row, 3)?);
+        out.entry((row.get(0)?, row.get(1)?)).or_default().add(&c);
+    }
+    let mut stmt = conn.prepare_cached(
         "SELECT station_id, author_id, tier, sum(checks), sum(billed_area_m2) FROM kpi_hour_refunds
          WHERE hour >= ?1 AND hour < ?2 GROUP BY station_id, author_id, tier HAVING sum(checks) > 0",
     )?;
@@ -269,7 +299,22 @@ fn facts_between(
     let mut rows = stmt.query(params![super::super::time_text(from), super::super::time_text(to)])?;
     while let Some(row) = rows.next()? {
         let f = Facts::from_row(row)?;
-        out.entry((f.station_id.clone(), f.author_id.clone())).or_default().add(&counts(&f, profile));
+        let violations = violations_of(conn, &f)?;
+        out.entry((f.station_id.clone(), f.author_id.clone())).or_default().add(&counts(
+            &f,
+            &violations,
+            profile,
+        ));
     }
     Ok(())
+}
+
+/// The violations an inspection's report found.
+pub(super) fn violations_of(conn: &Connection, f: &Facts) -> Result<Vec<String>> {
+    if f.kind != "inspection" {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare_cached("SELECT violation FROM report_violations WHERE report_id = ?1")?;
+    let found = stmt.query_map([&f.report_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(found)
 }

@@ -1,6 +1,5 @@
 //! KPI sums on SQLite, per station and crew member: the reports' counts from the hourly sums
-//! ([`super::hours`]), one pass over the work orders grouped by station and assignee, one
-//! over violations.
+//! ([`super::hours`]) and one pass over the work orders grouped by station and assignee.
 
 use std::collections::BTreeMap;
 
@@ -27,7 +26,6 @@ pub(super) fn kpi_groups(
         .collect();
     let (from, to) = (time_text(from), time_text(to));
     order_sums(conn, &from, &to, &mut groups)?;
-    violation_sums(conn, &from, &to, &mut groups)?;
     groups
         .into_iter()
         .map(|((station, crew), counts)| {
@@ -53,19 +51,6 @@ fn order_sums(conn: &Connection, from: &str, to: &str, groups: &mut Groups) -> R
         let c = groups.entry((row.get(0)?, row.get(1)?)).or_default();
         c.orders += row.get::<_, i64>(2)?.unsigned_abs();
         c.orders_closed += row.get::<_, i64>(3)?.unsigned_abs();
-    }
-    Ok(())
-}
-
-fn violation_sums(conn: &Connection, from: &str, to: &str, groups: &mut Groups) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT station_id, author_id, violation, count(*) FROM report_violations
-         WHERE received_at >= ?1 AND received_at < ?2 GROUP BY station_id, author_id, violation",
-    )?;
-    let mut rows = stmt.query(params![from, to])?;
-    while let Some(row) = rows.next()? {
-        let c = groups.entry((row.get(0)?, Some(row.get(1)?))).or_default();
-        *c.violations.entry(row.get(2)?).or_default() += row.get::<_, i64>(3)?.unsigned_abs();
     }
     Ok(())
 }
