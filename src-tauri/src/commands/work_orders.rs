@@ -111,3 +111,39 @@ pub fn advance_work_order(
     state.wake_sync();
     Ok(order)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use hearth_core::demo;
+
+    use super::*;
+
+    #[test]
+    fn finished_orders_carry_when_their_status_moved() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open(dir.path().join("device.sqlite")).expect("store");
+        let homes: Vec<_> = demo::households(2026, 1).collect();
+        store.put_households(&homes).expect("a household");
+        let before = Utc::now() - Duration::seconds(1);
+        let on_site = || {
+            let mut order = demo::work_order(before);
+            order.household_id = homes[0].id;
+            order.station_id = homes[0].station_id;
+            order.status = WorkOrderStatus::OnSite;
+            order
+        };
+        let (open, finished) = (on_site(), on_site());
+        store.put_work_order(&open).expect("open order");
+        store.put_work_order(&finished).expect("order to finish");
+        store.advance_work_order(finished.id, WorkOrderStatus::Done, None).expect("done");
+
+        let found = finished_orders_since(&store, before).expect("finished orders");
+        assert_eq!(found.len(), 1, "only the finished order");
+        let (state, at) = &found[0];
+        assert_eq!(state.order.id, finished.id);
+        assert!(*at >= before && *at <= Utc::now(), "finished just now, not {at}");
+        let later = finished_orders_since(&store, Utc::now() + Duration::hours(1)).expect("finished orders");
+        assert!(later.is_empty(), "nothing finished after the day asked for");
+    }
+}
