@@ -188,17 +188,11 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.wait_until("the order marked could not complete", || {
         app.attribute("[data-testid=order-status]", "data-status").as_deref() == Some("could_not_complete")
     });
-    app.wait_until("the server holding the order as could not complete, with the reason", || {
-        let db = fx.server.database();
-        let found: i64 = db
-            .query_row(
-                "SELECT count(*) FROM work_orders WHERE json_extract(record, '$.status') = 'could_not_complete'
-                   AND json_extract(record, '$.status_note') = '需更换立管，约定明日再来'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap_or(0);
-        found == 1
+    let order_id = record["report"]["work_order_id"].as_str().expect("the repair names its order").to_owned();
+    app.wait_until("the office seeing the order as could not complete, with the reason", || {
+        let entry = office.work_order(&order_id);
+        entry["order"]["status"] == "could_not_complete"
+            && entry["order"]["status_note"] == "需更换立管，约定明日再来"
     });
     // Finished today: it leaves the open orders and shows on today's list as finished.
     all_open_orders(&app);

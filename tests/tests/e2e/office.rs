@@ -1,6 +1,6 @@
 //! The office's side of the end-to-end test: what a dispatcher reads through the console API
 //! (`/v1/console/…`) once the tablet has synced — the signed record as the server stored it,
-//! re-verified, and its photos and signature images — logged in as a dispatcher the fixture
+//! re-verified, its photos and signature images, a work order as merged — logged in as a dispatcher the fixture
 //! created. The test reads the server only this way, as the office would.
 
 use hearth_core::protocol::{LoginRequest, LoginResponse};
@@ -51,6 +51,17 @@ impl Office {
             .and_then(|r| r.error_for_status())
             .and_then(|r| r.json())
             .unwrap_or_else(|e| panic!("the console API has no report {id}: {e}"))
+    }
+
+    /// `GET /v1/console/work-orders/{id}`: the order as merged on the server.
+    pub fn work_order(&self, id: &str) -> Value {
+        self.http
+            .get(format!("{}/v1/console/work-orders/{id}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .and_then(|r| r.error_for_status())
+            .and_then(|r| r.json())
+            .unwrap_or_else(|e| panic!("the console API has no work order {id}: {e}"))
     }
 
     /// The bytes of a blob (a photo, a signature image) as the office downloads them.
