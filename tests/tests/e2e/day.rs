@@ -44,11 +44,11 @@ fn pick_day(app: &Session, day: &str) {
     app.wait_until(&format!("the picker on {day}"), || app.value("[data-testid=orders-day]") == day);
 }
 
-/// The width of the photo preview the form shows, once its image has loaded (0 before).
-fn photo_preview_width(app: &Session) -> u64 {
-    let script = "const img = document.querySelector('[data-testid=photo-preview]');
+/// The width of the image matching `css`, once it has loaded (0 before).
+fn image_width(app: &Session, css: &str) -> u64 {
+    let script = "const img = document.querySelector(arguments[0]);
         return img && img.complete ? img.naturalWidth : 0";
-    app.execute(script, json!([])).as_u64().unwrap_or(0)
+    app.execute(script, json!([css])).as_u64().unwrap_or(0)
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.wait_until("the photo attached", || {
         app.attribute("[data-testid=photos]", "data-count").as_deref() == Some("1")
     });
-    app.wait_until("the photo's preview shown", || photo_preview_width(&app) == 320);
+    app.wait_until("the photo's preview shown", || image_width(&app, "[data-testid=photo-preview]") == 320);
     shot(&app, "zh-CN", "07-inspection");
 
     // The app is closed mid-form again: the photo's preview comes back from the device's
@@ -229,7 +229,9 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.click("[data-testid=open-household]");
     app.click("[data-testid=draft]");
     app.wait_for("[data-testid=report-form][data-kind=inspection]");
-    app.wait_until("the photo's preview shown after the restart", || photo_preview_width(&app) == 320);
+    app.wait_until("the photo's preview shown after the restart", || {
+        image_width(&app, "[data-testid=photo-preview]") == 320
+    });
     assert_eq!(app.value("[data-testid=insp-description]"), "厨房私接暖气管一处", "the draft kept the text");
 
     refusal(&app);
@@ -312,5 +314,8 @@ fn screens(app: &Session, locale: &str) {
     shot(app, locale, "14-household");
     app.click("[data-testid=signed-report]");
     app.wait_for("[data-testid=signed-view]");
+    app.wait_until("the inspection's photo in the signed record, from the device store", || {
+        image_width(app, "[data-testid=signed-photo]") == 320
+    });
     shot(app, locale, "15-signed");
 }
