@@ -1,10 +1,12 @@
 //! The typed IPC: every command and event registered once, here, and the TypeScript module
 //! generated from them (`ui/src/lib/bindings.ts`, committed). The UI calls the backend only
-//! through that module; `bindings_are_up_to_date` fails when the Rust side changed and the
+//! through that module, and the report types it builds come from hearth-core's (its `specta`
+//! feature); `bindings_are_up_to_date` fails when the Rust side changed and the
 //! file was not regenerated (`HEARTH_UPDATE_BINDINGS=1 cargo test -p hearth-app bindings`).
 
 use std::path::{Path, PathBuf};
 
+use hearth_core::model::{Refusal, Report, Signature};
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events};
 
@@ -19,7 +21,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             session::login,
             session::logout,
             session::set_locale,
-            work_orders::work_orders_today,
+            work_orders::my_work_orders,
             work_orders::work_order,
             work_orders::advance_work_order,
             households::search_households,
@@ -32,6 +34,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             reports::validate_report,
             reports::assess_area,
             reports::add_photo,
+            reports::photo_preview,
             reports::sign_report,
             reports::signed_report,
             reports::reports_for_household,
@@ -40,6 +43,11 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             sync::sync_now,
         ])
         .events(collect_events![SyncStatusEvent])
+        // The records the UI builds as JSON for hearth-core (a report and what it holds, the
+        // signatures and a refusal): their TypeScript comes from hearth-core's own types.
+        .typ::<Report>()
+        .typ::<Signature>()
+        .typ::<Refusal>()
         // Only `serde_json::Value` (a report's JSON) holds 64-bit integers, and JSON numbers
         // are JavaScript numbers anyway; every count of the app's own types is 32-bit.
         .dangerously_cast_bigints_to_number()

@@ -3,12 +3,12 @@
 // capability file). Included with `include!`, so it holds nothing but this constant.
 
 /// Every command the UI may call.
-pub const COMMANDS: [&str; 23] = [
+pub const COMMANDS: [&str; 24] = [
     "app_info",
     "login",
     "logout",
     "set_locale",
-    "work_orders_today",
+    "my_work_orders",
     "work_order",
     "advance_work_order",
     "search_households",
@@ -21,6 +21,7 @@ pub const COMMANDS: [&str; 23] = [
     "validate_report",
     "assess_area",
     "add_photo",
+    "photo_preview",
     "sign_report",
     "signed_report",
     "reports_for_household",

@@ -105,6 +105,8 @@ pub struct WorkOrderDto {
     pub reported_at: String,
     pub due_by: Option<String>,
     pub overdue: bool,
+    /// When a finished order (done, could not complete, closed) was finished; None while open.
+    pub finished_at: Option<String>,
     pub status_note: Option<String>,
     pub household: Option<HouseholdDto>,
     /// The statuses a technician may move the order to now (hearth-core's forward-only rule).
@@ -123,6 +125,7 @@ impl WorkOrderDto {
             reported_at: order.reported_at.to_rfc3339(),
             due_by: order.due_by.map(|t| t.to_rfc3339()),
             overdue,
+            finished_at: None,
             status_note: order.status_note.clone(),
             household: household.map(HouseholdDto::from),
             next_statuses: TECHNICIAN_MOVES

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The appointment with the customer and whether the crew kept it (§21: 不能失约).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct AppointmentRecord {
     pub agreed_at: DateTime<Utc>,
@@ -16,6 +17,7 @@ pub struct AppointmentRecord {
 
 /// How one room was measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RoomMeasure {
     /// A rectangle's sides, in metres.
@@ -36,6 +38,7 @@ impl RoomMeasure {
 
 /// One measured room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct MeasuredRoom {
     pub name: String,
@@ -45,6 +48,7 @@ pub struct MeasuredRoom {
 /// 面积复核记录. The total and deviation are derived ([`crate::rules::area`]); the record
 /// keeps the billed area and the tolerance it was judged by, so it reads the same later.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct AreaRemeasurement {
     pub appointment: AppointmentRecord,

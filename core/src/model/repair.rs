@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kind of fault found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum FaultCategory {
     /// 不热
@@ -38,6 +39,7 @@ super::snake_case_names!(FaultCategory {
 
 /// A part used in the repair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct PartUsed {
     pub name: String,
@@ -48,6 +50,7 @@ pub struct PartUsed {
 
 /// Whether the fault was fixed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RepairOutcome {
     Fixed,
@@ -56,6 +59,7 @@ pub enum RepairOutcome {
 
 /// Damage to the customer's property during the work (§77).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct PropertyDamage {
     pub description: String,
@@ -68,6 +72,7 @@ pub struct PropertyDamage {
 
 /// 维修表单 (§76).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct RepairVisit {
     pub arrived_at: DateTime<Utc>,

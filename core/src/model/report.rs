@@ -10,6 +10,7 @@ use super::{AreaRemeasurement, AttachmentRef, GeoLocation, Inspection, RepairVis
 
 /// The four kinds of report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
     TemperatureCheck,
@@ -27,6 +28,7 @@ super::snake_case_names!(ReportKind {
 
 /// The kind-specific part of a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum ReportBody {
     TemperatureCheck(TemperatureCheck),
@@ -49,6 +51,7 @@ impl ReportBody {
 
 /// How satisfied the customer says they are (满意度).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Satisfaction {
     /// 满意
@@ -67,6 +70,7 @@ super::snake_case_names!(Satisfaction {
 
 /// The customer's opinion at the end of the visit (§69, §76).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerFeedback {
     /// 客户意见, in the customer's words; may be empty.
@@ -79,6 +83,7 @@ pub struct CustomerFeedback {
 
 /// A correction: this report replaces the one it names, which stays as it was signed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Amendment {
     pub amends: Uuid,
@@ -87,6 +92,7 @@ pub struct Amendment {
 
 /// A report, signed or not yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Report {
     pub id: Uuid,

@@ -7,6 +7,7 @@ use super::{AttachmentRef, Report, Sha256};
 
 /// Who signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum SignerRole {
     Customer,
@@ -46,9 +47,11 @@ impl StrokePoint {
 /// `[x, y, t_ms, x, y, t_ms, …]`: a third of the size of an object per point, and one
 /// allocation per stroke instead of one per point when a record is hashed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Stroke {
     #[serde(with = "flat_points")]
+    #[cfg_attr(feature = "specta", specta(type = Vec<i32>))]
     pub points: Vec<StrokePoint>,
 }
 
@@ -88,6 +91,7 @@ mod flat_points {
 
 /// A signature drawn on the tablet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Signature {
     pub signer_name: String,
@@ -103,6 +107,7 @@ pub struct Signature {
 
 /// A customer who would not sign, and the witness who saw it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Refusal {
     pub reason: String,

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use hearth_core::model::{
-    AttachmentRef, Refusal, Report, ReportBody, Signature, SignedReport, Stroke, StrokePoint,
+    AttachmentRef, Refusal, Report, ReportBody, Sha256, Signature, SignedReport, Stroke, StrokePoint,
 };
 use hearth_core::rules::{ValidationContext, area, signing, validate_report as validate};
 use hearth_core::store::{Draft, Store, blobs, reports};
@@ -79,6 +79,21 @@ pub fn assess_area(state: State<'_, AppState>, report: serde_json::Value) -> Ipc
 #[specta::specta]
 pub fn add_photo(state: State<'_, AppState>, bytes: Vec<u8>, mime_type: String) -> IpcResult<AttachmentDto> {
     with_store(&state, |store, _| Ok(AttachmentDto::from(&store.put_blob(&bytes, &mime_type)?)))
+}
+
+/// A stored photo as a `data:` URL for an `<img>`, read from the device's blob store by its
+/// SHA-256: previews survive a restart of the app, unlike the webview's object URLs.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn photo_preview(state: State<'_, AppState>, sha256: String, mime_type: String) -> IpcResult<String> {
+    if !mime_type.starts_with("image/") || mime_type.contains([';', ',']) {
+        return Err(IpcError::new("invalid_argument", format!("not an image type: {mime_type}")));
+    }
+    let hash = Sha256::try_from(sha256.clone()).map_err(|e| IpcError::new("invalid_argument", e))?;
+    with_store(&state, |store, _| {
+        let bytes = blobs::data(store.conn(), &hash)?.ok_or(Error::NotFound { what: "photo", id: sha256 })?;
+        Ok(format!("data:{mime_type};base64,{}", base64(&bytes)))
+    })
 }
 
 /// Signs the report: binds it and the signatures (or the refusal) by their hashes, saves

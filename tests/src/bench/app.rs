@@ -35,8 +35,17 @@ fn prepare_store(dir: &Path, households: usize) -> BenchResult<()> {
         role: Role::Technician,
         station_id: Some(homes[0].station_id),
     };
+    // Due through today by the tablet's clock (08:00 to 13:30), so today's list, the one the
+    // app opens on, shows them all whatever the hour the bench runs (earlier ones overdue).
+    let day_start = chrono::Local::now().date_naive().and_hms_opt(8, 0, 0).ok_or("08:00")?;
     for (i, home) in homes.iter().step_by(households / 12).take(12).enumerate() {
-        let mut order = demo::work_order(chrono::Utc::now() + chrono::Duration::minutes(i as i64 * 20));
+        let due = (day_start + chrono::Duration::minutes(i as i64 * 30))
+            .and_local_timezone(chrono::Local)
+            .earliest()
+            .ok_or("a local time")?
+            .with_timezone(&chrono::Utc);
+        let mut order = demo::work_order(due - chrono::Duration::hours(8));
+        order.due_by = Some(due);
         order.household_id = home.id;
         order.station_id = home.station_id;
         order.assignee_id = Some(user.id);

@@ -1,72 +1,54 @@
 //! A technician's day on the real app: log in online; lose the server; the app reopens
 //! offline; a temperature check with an impossible reading is refused, then filled in,
-//! signed and counted as waiting; the server comes back and the record reaches it, readable
-//! through the server's API; then a repair visit and an inspection with a photo the same
-//! way. Screens are photographed in zh-CN and en along the way.
+//! signed and counted as waiting; the server comes back and the record reaches the office,
+//! read through the console API; then a repair visit and an inspection with a photo (whose
+//! preview survives a restart) the same way. The order list shows a day's orders, today's
+//! by default. Screens are photographed in zh-CN and en along the way.
 
 use chrono::{Duration, Local};
-use hearth_core::protocol::{LoginRequest, LoginResponse, PullResponse};
+use hearth_core::model::WorkOrderKind;
+use hearth_core::protocol::PullResponse;
 use hearth_tests::e2e::webdriver::Session;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::fixture::{
-    self, Fixture, open_order, pending, refusal, shot, sign, sign_off, use_locale, wait_draft_saved,
-    wait_pending,
+    self, Fixture, Signed, all_open_orders, open_order, orders_shown, pending, refusal, shot, sign, sign_off,
+    use_locale, wait_draft_saved, wait_pending,
 };
+use crate::office::{Office, signed_record};
 
-/// A signed report as the server stored it, found by the content hash the app showed.
-fn server_report(fx: &Fixture, content_hash: &str) -> Option<Value> {
-    let db = fx.server.database();
-    let mut stmt = db.prepare("SELECT record FROM reports").expect("query reports");
-    let records: Vec<String> =
-        stmt.query_map([], |r| r.get(0)).expect("reports").collect::<Result<_, _>>().expect("rows");
-    records
-        .iter()
-        .filter_map(|r| serde_json::from_str::<Value>(r).ok())
-        .find(|r| r["content_hash"].as_str() == Some(content_hash))
-}
-
-/// Logs in to the server's API as the dispatcher and returns a token.
-fn api_token(fx: &Fixture) -> String {
-    let request = LoginRequest {
-        username: "dispatcher".into(),
-        password: "demo-dispatcher".into(),
-        device_name: "e2e check".into(),
-        device_id: hearth_core::new_id(),
-    };
-    let answer: LoginResponse = reqwest::blocking::Client::new()
-        .post(format!("{}/v1/auth/login", fx.server.url()))
-        .json(&request)
-        .send()
-        .and_then(|r| r.error_for_status())
-        .and_then(|r| r.json())
-        .expect("log in to the API");
-    answer.token
-}
-
-/// Whether the server's API has the blob `sha256` (a photo or a signature image).
-fn api_has_blob(fx: &Fixture, token: &str, sha256: &str) -> bool {
-    reqwest::blocking::Client::new()
-        .head(format!("{}/v1/blobs/{sha256}", fx.server.url()))
-        .bearer_auth(token)
-        .send()
-        .is_ok_and(|r| r.status().is_success())
-}
-
-/// Waits until the app has nothing waiting, then returns the record the server holds.
-fn reached_server(fx: &Fixture, app: &Session, content_hash: &str) -> Value {
+/// Waits until the app has nothing waiting, then returns the record as the office reads it.
+fn reached_office(app: &Session, office: &Office, signed: &Signed) -> Value {
     wait_pending(app, 0);
-    let record = server_report(fx, content_hash).expect("the server holds the signed record");
-    let token = api_token(fx);
-    for signature in record["signatures"].as_array().expect("signatures") {
-        let png = signature["png"]["sha256"].as_str().expect("a signature image");
-        assert!(api_has_blob(fx, &token, png), "the signature image {png} is on the server");
-    }
-    record
+    signed_record(office, &signed.id, &signed.content_hash)
+}
+
+/// Signs the form on screen, waits until the app has synced it, and returns the signed
+/// record as the office reads it through the console API.
+fn sign_and_sync(app: &Session, office: &Office) -> Value {
+    let signed = sign(app);
+    reached_office(app, office, &signed)
 }
 
 fn local_input(offset: Duration) -> String {
     (Local::now() + offset).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+fn local_day(offset: Duration) -> String {
+    (Local::now() + offset).format("%Y-%m-%d").to_string()
+}
+
+/// Picks `day` in the order list's date picker.
+fn pick_day(app: &Session, day: &str) {
+    app.set_value("[data-testid=orders-day]", day);
+    app.wait_until(&format!("the picker on {day}"), || app.value("[data-testid=orders-day]") == day);
+}
+
+/// The width of the image matching `css`, once it has loaded (0 before).
+fn image_width(app: &Session, css: &str) -> u64 {
+    let script = "const img = document.querySelector(arguments[0]);
+        return img && img.complete ? img.naturalWidth : 0";
+    app.execute(script, json!([css])).as_u64().unwrap_or(0)
 }
 
 #[test]
@@ -82,17 +64,37 @@ fn a_days_work_done_offline_reaches_the_server() {
     shot(&app, "en", "01-login");
     use_locale(&app, "zh-CN");
     fixture::login(&app, "tech1");
-    app.wait_until("today's orders pulled from the server", || {
-        app.find_all("[data-testid=order]").len() >= 4
-    });
+    // The demo city gives each station, per kind of order, one order for its technician and
+    // one not yet assigned: the technician's tablet lists both.
+    let open = 2 * WorkOrderKind::ALL.len();
+    all_open_orders(&app);
+    app.wait_until("the orders pulled from the server", || orders_shown(&app) == open);
     app.wait_until("the first sync recorded", || !app.text("[data-testid=last-sync]").contains("尚未同步"));
     shot(&app, "zh-CN", "02-orders");
+
+    // The list shows a day's orders by the tablet's date. The demo's orders are due 8 hours
+    // after they were made: the day they are due lists them all, a later day none, and
+    // today's list has them only when that day is today.
+    let due_day = local_day(Duration::hours(8));
+    pick_day(&app, &due_day);
+    app.wait_until("the orders of the day they are due", || orders_shown(&app) == open);
+    let (month, day) = due_day[5..].split_once('-').expect("a YYYY-MM-DD day");
+    let in_words = format!("{}月{}日", month.trim_start_matches('0'), day.trim_start_matches('0'));
+    assert!(app.text("[data-testid=orders-day-in-words]").contains(&in_words), "the day picked, in Chinese");
+    pick_day(&app, &local_day(Duration::days(10)));
+    app.wait_for("[data-testid=orders-empty]");
+    app.click("[data-testid=orders-today]");
+    if due_day == local_day(Duration::zero()) {
+        app.wait_until("today's orders", || orders_shown(&app) == open);
+    } else {
+        app.wait_for("[data-testid=orders-empty]");
+    }
 
     // No signal: the server is gone, and the app reopens without asking for a login.
     fx.server.kill();
     drop(app);
     let app = fx.driver.open_app();
-    app.wait_for("[data-testid=order-list]");
+    app.wait_for("[data-testid=orders-today]");
     app.wait_until("the status bar showing offline", || app.text("[data-testid=online]").contains("离线"));
 
     // A temperature check: the order moves on site, the form checks as it is typed.
@@ -119,6 +121,10 @@ fn a_days_work_done_offline_reaches_the_server() {
     assert_eq!(app.value("[data-testid=thermometer-serial]"), "T-2024-118", "the draft kept what was typed");
     assert_eq!(app.value("[data-testid=certificate-no]"), "JD-55731");
     app.set_value("[data-testid=certificate-expires]", "2030-06-30");
+    assert!(
+        app.text("[data-testid=certificate-expires-in-words]").contains("2030年6月30日"),
+        "the picked date is repeated in Chinese, whatever order the picker draws it in"
+    );
     app.click("[data-testid=checked-working]");
     app.type_into("[data-testid=doors-closed]", "45");
     app.type_into("[data-testid=probe-height]", "1.2");
@@ -138,22 +144,23 @@ fn a_days_work_done_offline_reaches_the_server() {
 
     app.type_into("[data-testid=celsius-0]", "19.5");
     app.wait_until("the reading accepted", || app.find_all("[data-testid=field-error]").is_empty());
-    let temperature_hash = sign(&app);
+    let temperature = sign(&app);
     shot(&app, "zh-CN", "05-signed");
     wait_pending(&app, 2);
     assert!(app.text("[data-testid=pending]").contains("2 条待同步"), "the status bar counts what waits");
     shot(&app, "zh-CN", "06-waiting");
 
-    // The server comes back: the worker notices and everything goes out.
+    // The server comes back: the worker notices and everything goes out; the office reads
+    // the record through the console API.
     fx.server.restart();
-    let record = reached_server(&fx, &app, &temperature_hash);
+    let office = Office::login(&fx);
+    let record = reached_office(&app, &office, &temperature);
     assert_eq!(record["report"]["body"]["kind"], "temperature_check");
     assert_eq!(record["report"]["body"]["data"]["readings"][0]["celsius"], 19.5);
     assert_eq!(record["signatures"][0]["role"], "customer");
-    let token = api_token(&fx);
     let pulled: PullResponse = reqwest::blocking::Client::new()
         .get(format!("{}/v1/sync/pull?after=0&limit=5000", fx.server.url()))
-        .bearer_auth(&token)
+        .bearer_auth(office.token())
         .send()
         .and_then(|r| r.json())
         .expect("pull through the API");
@@ -169,8 +176,7 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.type_into("[data-testid=work-done]", "排气，检查阀门");
     app.set_value("[data-testid=finished-at]", &local_input(Duration::minutes(-2)));
     sign_off(&app);
-    let repair_hash = sign(&app);
-    let record = reached_server(&fx, &app, &repair_hash);
+    let record = sign_and_sync(&app, &office);
     assert_eq!(record["report"]["body"]["kind"], "repair_visit");
     assert_eq!(record["report"]["body"]["data"]["cause"], "卧室散热器气堵");
 
@@ -182,17 +188,20 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.wait_until("the order marked could not complete", || {
         app.attribute("[data-testid=order-status]", "data-status").as_deref() == Some("could_not_complete")
     });
-    app.wait_until("the server holding the order as could not complete, with the reason", || {
-        let db = fx.server.database();
-        let found: i64 = db
-            .query_row(
-                "SELECT count(*) FROM work_orders WHERE json_extract(record, '$.status') = 'could_not_complete'
-                   AND json_extract(record, '$.status_note') = '需更换立管，约定明日再来'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap_or(0);
-        found == 1
+    let order_id = record["report"]["work_order_id"].as_str().expect("the repair names its order").to_owned();
+    app.wait_until("the office seeing the order as could not complete, with the reason", || {
+        let entry = office.work_order(&order_id);
+        entry["order"]["status"] == "could_not_complete"
+            && entry["order"]["status_note"] == "需更换立管，约定明日再来"
+    });
+    // Finished today: it leaves the open orders and shows on today's list as finished.
+    all_open_orders(&app);
+    app.click("[data-testid=orders-today]");
+    app.wait_for("[data-testid=order][data-kind=repair][data-status=could_not_complete]");
+    app.click("[data-testid=orders-open]");
+    app.wait_until("the open orders without the finished one", || {
+        app.find_all("[data-testid=order][data-status=could_not_complete]").is_empty()
+            && orders_shown(&app) > 0
     });
 
     // An inspection with a photo from the file picker.
@@ -203,17 +212,37 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.type_into("[data-testid=insp-description]", "厨房私接暖气管一处");
     app.type_into("[data-testid=insp-measures]", "拍照取证，告知用户限期恢复");
     let photo_dir = tempfile::tempdir().expect("photo dir");
-    app.choose_file("[data-testid=photo-input]", &fixture::photo(photo_dir.path()));
+    let photo_file = fixture::photo(photo_dir.path());
+    app.choose_file("[data-testid=photo-input]", &photo_file);
     app.wait_until("the photo attached", || {
         app.attribute("[data-testid=photos]", "data-count").as_deref() == Some("1")
     });
+    app.wait_until("the photo's preview shown", || image_width(&app, "[data-testid=photo-preview]") == 320);
     shot(&app, "zh-CN", "07-inspection");
+
+    // The app is closed mid-form again: the photo's preview comes back from the device's
+    // store, not from the closed webview's memory.
+    wait_draft_saved(&app);
+    drop(app);
+    let app = fx.driver.open_app();
+    open_order(&app, "inspection");
+    app.click("[data-testid=open-household]");
+    app.click("[data-testid=draft]");
+    app.wait_for("[data-testid=report-form][data-kind=inspection]");
+    app.wait_until("the photo's preview shown after the restart", || {
+        image_width(&app, "[data-testid=photo-preview]") == 320
+    });
+    assert_eq!(app.value("[data-testid=insp-description]"), "厨房私接暖气管一处", "the draft kept the text");
+
     refusal(&app);
-    let inspection_hash = sign(&app);
-    let record = reached_server(&fx, &app, &inspection_hash);
+    let record = sign_and_sync(&app, &office);
     let photo =
         record["report"]["attachments"][0]["sha256"].as_str().expect("the photo in the record").to_owned();
-    assert!(api_has_blob(&fx, &api_token(&fx), &photo), "the photo is on the server");
+    let on_server = office.blob(&format!("/v1/console/blobs/{photo}"));
+    assert!(
+        on_server == std::fs::read(&photo_file).expect("the photo file"),
+        "the office sees the photo as taken"
+    );
     assert_eq!(record["refusal"]["witness_name"], "物业 王师傅");
     assert_eq!(record["signatures"][0]["role"], "witness");
 
@@ -239,8 +268,7 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.type_into("[data-testid=width-0]", "4");
     app.wait_until("the live deviation", || app.text("[data-testid=area-finding]").contains("20.80"));
     sign_off(&app);
-    let area_hash = sign(&app);
-    let record = reached_server(&fx, &app, &area_hash);
+    let record = sign_and_sync(&app, &office);
     assert_eq!(record["report"]["body"]["data"]["rooms"][0]["measure"]["length_m"], 5.2);
 
     screens(&app, "zh-CN");
@@ -251,8 +279,7 @@ fn a_days_work_done_offline_reaches_the_server() {
     // The same app held upright: an 800×1280 portrait tablet.
     use_locale(&app, "zh-CN");
     app.set_window_size(800, 1280);
-    app.click("[data-testid=nav-orders]");
-    app.wait_for("[data-testid=order-list]");
+    all_open_orders(&app);
     shot(&app, "zh-CN", "20-portrait-orders");
     open_order(&app, "temperature_check");
     app.click("[data-testid=start-form]");
@@ -262,8 +289,7 @@ fn a_days_work_done_offline_reaches_the_server() {
 
 /// Photographs the main screens in `locale`.
 fn screens(app: &Session, locale: &str) {
-    app.click("[data-testid=nav-orders]");
-    app.wait_for("[data-testid=order-list]");
+    all_open_orders(app);
     shot(app, locale, "10-orders");
     open_order(app, "area_remeasure");
     shot(app, locale, "11-order");
@@ -288,5 +314,8 @@ fn screens(app: &Session, locale: &str) {
     shot(app, locale, "14-household");
     app.click("[data-testid=signed-report]");
     app.wait_for("[data-testid=signed-view]");
+    app.wait_until("the inspection's photo in the signed record, from the device store", || {
+        image_width(app, "[data-testid=signed-photo]") == 320
+    });
     shot(app, locale, "15-signed");
 }

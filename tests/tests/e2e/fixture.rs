@@ -9,6 +9,10 @@ use hearth_tests::e2e::webdriver::Session;
 use hearth_tests::server::{self, Server};
 use tempfile::TempDir;
 
+/// The dispatcher the fixture adds to the demo city: the office reads synced records as them.
+pub const DISPATCHER: &str = "e2e-dispatcher";
+pub const DISPATCHER_PASSWORD: &str = "e2e-dispatcher-password";
+
 /// A running server with the demo city, and a driver that opens the app against it.
 pub struct Fixture {
     pub server: Server,
@@ -22,6 +26,7 @@ impl Fixture {
         let server_dir = tempfile::tempdir().expect("server dir");
         let app_dir = tempfile::tempdir().expect("app dir");
         server::cli(server_dir.path(), &["demo", "--households", "400"], None);
+        server::add_user(server_dir.path(), DISPATCHER, "dispatcher", None, DISPATCHER_PASSWORD);
         let server = Server::start(server_dir.path());
         // Square, so the window fits both as a landscape and as a portrait tablet.
         let display = Display::start(1280, 1280);
@@ -78,12 +83,26 @@ pub fn login(app: &Session, username: &str) {
     app.type_into("[data-testid=login-username]", username);
     app.type_into("[data-testid=login-password]", &format!("demo-{username}"));
     app.click("[data-testid=login-submit]");
+    // The order list's day choice: today's list itself may be empty in the evening.
+    app.wait_for("[data-testid=orders-today]");
+}
+
+/// Shows every open order, whatever its due day (the demo's orders are due 8 hours after
+/// the test starts, which is tomorrow when it runs in the evening).
+pub fn all_open_orders(app: &Session) {
+    app.click("[data-testid=nav-orders]");
+    app.click("[data-testid=orders-open]");
     app.wait_for("[data-testid=order-list]");
 }
 
-/// Opens today's first order of `kind` and moves it on site.
+/// The number of orders the list shows now.
+pub fn orders_shown(app: &Session) -> usize {
+    app.find_all("[data-testid=order]").len()
+}
+
+/// Opens the first open order of `kind`.
 pub fn open_order(app: &Session, kind: &str) {
-    app.click("[data-testid=nav-orders]");
+    all_open_orders(app);
     app.click(&format!("[data-testid=order][data-kind={kind}]"));
     app.wait_for("[data-testid=order-status]");
 }
@@ -116,13 +135,21 @@ pub fn wait_draft_saved(app: &Session) {
     });
 }
 
-/// Signs the form and waits for the read-only view; returns the content hash it shows.
-pub fn sign(app: &Session) -> String {
+/// A report the app shows as signed.
+pub struct Signed {
+    pub id: String,
+    pub content_hash: String,
+}
+
+/// Signs the form and waits for the read-only view; returns the report's id and the content
+/// hash it shows.
+pub fn sign(app: &Session) -> Signed {
     app.click("[data-testid=sign]");
     app.wait_for("[data-testid=signed-view]");
-    let hash = app.text("[data-testid=content-hash]");
-    assert_eq!(hash.len(), 64, "the signed view shows a SHA-256 content hash, not {hash:?}");
-    hash
+    let content_hash = app.text("[data-testid=content-hash]");
+    assert_eq!(content_hash.len(), 64, "the signed view shows a SHA-256 content hash, not {content_hash:?}");
+    let id = app.attribute("[data-testid=signed-view]", "data-report-id").expect("the signed report's id");
+    Signed { id, content_hash }
 }
 
 /// A small real PNG photo (ImageMagick is one of the test tools).

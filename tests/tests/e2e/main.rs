@@ -5,3 +5,4 @@
 
 mod day;
 mod fixture;
+mod office;

@@ -21,10 +21,11 @@ export const commands = {
 	/**  Switches the UI language ("zh-CN" or "en"); hearth-core words its messages in it too. */
 	setLocale: (locale: string) => typedError<AppInfo, IpcError>(__TAURI_INVOKE("set_locale", { locale })),
 	/**
-	 *  The open orders assigned to the logged-in user (or to nobody yet), soonest due first,
-	 *  with their households; overdue ones are marked.
+	 *  The orders of the logged-in user (or of nobody yet): every open one, soonest due first,
+	 *  then those finished since `finished_since` (RFC 3339; the UI sends the start of the
+	 *  earliest local day it shows), each with when it was finished. Overdue ones are marked.
 	 */
-	workOrdersToday: () => typedError<WorkOrderDto[], IpcError>(__TAURI_INVOKE("work_orders_today")),
+	myWorkOrders: (finishedSince: string) => typedError<WorkOrderDto[], IpcError>(__TAURI_INVOKE("my_work_orders", { finishedSince })),
 	/**  One work order with its household. */
 	workOrder: (id: string) => typedError<WorkOrderDto, IpcError>(__TAURI_INVOKE("work_order", { id })),
 	/**
@@ -56,6 +57,11 @@ export const commands = {
 	/**  Keeps a photo on the device until the server has it. */
 	addPhoto: (bytes: number[], mimeType: string) => typedError<AttachmentDto, IpcError>(__TAURI_INVOKE("add_photo", { bytes, mimeType })),
 	/**
+	 *  A stored photo as a `data:` URL for an `<img>`, read from the device's blob store by its
+	 *  SHA-256: previews survive a restart of the app, unlike the webview's object URLs.
+	 */
+	photoPreview: (sha256: string, mimeType: string) => typedError<string, IpcError>(__TAURI_INVOKE("photo_preview", { sha256, mimeType })),
+	/**
 	 *  Signs the report: binds it and the signatures (or the refusal) by their hashes, saves
 	 *  it with its outbox entry, drops its draft, and wakes the sync. Fails with every problem
 	 *  when the rules say it may not be signed yet; then nothing is saved.
@@ -82,6 +88,12 @@ export const events = {
 };
 
 /* Types */
+/**  A correction: this report replaces the one it names, which stays as it was signed. */
+export type Amendment = {
+	amends: string,
+	reason: string,
+};
+
 /**  What the UI needs at start-up. */
 export type AppInfo = {
 	server_url: string,
@@ -91,6 +103,14 @@ export type AppInfo = {
 	user: UserDto | null,
 	device_id: string,
 	profile: ProfileDto,
+};
+
+/**  The appointment with the customer and whether the crew kept it (§21: 不能失约). */
+export type AppointmentRecord = {
+	agreed_at: string,
+	kept: boolean,
+	/**  Why it was not kept; required then. */
+	note?: string,
 };
 
 /**  The live result of an area re-measurement. */
@@ -104,11 +124,39 @@ export type AreaFindingDto = {
 	within_tolerance: boolean,
 };
 
+/**
+ *  面积复核记录. The total and deviation are derived ([`crate::rules::area`]); the record
+ *  keeps the billed area and the tolerance it was judged by, so it reads the same later.
+ */
+export type AreaRemeasurement = {
+	appointment: AppointmentRecord,
+	rooms: MeasuredRoom[],
+	/**  收费面积 at the time of the visit, m². */
+	billed_area_m2: number | null,
+	/**  The city profile's tolerance at the time of the visit, in percent. */
+	tolerance_pct: number | null,
+};
+
 /**  A photo or signature image kept on the device. */
 export type AttachmentDto = {
 	sha256: string,
 	mime_type: string,
 	size_bytes: number,
+};
+
+/**  A photo or signature image, addressed by the SHA-256 of its bytes. */
+export type AttachmentRef = {
+	sha256: Sha256,
+	mime_type: string,
+	size_bytes: number,
+};
+
+/**  The customer's opinion at the end of the visit (§69, §76). */
+export type CustomerFeedback = {
+	/**  客户意见, in the customer's words; may be empty. */
+	opinion?: string,
+	/**  Required when the customer signs; absent when they refused. */
+	satisfaction?: Satisfaction | null,
 };
 
 /**  A form in progress; `data` is the form's state as the UI keeps it. */
@@ -120,6 +168,33 @@ export type DraftDto = {
 	work_order_id: string | null,
 	data: Value,
 	updated_at: string,
+};
+
+/**  The kind of fault found. */
+export type FaultCategory = 
+/**  不热 */
+"no_heat" | 
+/**  温度偏低 */
+"low_temperature" | 
+/**  漏水 */
+"leak" | 
+/**  阀门故障 */
+"valve_fault" | 
+/**  管道故障 */
+"pipe_fault" | 
+/**  散热器故障 */
+"radiator_fault" | 
+/**  气堵 / 需要排气 */
+"air_lock" | 
+/**  其他 */
+"other";
+
+/**  Where the tablet was when the report was made, if it knew. */
+export type GeoLocation = {
+	lat: number | null,
+	lon: number | null,
+	/**  Radius of the fix's uncertainty, in metres. */
+	accuracy_m: number | null,
 };
 
 /**  A household, as the search and the work orders show it. */
@@ -134,6 +209,13 @@ export type HouseholdDto = {
 	status: string,
 };
 
+/**  稽查记录. Photos are the report's attachments; the location is the report's. */
+export type Inspection = {
+	violations: ViolationType[],
+	description: string,
+	measures_taken: string,
+};
+
 /**  An error as the UI sees it. */
 export type IpcError = {
 	code: string,
@@ -141,6 +223,30 @@ export type IpcError = {
 	message: string,
 	/**  For `invalid`: each problem with its field and message in the UI's language. */
 	problems: ProblemDto[],
+};
+
+/**  One measured room. */
+export type MeasuredRoom = {
+	name: string,
+	measure: RoomMeasure,
+};
+
+/**  The conditions a valid measurement needs (GB/T 33833 §5.1 and city rules). */
+export type MeasuringConditions = {
+	/**  How long doors and windows were closed before measuring. */
+	doors_windows_closed_minutes: number,
+	/**  The probe stood at the room's centre. */
+	probe_at_room_centre: boolean,
+	/**  The probe's height above the floor, in metres. */
+	probe_height_m: number | null,
+};
+
+/**  A part used in the repair. */
+export type PartUsed = {
+	name: string,
+	quantity: number | null,
+	/**  个, 米, 套… */
+	unit: string,
 };
 
 /**  One problem with one field, worded in the UI's language. */
@@ -160,10 +266,108 @@ export type ProfileDto = {
 	area_tolerance_pct: number | null,
 };
 
+/**  Damage to the customer's property during the work (§77). */
+export type PropertyDamage = {
+	description: string,
+	/**  The crew apologised, as §77 requires. */
+	apologized: boolean,
+	/**  Compensation agreed on the spot, in yuan. */
+	compensation_yuan?: number | null,
+};
+
+/**  A customer who would not sign, and the witness who saw it. */
+export type Refusal = {
+	reason: string,
+	witness_name: string,
+};
+
 /**  A customer who would not sign, and the witness. */
 export type RefusalInput = {
 	reason: string,
 	witness_name: string,
+};
+
+/**  Whether the fault was fixed. */
+export type RepairOutcome = { status: "fixed" } | { status: "not_fixed"; reason: string };
+
+/**  维修表单 (§76). */
+export type RepairVisit = {
+	arrived_at: string,
+	fault_category: FaultCategory,
+	cause: string,
+	work_done: string,
+	parts?: PartUsed[],
+	outcome: RepairOutcome,
+	finished_at: string,
+	property_damage?: PropertyDamage | null,
+};
+
+/**  A report, signed or not yet. */
+export type Report = {
+	id: string,
+	household_id: string,
+	work_order_id?: string | null,
+	/**  The user who made the record. */
+	author_id: string,
+	created_at: string,
+	location?: GeoLocation | null,
+	/**  Photos taken on site; an inspection needs at least one. */
+	attachments?: AttachmentRef[],
+	feedback?: CustomerFeedback,
+	amendment?: Amendment | null,
+	body: ReportBody,
+};
+
+/**  The kind-specific part of a report. */
+export type ReportBody = { kind: "temperature_check"; data: TemperatureCheck } | { kind: "repair_visit"; data: RepairVisit } | { kind: "area_remeasurement"; data: AreaRemeasurement } | { kind: "inspection"; data: Inspection };
+
+/**  How one room was measured. */
+export type RoomMeasure = 
+/**  A rectangle's sides, in metres. */
+{ method: "dimensions"; length_m: number | null; width_m: number | null } | 
+/**  An area measured or computed on site, in m². */
+{ method: "area"; area_m2: number | null };
+
+/**  One room's stable reading. */
+export type RoomReading = {
+	room_name: string,
+	room_type: RoomType,
+	/**  °C, resolution 0.1. */
+	celsius: number | null,
+	measured_at: string,
+};
+
+/**  The rooms the standard speaks of. Only bedrooms and living rooms decide compliance. */
+export type RoomType = 
+/**  卧室 */
+"bedroom" | 
+/**  起居室 / 客厅 */
+"living_room" | 
+/**  厨房、卫生间、储藏室…: recorded, not deciding. */
+"other";
+
+/**  How satisfied the customer says they are (满意度). */
+export type Satisfaction = 
+/**  满意 */
+"satisfied" | 
+/**  基本满意 */
+"fairly_satisfied" | 
+/**  不满意 */
+"dissatisfied";
+
+/**  A SHA-256 digest as 64 lowercase hex characters; the only way to make one checks that. */
+export type Sha256 = string;
+
+/**  A signature drawn on the tablet. */
+export type Signature = {
+	signer_name: string,
+	role: SignerRole,
+	strokes: Stroke[],
+	/**  The rendered image, uploaded as a blob. */
+	png?: AttachmentRef | null,
+	signed_at: string,
+	/**  The hash of the report content the signer was shown and signed. */
+	content_hash: Sha256,
 };
 
 /**
@@ -205,6 +409,22 @@ export type SignedReportDto = {
 	amends: string | null,
 };
 
+/**  Who signed. */
+export type SignerRole = "customer" | 
+/**  Signs for a customer's refusal. */
+"witness" | 
+/**  The crew member's own signature ("both sides sign"). */
+"technician";
+
+/**
+ *  One pen-down-to-pen-up stroke. Its points travel as one flat array of integers,
+ *  `[x, y, t_ms, x, y, t_ms, …]`: a third of the size of an object per point, and one
+ *  allocation per stroke instead of one per point when a record is hashed.
+ */
+export type Stroke = {
+	points: number[],
+};
+
 /**  What the status bar shows; sent as an event whenever it changes. */
 export type SyncStatusEvent = {
 	/**  The server answered the last probe. */
@@ -220,6 +440,39 @@ export type SyncStatusEvent = {
 	last_error: string | null,
 };
 
+/**  入户测温记录: recorded exactly as measured (如实填写, §67). */
+export type TemperatureCheck = {
+	thermometer: Thermometer,
+	conditions: MeasuringConditions,
+	readings: RoomReading[],
+	/**  Outdoor temperature at the time of the check, °C. */
+	outdoor_celsius?: number | null,
+	/**  The day's outdoor mean is below the city's design temperature: the standard is waived. */
+	below_design_weather?: boolean,
+	findings?: UserCausedFinding[],
+	/**  What the technician saw, in words. */
+	findings_note?: string,
+};
+
+/**  The thermometer used; a check without a verified, working one is invalid (§64). */
+export type Thermometer = {
+	serial: string,
+	/**  检定证书编号: the verification certificate. */
+	certificate_no: string,
+	certificate_expires: string,
+	/**  The technician confirmed it works before starting (认真检查测温设备是否完好). */
+	checked_working: boolean,
+};
+
+/**  What the technician found that is not the company's failure. */
+export type UserCausedFinding = 
+/**  暖气片被遮挡或包裹 */
+"radiators_covered" | 
+/**  用户私自改动供热设施 */
+"installation_altered" | 
+/**  用户放水 */
+"system_water_drawn_off";
+
 /**  The logged-in user. */
 export type UserDto = {
 	id: string,
@@ -230,6 +483,23 @@ export type UserDto = {
 };
 
 export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
+
+/**  The violations the rulebook and city rules name (§35). */
+export type ViolationType = 
+/**  私接 */
+"unauthorized_connection" | 
+/**  私停 */
+"unauthorized_shut_off" | 
+/**  私改 */
+"unauthorized_modification" | 
+/**  擅自变动供热面积 */
+"heated_area_changed" | 
+/**  窃取热媒 / 软化水 */
+"heating_water_theft" | 
+/**  破坏热计量装置 */
+"meter_tampering" | 
+/**  其他 */
+"other";
 
 /**  A work order with its household, for the list and the detail screen. */
 export type WorkOrderDto = {
@@ -245,6 +515,8 @@ export type WorkOrderDto = {
 	reported_at: string,
 	due_by: string | null,
 	overdue: boolean,
+	/**  When a finished order (done, could not complete, closed) was finished; None while open. */
+	finished_at: string | null,
 	status_note: string | null,
 	household: HouseholdDto | null,
 	/**  The statuses a technician may move the order to now (hearth-core's forward-only rule). */

@@ -1,4 +1,6 @@
-// Which screen is shown: a small stack, so "back" returns where the technician came from.
+// Which screen is shown: a small stack, so "back" returns where the technician came from;
+// and which orders the list shows, kept while the technician goes in and out of orders.
+import type { OrderView } from './agenda';
 
 export type Screen =
   | { name: 'orders' }
@@ -9,6 +11,9 @@ export type Screen =
   | { name: 'report'; id: string };
 
 export const nav = $state<{ stack: Screen[] }>({ stack: [{ name: 'orders' }] });
+
+/** The order list's choice of day; each start of the app opens on today. */
+export const listing = $state<{ view: OrderView }>({ view: { kind: 'today' } });
 
 export function current(): Screen {
   return nav.stack[nav.stack.length - 1];

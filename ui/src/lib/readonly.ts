@@ -28,7 +28,7 @@ export function rows(locale: Locale, body: Json | undefined): Row[] {
       row('temp.atCentre', yes(d.conditions?.probe_at_room_centre));
       row('temp.height', String(d.conditions?.probe_height_m ?? '—'));
       for (const r of d.readings ?? []) {
-        out.push({ label: locale === 'en' ? `${r.room_name} (${codeLabel(locale, 'room', r.room_type)})` : `${r.room_name}（${codeLabel(locale, 'room', r.room_type)}）`, value: `${r.celsius} °C · ${shortTime(r.measured_at)}` });
+        out.push({ label: locale === 'en' ? `${r.room_name} (${codeLabel(locale, 'room', r.room_type)})` : `${r.room_name}（${codeLabel(locale, 'room', r.room_type)}）`, value: `${r.celsius} °C · ${shortTime(locale, r.measured_at)}` });
       }
       if (d.outdoor_celsius !== undefined) row('temp.outdoor', `${d.outdoor_celsius} °C`);
       row('temp.belowDesign', yes(d.below_design_weather));
@@ -36,13 +36,13 @@ export function rows(locale: Locale, body: Json | undefined): Row[] {
       if (d.findings_note) row('temp.findingsNote', d.findings_note);
       break;
     case 'repair_visit':
-      row('repair.arrived', shortTime(d.arrived_at));
+      row('repair.arrived', shortTime(locale, d.arrived_at));
       row('repair.category', codeLabel(locale, 'fault', d.fault_category));
       row('repair.cause', text(d.cause));
       row('repair.workDone', text(d.work_done));
       for (const p of d.parts ?? []) out.push({ label: t('repair.parts'), value: `${p.name} × ${p.quantity} ${p.unit}` });
       row(d.outcome?.status === 'fixed' ? 'repair.fixed' : 'repair.notFixed', d.outcome?.reason ?? t('common.yes'));
-      row('repair.finished', shortTime(d.finished_at));
+      row('repair.finished', shortTime(locale, d.finished_at));
       if (d.property_damage) {
         row('repair.damageDescription', text(d.property_damage.description));
         row('repair.apologized', yes(d.property_damage.apologized));
@@ -50,7 +50,7 @@ export function rows(locale: Locale, body: Json | undefined): Row[] {
       }
       break;
     case 'area_remeasurement':
-      row('area.appointment', `${shortTime(d.appointment?.agreed_at)} · ${t('area.kept')}: ${yes(d.appointment?.kept)}`);
+      row('area.appointment', `${shortTime(locale, d.appointment?.agreed_at)} · ${t('area.kept')}: ${yes(d.appointment?.kept)}`);
       if (d.appointment?.note) row('area.note', d.appointment.note);
       for (const r of d.rooms ?? []) {
         const m = r.measure ?? {};

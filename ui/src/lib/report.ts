@@ -3,16 +3,20 @@
 // converted report with hearth-core. The one thing decided here is whether typed text is a
 // number or a date at all — the record cannot be built otherwise — and such fields get a
 // local "not a number" / "required" problem instead of the backend's.
+//
+// The report's own types (`Report`, the four bodies, readings…) are hearth-core's, generated
+// into bindings.ts: what is built here is checked against the Rust definition at compile time.
 
+import type {
+  AreaRemeasurement, AttachmentRef, CustomerFeedback, FaultCategory, Inspection, RepairVisit, Report,
+  ReportBody, RoomType, Satisfaction, TemperatureCheck, UserCausedFinding, ViolationType,
+} from './bindings';
 import { fromLocalInput } from './time';
 
-export type ReportKind = 'temperature_check' | 'repair_visit' | 'area_remeasurement' | 'inspection';
+export type ReportKind = ReportBody['kind'];
 
-export interface Photo {
-  sha256: string;
-  mime_type: string;
-  size_bytes: number;
-}
+/** A photo kept on the device, as the report names it. */
+export type Photo = AttachmentRef;
 
 export interface TemperatureForm {
   serial: string;
@@ -22,16 +26,16 @@ export interface TemperatureForm {
   doorsClosedMinutes: string;
   atCentre: boolean;
   probeHeight: string;
-  readings: { roomName: string; roomType: string; celsius: string; measuredAt: string | null }[];
+  readings: { roomName: string; roomType: RoomType; celsius: string; measuredAt: string | null }[];
   outdoor: string;
   belowDesign: boolean;
-  findings: string[];
+  findings: UserCausedFinding[];
   findingsNote: string;
 }
 
 export interface RepairForm {
   arrivedAt: string;
-  faultCategory: string;
+  faultCategory: FaultCategory;
   cause: string;
   workDone: string;
   parts: { name: string; quantity: string; unit: string }[];
@@ -54,7 +58,7 @@ export interface AreaForm {
 }
 
 export interface InspectionForm {
-  violations: string[];
+  violations: ViolationType[];
   description: string;
   measuresTaken: string;
 }
@@ -75,7 +79,7 @@ export interface FormState {
   amendment: { amends: string; reason: string } | null;
   photos: Photo[];
   opinion: string;
-  satisfaction: string | null;
+  satisfaction: Satisfaction | null;
   signerName: string;
   refused: boolean;
   refusalReason: string;
@@ -88,7 +92,7 @@ export type LocalProblems = Record<string, 'not_a_number' | 'required'>;
 
 /** The report JSON hearth-core reads, and the fields whose text could not be read. */
 export interface Converted {
-  report: Record<string, unknown>;
+  report: Report;
   local: LocalProblems;
 }
 
@@ -140,8 +144,8 @@ class Reader {
   }
 }
 
-function temperatureData(f: TemperatureForm, r: Reader, createdAt: string): Record<string, unknown> {
-  const data: Record<string, unknown> = {
+function temperatureData(f: TemperatureForm, r: Reader, createdAt: string): TemperatureCheck {
+  const data: TemperatureCheck = {
     thermometer: {
       serial: f.serial,
       certificate_no: f.certificateNo,
@@ -168,9 +172,9 @@ function temperatureData(f: TemperatureForm, r: Reader, createdAt: string): Reco
   return data;
 }
 
-function repairData(f: RepairForm, r: Reader, createdAt: string): Record<string, unknown> {
+function repairData(f: RepairForm, r: Reader, createdAt: string): RepairVisit {
   const arrived = r.time('arrived_at', f.arrivedAt, createdAt);
-  const data: Record<string, unknown> = {
+  const data: RepairVisit = {
     arrived_at: arrived,
     fault_category: f.faultCategory,
     cause: f.cause,
@@ -180,7 +184,7 @@ function repairData(f: RepairForm, r: Reader, createdAt: string): Record<string,
     finished_at: r.time('finished_at', f.finishedAt, arrived),
   };
   if (f.damage) {
-    const damage: Record<string, unknown> = { description: f.damageDescription, apologized: f.apologized };
+    const damage: NonNullable<RepairVisit['property_damage']> = { description: f.damageDescription, apologized: f.apologized };
     const compensation = r.optional('property_damage.compensation_yuan', f.compensation);
     if (compensation !== undefined) damage.compensation_yuan = compensation;
     data.property_damage = damage;
@@ -188,7 +192,7 @@ function repairData(f: RepairForm, r: Reader, createdAt: string): Record<string,
   return data;
 }
 
-function areaData(f: AreaForm, r: Reader, createdAt: string): Record<string, unknown> {
+function areaData(f: AreaForm, r: Reader, createdAt: string): AreaRemeasurement {
   return {
     appointment: { agreed_at: r.time('appointment.agreed_at', f.agreedAt, createdAt), kept: f.kept, note: f.note },
     rooms: f.rooms.map((room, i) => ({
@@ -207,7 +211,7 @@ function areaData(f: AreaForm, r: Reader, createdAt: string): Record<string, unk
   };
 }
 
-function inspectionData(f: InspectionForm): Record<string, unknown> {
+function inspectionData(f: InspectionForm): Inspection {
   return { violations: f.violations, description: f.description, measures_taken: f.measuresTaken };
 }
 
@@ -215,24 +219,24 @@ function inspectionData(f: InspectionForm): Record<string, unknown> {
 export function toReport(s: FormState): Converted {
   const r = new Reader();
   const b = s.body;
-  const data =
+  const body: ReportBody =
     b.kind === 'temperature_check'
-      ? temperatureData(b.form, r, s.createdAt)
+      ? { kind: b.kind, data: temperatureData(b.form, r, s.createdAt) }
       : b.kind === 'repair_visit'
-        ? repairData(b.form, r, s.createdAt)
+        ? { kind: b.kind, data: repairData(b.form, r, s.createdAt) }
         : b.kind === 'area_remeasurement'
-          ? areaData(b.form, r, s.createdAt)
-          : inspectionData(b.form);
-  const feedback: Record<string, unknown> = { opinion: s.opinion };
+          ? { kind: b.kind, data: areaData(b.form, r, s.createdAt) }
+          : { kind: b.kind, data: inspectionData(b.form) };
+  const feedback: CustomerFeedback = { opinion: s.opinion };
   if (s.satisfaction && !s.refused) feedback.satisfaction = s.satisfaction;
-  const report: Record<string, unknown> = {
+  const report: Report = {
     id: s.reportId,
     household_id: s.householdId,
     author_id: s.authorId,
     created_at: s.createdAt,
     attachments: s.photos,
     feedback,
-    body: { kind: b.kind, data },
+    body,
   };
   if (s.workOrderId) report.work_order_id = s.workOrderId;
   if (s.amendment) report.amendment = s.amendment;

@@ -1,4 +1,5 @@
-// Times as a technician reads them: "3 分钟前", and local date-times for inputs.
+// Times as a technician reads them: "3 分钟前", dates and times in the app's language
+// ("11月27日 14:05" / "Nov 27, 14:05", through Intl), and local date-times for inputs.
 import { type Locale, translate } from './i18n';
 
 /** How long ago `iso` was, in words ("3 分钟前" / "3 min ago"). */
@@ -27,8 +28,54 @@ export function fromLocalInput(value: string): string | null {
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
-/** A short local date and time for lists: "11-27 14:05". */
-export function shortTime(iso: string): string {
+// Formatters are costly to make and are asked for on every list row: one per locale.
+const shortFormats = new Map<Locale, Intl.DateTimeFormat>();
+const dayFormats = new Map<Locale, Intl.DateTimeFormat>();
+
+function format(cache: Map<Locale, Intl.DateTimeFormat>, locale: Locale, options: Intl.DateTimeFormatOptions) {
+  let f = cache.get(locale);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, options);
+    cache.set(locale, f);
+  }
+  return f;
+}
+
+/** A short local date and time for lists, in `locale`: "11月27日 14:05" / "Nov 27, 14:05". */
+export function shortTime(locale: Locale, iso: string): string {
   const d = new Date(iso);
-  return `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (Number.isNaN(d.getTime())) return '';
+  const options: Intl.DateTimeFormatOptions = { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  return format(shortFormats, locale, options).format(d);
+}
+
+/** A local calendar day ("2026-11-27") in words: "11月27日周五" / "Fri, November 27". */
+export function longDay(locale: Locale, day: string): string {
+  const [y, m, d] = day.split('-').map(Number);
+  const date = new Date(y, m - 1, d);
+  if (Number.isNaN(date.getTime())) return day;
+  return format(dayFormats, locale, { month: 'long', day: 'numeric', weekday: 'short' }).format(date);
+}
+
+const inputFormats = new Map<Locale, Intl.DateTimeFormat>();
+const inputDayFormats = new Map<Locale, Intl.DateTimeFormat>();
+
+/**
+ * A date or date-time input's value in words of `locale`, shown under the input: the
+ * webview draws its pickers in the system's format (often the US one), so the technician
+ * reads the value back here as "2026年6月30日" / "June 30, 2026". Empty for an empty or
+ * unreadable value.
+ */
+export function inputInWords(locale: Locale, value: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const [y, m, d] = value.split('-').map(Number);
+    const options: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short' };
+    return format(inputDayFormats, locale, options).format(new Date(y, m - 1, d));
+  }
+  const d = new Date(value);
+  if (!value || Number.isNaN(d.getTime())) return '';
+  const options: Intl.DateTimeFormatOptions = {
+    year: 'numeric', month: 'long', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  };
+  return format(inputFormats, locale, options).format(d);
 }

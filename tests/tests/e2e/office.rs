@@ -1,0 +1,106 @@
+//! The office's side of the end-to-end test: what a dispatcher reads through the console API
+//! (`/v1/console/…`) once the tablet has synced — the signed record as the server stored it,
+//! re-verified, its photos and signature images, a work order as merged — logged in as a dispatcher the fixture
+//! created. The test reads the server only this way, as the office would.
+
+use hearth_core::protocol::{LoginRequest, LoginResponse};
+use reqwest::blocking::Client;
+use serde_json::Value;
+
+use crate::fixture::{DISPATCHER, DISPATCHER_PASSWORD, Fixture};
+
+/// A dispatcher logged in to the console API.
+pub struct Office {
+    http: Client,
+    url: String,
+    token: String,
+}
+
+impl Office {
+    /// Logs in as the fixture's dispatcher.
+    pub fn login(fx: &Fixture) -> Office {
+        let http = Client::new();
+        let url = fx.server.url();
+        let request = LoginRequest {
+            username: DISPATCHER.into(),
+            password: DISPATCHER_PASSWORD.into(),
+            device_name: "调度台".into(),
+            device_id: hearth_core::new_id(),
+        };
+        let answer: LoginResponse = http
+            .post(format!("{url}/v1/auth/login"))
+            .json(&request)
+            .send()
+            .and_then(|r| r.error_for_status())
+            .and_then(|r| r.json())
+            .expect("the dispatcher logs in to the API");
+        Office { http, url, token: answer.token }
+    }
+
+    /// The bearer token, for the API's other calls.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// `GET /v1/console/reports/{id}`: the record as stored, its tamper check and its blobs.
+    pub fn report(&self, id: &str) -> Value {
+        self.http
+            .get(format!("{}/v1/console/reports/{id}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .and_then(|r| r.error_for_status())
+            .and_then(|r| r.json())
+            .unwrap_or_else(|e| panic!("the console API has no report {id}: {e}"))
+    }
+
+    /// `GET /v1/console/work-orders/{id}`: the order as merged on the server.
+    pub fn work_order(&self, id: &str) -> Value {
+        self.http
+            .get(format!("{}/v1/console/work-orders/{id}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .and_then(|r| r.error_for_status())
+            .and_then(|r| r.json())
+            .unwrap_or_else(|e| panic!("the console API has no work order {id}: {e}"))
+    }
+
+    /// The bytes of a blob (a photo, a signature image) as the office downloads them.
+    pub fn blob(&self, path: &str) -> Vec<u8> {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .and_then(|r| r.error_for_status())
+            .and_then(|r| r.bytes())
+            .unwrap_or_else(|e| panic!("the console API cannot give {path}: {e}"))
+            .to_vec()
+    }
+}
+
+/// The report `id` as the office reads it, checked the way the office relies on it: intact
+/// (the server re-verifies both hashes), the content the customer signed (the hash the
+/// tablet showed), every photo and signature image stored. Returns the signed record.
+pub fn signed_record(office: &Office, id: &str, content_hash: &str) -> Value {
+    let detail = office.report(id);
+    assert_eq!(detail["summary"]["id"], id, "the console shows the report asked for");
+    assert_eq!(
+        detail["tamper_check"]["matches"], true,
+        "the stored record verifies: {}",
+        detail["tamper_check"]
+    );
+    let record = detail["record"].clone();
+    assert_eq!(record["content_hash"], content_hash, "the server holds what the tablet showed as signed");
+    let blobs = detail["blobs"].as_array().expect("the report's blobs");
+    let signatures = blobs.iter().filter(|b| b["role"] == "signature").count();
+    assert_eq!(
+        signatures,
+        record["signatures"].as_array().map_or(0, Vec::len),
+        "every signature image is listed"
+    );
+    for blob in blobs {
+        assert_eq!(blob["stored"], true, "the {} {} reached the server", blob["role"], blob["sha256"]);
+        let bytes = office.blob(blob["url"].as_str().expect("a blob's URL"));
+        assert!(bytes.starts_with(b"\x89PNG"), "the office downloads the {} as a PNG", blob["role"]);
+    }
+    record
+}

@@ -1,0 +1,58 @@
+// The tablet is in Shanghai (UTC+8): "today" is its local day, not UTC's.
+import { describe, expect, it, vi } from 'vitest';
+import { addDays, localDay, ordersFor, startOfDay } from './agenda';
+import type { WorkOrderDto } from './bindings';
+
+vi.stubEnv('TZ', 'Asia/Shanghai');
+
+function order(id: string, due_by: string | null, finished_at: string | null = null): WorkOrderDto {
+  return {
+    id, kind: 'repair', source: 'hotline', status: finished_at ? 'done' : 'assigned', priority: 'normal',
+    description: '', reported_at: '2026-11-26T00:00:00Z', due_by, overdue: false, finished_at,
+    status_note: null, household: null, next_statuses: [],
+  };
+}
+
+// Local times in Shanghai, written as UTC instants.
+const orders = [
+  order('overdue', '2026-11-25T02:00:00Z'), // 25th 10:00, still open
+  order('due-today', '2026-11-27T06:00:00Z'), // 27th 14:00
+  order('due-tonight', '2026-11-27T15:30:00Z'), // 27th 23:30 (UTC still says the 27th)
+  order('due-after-midnight', '2026-11-27T16:30:00Z'), // 28th 00:30 (UTC says the 27th)
+  order('no-deadline', null),
+  order('done-today', '2026-11-26T06:00:00Z', '2026-11-27T01:00:00Z'), // finished 27th 09:00
+  order('done-yesterday', '2026-11-26T06:00:00Z', '2026-11-26T15:00:00Z'), // finished 26th 23:00
+];
+const ids = (list: WorkOrderDto[]) => list.map((o) => o.id);
+const today = '2026-11-27';
+
+describe("the technician's order list", () => {
+  it('shows today: due today, overdue and open, no deadline, finished today', () => {
+    expect(ids(ordersFor(orders, { kind: 'today' }, today))).toEqual([
+      'overdue', 'due-today', 'due-tonight', 'no-deadline', 'done-today',
+    ]);
+  });
+
+  it("keeps tomorrow's orders (by the local clock) for tomorrow", () => {
+    expect(ids(ordersFor(orders, { kind: 'day', day: '2026-11-28' }, today))).toEqual(['due-after-midnight']);
+  });
+
+  it('shows a past day with what was finished that day, not what is overdue now', () => {
+    expect(ids(ordersFor(orders, { kind: 'day', day: '2026-11-26' }, today))).toEqual(['done-yesterday']);
+    expect(ids(ordersFor(orders, { kind: 'day', day: '2026-11-25' }, today))).toEqual(['overdue']);
+  });
+
+  it('shows every open order, whatever its date, and nothing finished', () => {
+    expect(ids(ordersFor(orders, { kind: 'open' }, today))).toEqual([
+      'overdue', 'due-today', 'due-tonight', 'due-after-midnight', 'no-deadline',
+    ]);
+  });
+
+  it('counts days by the local calendar, across months and at midnight', () => {
+    expect(localDay(new Date('2026-11-27T16:00:00Z'))).toBe('2026-11-28');
+    expect(localDay(new Date('2026-11-27T15:59:59Z'))).toBe('2026-11-27');
+    expect(addDays('2026-11-30', 1)).toBe('2026-12-01');
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+    expect(startOfDay('2026-11-27')).toBe('2026-11-26T16:00:00.000Z');
+  });
+});
