@@ -100,12 +100,30 @@ impl Session {
         }
     }
 
-    /// Clicks the element matching `css` (waiting for it), scrolled into view first.
+    /// Clicks the element matching `css` (waiting for it), scrolled into view first. While
+    /// something else covers it (a toast, a closing dialog on a slow machine), waits as a
+    /// person would; after [`WAIT`] fails, naming what covers it.
     pub fn click(&self, css: &str) {
-        let element = self.wait_for(css);
-        self.scroll_into_view(&element);
-        self.post(&format!("/element/{}/click", element.id), json!({}))
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let element = self.wait_for(css);
+            self.scroll_into_view(&element);
+            match self.post(&format!("/element/{}/click", element.id), json!({})) {
+                Ok(_) => return,
+                Err(e) if e.contains("intercepted") && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => {
+                    let cover = self.execute(
+                        "const r = document.querySelector(arguments[0])?.getBoundingClientRect();
+                         const top = r && document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                         return top ? top.outerHTML.slice(0, 200) : '';",
+                        json!([css]),
+                    );
+                    panic!("click {css}: {e}; on top of it: {cover}");
+                }
+            }
+        }
     }
 
     /// Replaces the text of the input matching `css` with `text`, as typed keys.
