@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use hearth_core::hlc::Hlc;
 use hearth_core::model::{Role, SignedReport};
 use hearth_core::protocol::{EntryResult, Outcome, Outgoing, RejectCode, WorkOrderEdit};
+use hearth_core::rules::CityProfile;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
@@ -67,6 +68,8 @@ pub(super) fn push(
 ) -> Result<Vec<EntryResult>> {
     let mut results = Vec::with_capacity(entries.len());
     let mut orders = BatchOrders::default();
+    // The KPI judgement of each report uses the thresholds in force: read once per batch.
+    let profile = super::console::office::stored_profile(tx)?;
     for CheckedEntry { entry, report_json } in entries {
         let entry_id = entry.id.to_string();
         let earlier: Option<String> = tx
@@ -77,7 +80,7 @@ pub(super) fn push(
             Some(json) => serde_json::from_str(&json)?,
             None => {
                 let outcome = match &entry.change {
-                    Outgoing::Report(report) => apply_report(tx, caller, report, report_json, now)?,
+                    Outgoing::Report(report) => apply_report(tx, caller, report, report_json, now, &profile)?,
                     Outgoing::WorkOrderEdit(edit) => {
                         apply_edit(tx, &mut orders, caller, entry.hlc, edit, now)?
                     }
@@ -111,6 +114,7 @@ fn apply_report(
     signed: &SignedReport,
     json: Option<String>,
     now: DateTime<Utc>,
+    profile: &CityProfile,
 ) -> Result<Outcome> {
     let report = signed.report();
     let station: Option<String> = tx
@@ -201,7 +205,7 @@ fn apply_report(
         caller.device_id.to_string(),
         time_text(now),
     ])?;
-    super::console::facts::record(tx, signed, &station.to_string(), now)?;
+    super::console::facts::record(tx, signed, &station.to_string(), now, profile)?;
     Ok(Outcome::Accepted { received_at: now })
 }
 

@@ -74,10 +74,10 @@ pub(in crate::storage::sqlite) fn record(
     signed: &SignedReport,
     station: &str,
     received_at: DateTime<Utc>,
+    profile: &CityProfile,
 ) -> Result<()> {
     let report = signed.report();
     let received = time_text(received_at);
-    let profile = stored_profile(tx)?;
     let mut facts = Facts {
         report_id: report.id.to_string(),
         kind: report.body.kind().as_str().to_owned(),
@@ -115,8 +115,7 @@ pub(in crate::storage::sqlite) fn record(
                     .optional()?;
                 if let Some(order) = order {
                     let order: WorkOrder = serde_json::from_str(&order)?;
-                    let fallback =
-                        deadlines::repair_deadlines(order.reported_at, order.appointment, &profile);
+                    let fallback = deadlines::repair_deadlines(order.reported_at, order.appointment, profile);
                     let arrive_by = order.arrive_by.unwrap_or(fallback.arrive_by);
                     let fix_by = order.due_by.unwrap_or(fallback.fix_by);
                     let arrived = visit.arrived_at.min(received_at);
@@ -167,9 +166,9 @@ pub(in crate::storage::sqlite) fn record(
         facts.area_within_tolerance,
     ])?;
     if let Some(amendment) = &report.amendment {
-        supersede(tx, amendment.amends, &profile)?;
+        supersede(tx, amendment.amends, profile)?;
     }
-    hours::count(tx, &facts, &violations, &profile, 1)?;
+    hours::count(tx, &facts, &violations, profile, 1)?;
     Ok(())
 }
 
@@ -195,6 +194,7 @@ fn supersede(tx: &Transaction<'_>, id: Uuid, profile: &CityProfile) -> Result<()
 /// a signed report is left out and logged.
 pub(in crate::storage::sqlite) fn backfill(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction()?;
+    let profile = stored_profile(&tx)?;
     let missing: Vec<(String, String, String)> = {
         let mut stmt = tx.prepare(
             "SELECT r.record, r.station_id, r.received_at FROM reports r
@@ -205,7 +205,7 @@ pub(in crate::storage::sqlite) fn backfill(conn: &mut Connection) -> Result<()> 
     };
     for (json, station, received_at) in missing {
         match serde_json::from_str::<SignedReport>(&json) {
-            Ok(signed) => record(&tx, &signed, &station, parse_time(&received_at)?)?,
+            Ok(signed) => record(&tx, &signed, &station, parse_time(&received_at)?, &profile)?,
             Err(e) => tracing::warn!(error = %e, "a stored report does not read back; it has no KPI facts"),
         }
     }
@@ -215,7 +215,7 @@ pub(in crate::storage::sqlite) fn backfill(conn: &mut Connection) -> Result<()> 
         |r| r.get(0),
     )?;
     if sums_missing {
-        hours::rebuild(&tx, &stored_profile(&tx)?)?;
+        hours::rebuild(&tx, &profile)?;
     }
     tx.commit()?;
     Ok(())
