@@ -9,6 +9,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+mod canonical;
+
 use super::{ValidationContext, validate_report, validate_sign_off};
 use crate::model::{Amendment, Refusal, Report, Sha256, Signature, SignedReport, SignedReportParts};
 use crate::{Error, Result};
@@ -58,18 +60,40 @@ fn write_scalar<T: serde::Serialize + ?Sized>(scalar: &T, out: &mut Vec<u8>) {
     let _ = serde_json::to_writer(out, scalar);
 }
 
-fn hash_value(value: &Value) -> Sha256 {
-    Sha256::of(canonical_json(value).as_bytes())
-}
-
 fn to_value<T: serde::Serialize>(record: &T) -> Value {
     // Our records are plain structs of strings, numbers and dates: serializing cannot fail.
     serde_json::to_value(record).unwrap_or(Value::Null)
 }
 
+/// `record`'s canonical JSON, written straight from the typed record ([`canonical`]); the
+/// `Value` route only if the typed writer refuses it (a map with keys that are not strings).
+fn canonical_bytes<T: serde::Serialize>(record: &T) -> Vec<u8> {
+    canonical::to_canonical(record).unwrap_or_else(|_| canonical_json(&to_value(record)).into_bytes())
+}
+
 /// The hash of a report's content: what the customer is shown and signs.
 pub fn content_hash(report: &Report) -> Sha256 {
-    hash_value(&to_value(report))
+    Sha256::of(&canonical_bytes(report))
+}
+
+/// The hash of a signed record's parts without `record_hash`: the same bytes as
+/// [`record_hash`] writes from the record's JSON, with the report's canonical bytes reused.
+fn parts_record_hash(parts: &SignedReportParts, canonical_report: &[u8]) -> Sha256 {
+    // Every field named: a new field must be added here (the compiler says so).
+    let SignedReportParts { report: _, signatures, refusal, content_hash, record_hash: _ } = parts;
+    let mut out = Vec::with_capacity(canonical_report.len() + 4096);
+    out.extend_from_slice(b"{\"content_hash\":");
+    out.extend_from_slice(&canonical_bytes(content_hash));
+    if let Some(refusal) = refusal {
+        out.extend_from_slice(b",\"refusal\":");
+        out.extend_from_slice(&canonical_bytes(refusal));
+    }
+    out.extend_from_slice(b",\"report\":");
+    out.extend_from_slice(canonical_report);
+    out.extend_from_slice(b",\"signatures\":");
+    out.extend_from_slice(&canonical_bytes(signatures));
+    out.push(b'}');
+    Sha256::of(&out)
 }
 
 /// Signs a report: checks its content and its sign-off against the rules and binds them with
@@ -80,7 +104,8 @@ pub fn seal(
     refusal: Option<Refusal>,
     ctx: &ValidationContext<'_>,
 ) -> Result<SignedReport> {
-    let content_hash = content_hash(&report);
+    let canonical_report = canonical_bytes(&report);
+    let content_hash = Sha256::of(&canonical_report);
     let mut problems = validate_report(&report, ctx);
     problems.extend(validate_sign_off(&report, &signatures, refusal.as_ref(), &content_hash));
     if !problems.is_empty() {
@@ -93,11 +118,7 @@ pub fn seal(
         content_hash: content_hash.clone(),
         record_hash: content_hash,
     };
-    let Value::Object(record) = to_value(&parts) else {
-        return Err(Error::Corrupt("a signed record did not serialize as a JSON object".into()));
-    };
-    let report = record.get("report").map(canonical_json).unwrap_or_default();
-    parts.record_hash = record_hash(&record, report.as_bytes());
+    parts.record_hash = parts_record_hash(&parts, &canonical_report);
     Ok(SignedReport::from_verified(parts))
 }
 
@@ -127,7 +148,15 @@ fn record_hash(record: &serde_json::Map<String, Value>, canonical_report: &[u8])
 /// Checks a signed record's parts against their hashes: the report against `content_hash`,
 /// every signature against the same, the whole record against `record_hash`.
 pub fn verify_parts(parts: &SignedReportParts) -> Result<()> {
-    verify_value(&to_value(parts), parts.report.id)
+    let canonical_report = canonical_bytes(&parts.report);
+    let content = Sha256::of(&canonical_report);
+    if parts.content_hash != content
+        || !parts.signatures.iter().all(|s| s.content_hash == content)
+        || parts.record_hash != parts_record_hash(parts, &canonical_report)
+    {
+        return Err(Error::Tampered { id: parts.report.id });
+    }
+    Ok(())
 }
 
 /// Reads a signed record from its stored JSON and checks it as stored, byte for byte: a
