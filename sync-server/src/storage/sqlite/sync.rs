@@ -117,11 +117,14 @@ fn apply_report(
     profile: &CityProfile,
 ) -> Result<Outcome> {
     let report = signed.report();
-    let station: Option<String> = tx
-        .prepare_cached("SELECT station_id FROM households WHERE id = ?1")?
-        .query_row([report.household_id.to_string()], |r| r.get(0))
+    // The household's billed area comes with it: the report's KPI facts need it.
+    let home: Option<(String, Option<f64>)> = tx
+        .prepare_cached(
+            "SELECT station_id, json_extract(record, '$.billed_area_m2') FROM households WHERE id = ?1",
+        )?
+        .query_row([report.household_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some(station) = station else {
+    let Some((station, billed_area_m2)) = home else {
         return Ok(rejected(
             RejectCode::UnknownReference,
             format!("household {} is not known to the server", report.household_id),
@@ -205,7 +208,7 @@ fn apply_report(
         caller.device_id.to_string(),
         time_text(now),
     ])?;
-    super::console::facts::record(tx, signed, &station.to_string(), now, profile)?;
+    super::console::facts::record(tx, signed, &station.to_string(), billed_area_m2, now, profile)?;
     Ok(Outcome::Accepted { received_at: now })
 }
 

@@ -67,12 +67,14 @@ impl Facts {
     }
 }
 
-/// Records the facts of `signed`, stored for `station` at `received_at`, and counts it in the
+/// Records the facts of `signed`, stored for `station` (whose household's billed area the
+/// caller read with it) at `received_at`, and counts it in the
 /// KPI sums (in place of the report it amends, if any).
 pub(in crate::storage::sqlite) fn record(
     tx: &Transaction<'_>,
     signed: &SignedReport,
     station: &str,
+    billed_area_m2: Option<f64>,
     received_at: DateTime<Utc>,
     profile: &CityProfile,
 ) -> Result<()> {
@@ -99,13 +101,7 @@ pub(in crate::storage::sqlite) fn record(
                 .reduce(f64::min);
             facts.outdoor_c = check.outdoor_celsius;
             facts.excused = check.below_design_weather || !check.findings.is_empty();
-            facts.billed_area_m2 = tx
-                .prepare_cached(
-                    "SELECT json_extract(record, '$.billed_area_m2') FROM households WHERE id = ?1",
-                )?
-                .query_row([&facts.household_id], |r| r.get::<_, Option<f64>>(0))
-                .optional()?
-                .flatten();
+            facts.billed_area_m2 = billed_area_m2;
         }
         ReportBody::RepairVisit(visit) => {
             if let Some(order_id) = report.work_order_id {
@@ -195,17 +191,19 @@ fn supersede(tx: &Transaction<'_>, id: Uuid, profile: &CityProfile) -> Result<()
 pub(in crate::storage::sqlite) fn backfill(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction()?;
     let profile = stored_profile(&tx)?;
-    let missing: Vec<(String, String, String)> = {
+    let missing: Vec<(String, String, String, Option<f64>)> = {
         let mut stmt = tx.prepare(
-            "SELECT r.record, r.station_id, r.received_at FROM reports r
+            "SELECT r.record, r.station_id, r.received_at, json_extract(h.record, '$.billed_area_m2')
+             FROM reports r LEFT JOIN households h ON h.id = r.household_id
              WHERE NOT EXISTS (SELECT 1 FROM report_facts f WHERE f.report_id = r.id)
              ORDER BY r.rowid",
         )?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?
     };
-    for (json, station, received_at) in missing {
+    for (json, station, received_at, billed) in missing {
         match serde_json::from_str::<SignedReport>(&json) {
-            Ok(signed) => record(&tx, &signed, &station, parse_time(&received_at)?, &profile)?,
+            Ok(signed) => record(&tx, &signed, &station, billed, parse_time(&received_at)?, &profile)?,
             Err(e) => tracing::warn!(error = %e, "a stored report does not read back; it has no KPI facts"),
         }
     }
