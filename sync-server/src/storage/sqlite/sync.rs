@@ -1,8 +1,9 @@
 //! Push and pull on SQLite: applying a batch of outbox entries inside the writer's one
 //! transaction, and reading pages of the change feed.
 //!
-//! Only accepted entries go to `push_log`: a rejected entry (a missing blob, say) is meant to
-//! be sent again once its cause is fixed, and must then be judged afresh.
+//! Only accepted work-order edits go to `push_log`: a rejected entry (a missing blob, say) is
+//! meant to be sent again once its cause is fixed, and must then be judged afresh. A report
+//! needs no log entry: it is stored under its own id, and a retry finds it there.
 
 use chrono::{DateTime, Utc};
 use hearth_core::hlc::Hlc;
@@ -13,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use super::batch_orders::{BatchOrder, BatchOrders};
+use super::console::hours::HourSums;
 use super::{parse_time, parse_uuid, time_text};
 use crate::error::Result;
 use crate::merge::{Overruled, merge_edit};
@@ -68,39 +70,44 @@ pub(super) fn push(
 ) -> Result<Vec<EntryResult>> {
     let mut results = Vec::with_capacity(entries.len());
     let mut orders = BatchOrders::default();
+    let mut sums = HourSums::default();
     // The KPI judgement of each report uses the thresholds in force: read once per batch.
     let profile = super::console::office::stored_profile(tx)?;
     for CheckedEntry { entry, report_json } in entries {
-        let entry_id = entry.id.to_string();
-        let earlier: Option<String> = tx
-            .prepare_cached("SELECT result FROM push_log WHERE entry_id = ?1")?
-            .query_row([&entry_id], |r| r.get(0))
-            .optional()?;
-        let outcome = match earlier {
-            Some(json) => serde_json::from_str(&json)?,
-            None => {
-                let outcome = match &entry.change {
-                    Outgoing::Report(report) => apply_report(tx, caller, report, report_json, now, &profile)?,
-                    Outgoing::WorkOrderEdit(edit) => {
-                        apply_edit(tx, &mut orders, caller, entry.hlc, edit, now)?
+        let outcome = match &entry.change {
+            // A report is its own log: sent again, it is found by its id and answered as before.
+            Outgoing::Report(report) => {
+                apply_report(tx, caller, report, report_json, now, &profile, &mut sums)?
+            }
+            Outgoing::WorkOrderEdit(edit) => {
+                let entry_id = entry.id.to_string();
+                let earlier: Option<String> = tx
+                    .prepare_cached("SELECT result FROM push_log WHERE entry_id = ?1")?
+                    .query_row([&entry_id], |r| r.get(0))
+                    .optional()?;
+                match earlier {
+                    Some(json) => serde_json::from_str(&json)?,
+                    None => {
+                        let outcome = apply_edit(tx, &mut orders, caller, entry.hlc, edit, now)?;
+                        if matches!(outcome, Outcome::Accepted { .. }) {
+                            tx.prepare_cached(
+                                "INSERT INTO push_log (entry_id, device_id, result) VALUES (?1, ?2, ?3)",
+                            )?
+                            .execute(params![
+                                entry_id,
+                                caller.device_id.to_string(),
+                                serde_json::to_string(&outcome)?
+                            ])?;
+                        }
+                        outcome
                     }
-                };
-                if matches!(outcome, Outcome::Accepted { .. }) {
-                    tx.prepare_cached(
-                        "INSERT INTO push_log (entry_id, device_id, result) VALUES (?1, ?2, ?3)",
-                    )?
-                    .execute(params![
-                        entry_id,
-                        caller.device_id.to_string(),
-                        serde_json::to_string(&outcome)?
-                    ])?;
                 }
-                outcome
             }
         };
         results.push(EntryResult { id: entry.id, outcome });
     }
     orders.write_back(tx)?;
+    sums.write(tx)?;
     Ok(results)
 }
 
@@ -115,31 +122,11 @@ fn apply_report(
     json: Option<String>,
     now: DateTime<Utc>,
     profile: &CityProfile,
+    sums: &mut HourSums,
 ) -> Result<Outcome> {
     let report = signed.report();
-    // The household's billed area comes with it: the report's KPI facts need it.
-    let home: Option<(String, Option<f64>)> = tx
-        .prepare_cached(
-            "SELECT station_id, json_extract(record, '$.billed_area_m2') FROM households WHERE id = ?1",
-        )?
-        .query_row([report.household_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let Some((station, billed_area_m2)) = home else {
-        return Ok(rejected(
-            RejectCode::UnknownReference,
-            format!("household {} is not known to the server", report.household_id),
-        ));
-    };
-    let station = parse_uuid(&station)?;
-    if let Scope::Crew { station: own, .. } = scope(caller)
-        && own != Some(station)
-    {
-        return Ok(rejected(
-            RejectCode::Forbidden,
-            format!("household {} belongs to another station's crews", report.household_id),
-        ));
-    }
-
+    // Stored already (a retried push): the same answer as the first time. Other content under
+    // the same id is refused and logged: a signed report never changes.
     let stored: Option<(String, String)> = tx
         .prepare_cached("SELECT record_hash, received_at FROM reports WHERE id = ?1")?
         .query_row([report.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -169,6 +156,29 @@ fn apply_report(
                  record an amendment instead",
                 report.id
             ),
+        ));
+    }
+
+    // The household's billed area comes with it: the report's KPI facts need it.
+    let home: Option<(String, Option<f64>)> = tx
+        .prepare_cached(
+            "SELECT station_id, json_extract(record, '$.billed_area_m2') FROM households WHERE id = ?1",
+        )?
+        .query_row([report.household_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((station, billed_area_m2)) = home else {
+        return Ok(rejected(
+            RejectCode::UnknownReference,
+            format!("household {} is not known to the server", report.household_id),
+        ));
+    };
+    let station = parse_uuid(&station)?;
+    if let Scope::Crew { station: own, .. } = scope(caller)
+        && own != Some(station)
+    {
+        return Ok(rejected(
+            RejectCode::Forbidden,
+            format!("household {} belongs to another station's crews", report.household_id),
         ));
     }
 
@@ -208,7 +218,7 @@ fn apply_report(
         caller.device_id.to_string(),
         time_text(now),
     ])?;
-    super::console::facts::record(tx, signed, &station.to_string(), billed_area_m2, now, profile)?;
+    super::console::facts::record(tx, signed, &station.to_string(), billed_area_m2, now, profile, sums)?;
     Ok(Outcome::Accepted { received_at: now })
 }
 

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use uuid::Uuid;
 
 use super::super::{parse_time, time_text};
-use super::hours;
+use super::hours::{self, HourSums};
 use super::office::stored_profile;
 use crate::error::Result;
 
@@ -77,6 +77,7 @@ pub(in crate::storage::sqlite) fn record(
     billed_area_m2: Option<f64>,
     received_at: DateTime<Utc>,
     profile: &CityProfile,
+    sums: &mut HourSums,
 ) -> Result<()> {
     let report = signed.report();
     let received = time_text(received_at);
@@ -162,15 +163,15 @@ pub(in crate::storage::sqlite) fn record(
         facts.area_within_tolerance,
     ])?;
     if let Some(amendment) = &report.amendment {
-        supersede(tx, amendment.amends, profile)?;
+        supersede(tx, amendment.amends, profile, sums)?;
     }
-    hours::count(tx, &facts, &violations, profile, 1)?;
+    hours::count(tx, sums, &facts, &violations, profile, 1)?;
     Ok(())
 }
 
 /// Takes the report `id` out of the KPIs: an amendment of it has arrived. A report amended
 /// twice leaves them once.
-fn supersede(tx: &Transaction<'_>, id: Uuid, profile: &CityProfile) -> Result<()> {
+fn supersede(tx: &Transaction<'_>, id: Uuid, profile: &CityProfile, sums: &mut HourSums) -> Result<()> {
     let id = id.to_string();
     let original = tx
         .prepare_cached(&format!(
@@ -182,7 +183,7 @@ fn supersede(tx: &Transaction<'_>, id: Uuid, profile: &CityProfile) -> Result<()
     let violations = hours::violations_of(tx, &original)?;
     tx.prepare_cached("UPDATE report_facts SET superseded = 1 WHERE report_id = ?1")?.execute([&id])?;
     tx.prepare_cached("DELETE FROM waiting_checks WHERE report_id = ?1")?.execute([&id])?;
-    hours::count(tx, &original, &violations, profile, -1)
+    hours::count(tx, sums, &original, &violations, profile, -1)
 }
 
 /// Derives the facts of reports stored before the console existed (a database upgraded from
@@ -201,19 +202,25 @@ pub(in crate::storage::sqlite) fn backfill(conn: &mut Connection) -> Result<()> 
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<_>>()?
     };
-    for (json, station, received_at, billed) in missing {
-        match serde_json::from_str::<SignedReport>(&json) {
-            Ok(signed) => record(&tx, &signed, &station, billed, parse_time(&received_at)?, &profile)?,
-            Err(e) => tracing::warn!(error = %e, "a stored report does not read back; it has no KPI facts"),
-        }
-    }
+    // Facts kept without sums (a database from before the sums): every sum is rebuilt below.
     let sums_missing: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM report_facts) AND NOT EXISTS (SELECT 1 FROM kpi_hours)",
         [],
         |r| r.get(0),
     )?;
+    let mut sums = HourSums::default();
+    for (json, station, received_at, billed) in missing {
+        match serde_json::from_str::<SignedReport>(&json) {
+            Ok(signed) => {
+                record(&tx, &signed, &station, billed, parse_time(&received_at)?, &profile, &mut sums)?
+            }
+            Err(e) => tracing::warn!(error = %e, "a stored report does not read back; it has no KPI facts"),
+        }
+    }
     if sums_missing {
         hours::rebuild(&tx, &profile)?;
+    } else {
+        sums.write(&tx)?;
     }
     tx.commit()?;
     Ok(())

@@ -102,17 +102,49 @@ fn hour_of(received_at: &str) -> Result<i64> {
     Ok(parse_time(received_at)?.timestamp().div_euclid(HOUR_S))
 }
 
-/// Adds (`sign` 1) or takes away (`sign` -1) one report's counts to its hour's sums, and keeps
-/// the household's place in the waiting list up to date.
+/// The KPI sums a transaction adds to or takes from, gathered per hour, station and author and
+/// written once at its end ([`HourSums::write`]): a push of 1,000 reports from one crew
+/// member updates one row, not a thousand.
+#[derive(Debug, Default)]
+pub(in crate::storage::sqlite) struct HourSums {
+    /// (hour, station, author, sign: 1 to add, -1 to take away) → the counts.
+    sums: HashMap<(i64, String, String, i64), KpiCounts>,
+}
+
+impl HourSums {
+    /// Adds (`sign` 1) or takes away (`sign` -1) one report's counts.
+    pub(super) fn note(
+        &mut self,
+        f: &Facts,
+        violations: &[String],
+        profile: &CityProfile,
+        sign: i64,
+    ) -> Result<()> {
+        let key = (hour_of(&f.received_at)?, f.station_id.clone(), f.author_id.clone(), sign);
+        self.sums.entry(key).or_default().add(&counts(f, violations, profile));
+        Ok(())
+    }
+
+    /// Writes the gathered sums into the hourly tables.
+    pub(in crate::storage::sqlite) fn write(self, tx: &Transaction<'_>) -> Result<()> {
+        for ((hour, station, author, sign), c) in self.sums {
+            add(tx, hour, &station, &author, &c, sign)?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts one report in `sums` (`sign` 1) or takes it out (`sign` -1), and keeps the
+/// household's place in the waiting list up to date.
 pub(super) fn count(
     tx: &Transaction<'_>,
+    sums: &mut HourSums,
     f: &Facts,
     violations: &[String],
     profile: &CityProfile,
     sign: i64,
 ) -> Result<()> {
-    let c = counts(f, violations, profile);
-    add(tx, hour_of(&f.received_at)?, &f.station_id, &f.author_id, &c, sign)?;
+    sums.note(f, violations, profile, sign)?;
     if sign > 0 && f.kind == "temperature_check" {
         waiting::note_check(tx, f, verdict(f, profile))?;
     }
@@ -189,24 +221,17 @@ pub(in crate::storage::sqlite) fn rebuild(tx: &Transaction<'_>, profile: &CityPr
         "DELETE FROM kpi_hours; DELETE FROM kpi_hour_refunds; DELETE FROM kpi_hour_violations;
          DELETE FROM waiting_checks;",
     )?;
-    let mut sums: HashMap<(i64, String, String), KpiCounts> = HashMap::new();
+    let mut sums = HourSums::default();
     let mut stmt = tx.prepare(&format!(
         "SELECT {FACT_COLUMNS} FROM report_facts WHERE superseded = 0 ORDER BY received_at, report_id"
     ))?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let f = Facts::from_row(row)?;
-        let key = (hour_of(&f.received_at)?, f.station_id.clone(), f.author_id.clone());
         let violations = violations_of(tx, &f)?;
-        sums.entry(key).or_default().add(&counts(&f, &violations, profile));
-        if f.kind == "temperature_check" {
-            waiting::note_check(tx, &f, verdict(&f, profile))?;
-        }
+        count(tx, &mut sums, &f, &violations, profile, 1)?;
     }
-    for ((hour, station, author), c) in sums {
-        add(tx, hour, &station, &author, &c, 1)?;
-    }
-    Ok(())
+    sums.write(tx)
 }
 
 /// The KPI counts of the reports received in `[from, to)`, by station and author: the sums of

@@ -2,7 +2,7 @@
 //! module per concept. Report facts ([`facts`]) are written by the push itself.
 
 pub(super) mod facts;
-mod hours;
+pub(super) mod hours;
 mod intake;
 mod kpis;
 pub(super) mod office;
