@@ -5,7 +5,9 @@
 //! record) at a fraction of the cost: a signed record's strokes are hundreds of numbers, and
 //! the server checks thousands of records a second.
 
-use std::fmt::Display;
+use std::borrow::Cow;
+use std::fmt::{Display, Write as _};
+use std::ops::Range;
 
 use serde::Serialize;
 use serde::ser;
@@ -44,6 +46,16 @@ struct Writer<'a> {
     out: &'a mut Vec<u8>,
 }
 
+/// `fmt::Write` into a byte buffer (what is written is `str`, so the bytes stay UTF-8).
+struct Utf8Out<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Utf8Out<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
 macro_rules! scalars {
     ($($method:ident: $ty:ty),* $(,)?) => {
         $(fn $method(self, v: $ty) -> Result<(), Error> {
@@ -67,6 +79,20 @@ impl<'a> ser::Serializer for Writer<'a> {
         serialize_i64: i64, serialize_i128: i128, serialize_u8: u8, serialize_u16: u16,
         serialize_u32: u32, serialize_u64: u64, serialize_u128: u128, serialize_f32: f32,
         serialize_f64: f64, serialize_char: char, serialize_str: &str, serialize_bytes: &[u8]);
+
+    /// Dates and other `Display` values: written in place, escaped only if they need it.
+    fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<(), Error> {
+        let from = self.out.len();
+        self.out.push(b'"');
+        write!(Utf8Out(self.out), "{value}").map_err(|e| Error(e.to_string()))?;
+        if self.out[from + 1..].iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+            let text = String::from_utf8(self.out.split_off(from + 1)).map_err(|e| Error(e.to_string()))?;
+            self.out.truncate(from);
+            return scalar(self.out, text.as_str());
+        }
+        self.out.push(b'"');
+        Ok(())
+    }
 
     fn serialize_none(self) -> Result<(), Error> {
         self.out.extend_from_slice(b"null");
@@ -143,12 +169,12 @@ impl<'a> ser::Serializer for Writer<'a> {
         Ok(Seq { out: self.out, first: true, variant: true })
     }
 
-    fn serialize_map(self, _len: Option<usize>) -> Result<Object<'a>, Error> {
-        Ok(Object { out: self.out, entries: Vec::new(), key: None, variant: None })
+    fn serialize_map(self, len: Option<usize>) -> Result<Object<'a>, Error> {
+        Object::open(self.out, len.unwrap_or(0), None)
     }
 
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Object<'a>, Error> {
-        Ok(Object { out: self.out, entries: Vec::with_capacity(len), key: None, variant: None })
+        Object::open(self.out, len, None)
     }
 
     fn serialize_struct_variant(
@@ -158,7 +184,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         variant: &'static str,
         len: usize,
     ) -> Result<Object<'a>, Error> {
-        Ok(Object { out: self.out, entries: Vec::with_capacity(len), key: None, variant: Some(variant) })
+        Object::open(self.out, len, Some(variant))
     }
 }
 
@@ -231,44 +257,63 @@ impl ser::SerializeTupleVariant for Seq<'_> {
     }
 }
 
-/// An object: its members are written each into its own buffer, then sorted by key. A struct
-/// variant's object is wrapped in `{"variant": …}`.
+/// An object. Its members are written straight into the output, `"key":value` after
+/// `"key":value`, and their spans noted; if their keys did not come in canonical order (or a
+/// map repeated one), [`Object::close`] rewrites them once, sorted. A struct variant's object
+/// is wrapped in `{"variant": …}`.
 struct Object<'a> {
     out: &'a mut Vec<u8>,
-    entries: Vec<(String, Vec<u8>)>,
+    /// Where the first member starts in `out`.
+    start: usize,
+    /// Each member's key and the span of its `"key":value` in `out`.
+    members: Vec<(Cow<'static, str>, Range<usize>)>,
+    /// A map's key, waiting for its value.
     key: Option<String>,
     variant: Option<&'static str>,
 }
 
-impl Object<'_> {
-    fn member<T: Serialize + ?Sized>(&mut self, key: String, value: &T) -> Result<(), Error> {
-        let mut bytes = Vec::new();
-        value.serialize(Writer { out: &mut bytes })?;
-        self.entries.push((key, bytes));
+impl<'a> Object<'a> {
+    fn open(out: &'a mut Vec<u8>, len: usize, variant: Option<&'static str>) -> Result<Object<'a>, Error> {
+        if let Some(variant) = variant {
+            out.push(b'{');
+            scalar(out, variant)?;
+            out.push(b':');
+        }
+        out.push(b'{');
+        let start = out.len();
+        Ok(Object { out, start, members: Vec::with_capacity(len), key: None, variant })
+    }
+
+    fn member<T: Serialize + ?Sized>(&mut self, key: Cow<'static, str>, value: &T) -> Result<(), Error> {
+        if !self.members.is_empty() {
+            self.out.push(b',');
+        }
+        let from = self.out.len();
+        scalar(self.out, key.as_ref())?;
+        self.out.push(b':');
+        value.serialize(Writer { out: self.out })?;
+        self.members.push((key, from..self.out.len()));
         Ok(())
     }
 
     fn close(mut self) -> Result<(), Error> {
-        if let Some(variant) = self.variant {
-            self.out.push(b'{');
-            scalar(self.out, variant)?;
-            self.out.push(b':');
-        }
-        // Stable, so that of two members with one key the later wins, as in a JSON map.
-        self.entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        self.out.push(b'{');
-        let mut first = true;
-        for (i, (key, bytes)) in self.entries.iter().enumerate() {
-            if self.entries.get(i + 1).is_some_and(|next| &next.0 == key) {
-                continue;
+        let in_order = self.members.windows(2).all(|w| w[0].0.as_bytes() < w[1].0.as_bytes());
+        if !in_order {
+            let written = self.out.split_off(self.start);
+            let start = self.start;
+            // Stable, so that of two members with one key the later wins, as in a JSON map.
+            self.members.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            let mut first = true;
+            for (i, (key, span)) in self.members.iter().enumerate() {
+                if self.members.get(i + 1).is_some_and(|next| &next.0 == key) {
+                    continue;
+                }
+                if !first {
+                    self.out.push(b',');
+                }
+                first = false;
+                self.out.extend_from_slice(&written[span.start - start..span.end - start]);
             }
-            if !first {
-                self.out.push(b',');
-            }
-            first = false;
-            scalar(self.out, key.as_str())?;
-            self.out.push(b':');
-            self.out.extend_from_slice(bytes);
         }
         self.out.push(b'}');
         if self.variant.is_some() {
@@ -293,7 +338,7 @@ impl ser::SerializeMap for Object<'_> {
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         let key = self.key.take().ok_or_else(|| Error("a map value came without its key".into()))?;
-        self.member(key, value)
+        self.member(Cow::Owned(key), value)
     }
     fn end(self) -> Result<(), Error> {
         self.close()
@@ -304,7 +349,7 @@ impl ser::SerializeStruct for Object<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        self.member(key.to_owned(), value)
+        self.member(Cow::Borrowed(key), value)
     }
     fn end(self) -> Result<(), Error> {
         self.close()
@@ -315,7 +360,7 @@ impl ser::SerializeStructVariant for Object<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        self.member(key.to_owned(), value)
+        self.member(Cow::Borrowed(key), value)
     }
     fn end(self) -> Result<(), Error> {
         self.close()

@@ -171,6 +171,23 @@ proptest::proptest! {
     }
 }
 
+/// A value that serializes through `collect_str`, as dates do.
+struct Shown(String);
+
+impl serde::Serialize for Shown {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn displayed_values_are_escaped_as_serde_json_escapes_strings(text in proptest::prelude::any::<String>()) {
+        let typed = String::from_utf8(canonical::to_canonical(&Shown(text.clone())).unwrap()).unwrap();
+        proptest::prop_assert_eq!(typed, serde_json::to_string(&text).unwrap());
+    }
+}
+
 fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
     use proptest::prelude::*;
     let leaf = prop_oneof![
