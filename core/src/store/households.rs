@@ -14,7 +14,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{Connection, Row, Transaction};
 
 use crate::Result;
 use crate::hlc::Hlc;
@@ -30,10 +30,6 @@ const MAX_TERMS: usize = 4;
 pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
     let id = h.id.to_string();
     let searchable = [h.account_no.as_str(), &h.address, &h.owner_name, &h.phone];
-    let old: Option<(i64, [String; 4])> = tx
-        .prepare_cached("SELECT seq, account_no, address, owner_name, phone FROM households WHERE id = ?1")?
-        .query_row([&id], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])))
-        .optional()?;
     let values = (
         &id,
         &h.account_no,
@@ -45,31 +41,33 @@ pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
         h.status.as_str(),
         stamp.to_string(),
     );
-    match old {
-        None => {
-            tx.prepare_cached(
-                "INSERT INTO households (id, account_no, address, owner_name, phone, billed_area_m2, station_id, status, updated_hlc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(values)?;
-        }
-        Some((seq, old_text)) => {
-            tx.prepare_cached(
-                "UPDATE households SET account_no = ?2, address = ?3, owner_name = ?4, phone = ?5,
-                     billed_area_m2 = ?6, station_id = ?7, status = ?8, updated_hlc = ?9
-                 WHERE id = ?1",
-            )?
-            .execute(values)?;
-            if old_text != searchable && seq <= indexed_seq(tx)? {
-                let [a, b, c, d] = &old_text;
-                tx.prepare_cached(
-                    "INSERT INTO households_fts (households_fts, rowid, account_no, address, owner_name, phone)
-                     VALUES ('delete', ?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute((seq, a, b, c, d))?;
-                index(tx, seq, searchable)?;
-            }
-        }
+    // Most households arrive new (a first pull brings 100,000): inserted without a lookup.
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO households (id, account_no, address, owner_name, phone, billed_area_m2, station_id, status, updated_hlc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(values.clone())?;
+    if inserted == 1 {
+        return Ok(());
+    }
+    let (seq, old_text): (i64, [String; 4]) = tx
+        .prepare_cached("SELECT seq, account_no, address, owner_name, phone FROM households WHERE id = ?1")?
+        .query_row([&id], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])))?;
+    tx.prepare_cached(
+        "UPDATE households SET account_no = ?2, address = ?3, owner_name = ?4, phone = ?5,
+             billed_area_m2 = ?6, station_id = ?7, status = ?8, updated_hlc = ?9
+         WHERE id = ?1",
+    )?
+    .execute(values)?;
+    if old_text != searchable && seq <= indexed_seq(tx)? {
+        let [a, b, c, d] = &old_text;
+        tx.prepare_cached(
+            "INSERT INTO households_fts (households_fts, rowid, account_no, address, owner_name, phone)
+             VALUES ('delete', ?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute((seq, a, b, c, d))?;
+        index(tx, seq, searchable)?;
     }
     Ok(())
 }
