@@ -1,5 +1,6 @@
 // Vite builds the field app into ui/dist, which the Tauri shell embeds; vitest runs the
-// UI's unit tests (src/**/*.test.ts) in Node with Tauri's IPC mocked.
+// UI's unit tests (src/**/*.test.ts) in Node with Tauri's IPC mocked, and those of the code
+// both UIs share (shared/**/*.test.ts; the console's config does not run them again).
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
@@ -18,7 +19,7 @@ export default defineConfig({
     target: 'safari15',
   },
   test: {
-    include: ['src/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'shared/**/*.test.ts'],
     environment: 'node',
   },
 });

@@ -1,8 +1,11 @@
 // The UI's labels in zh-CN (the default: the crews read Chinese) and en. Every text the
 // app shows goes through this table; messages about a record's content come from
-// hearth-core already worded in the user's language.
+// hearth-core already worded in the user's language. The lookups over the table are the
+// ones the console uses too (ui/shared/i18n-core.ts).
 
-export type Locale = 'zh-CN' | 'en';
+import { type Locale, labels } from '../../shared/i18n-core';
+
+export type { Locale } from '../../shared/i18n-core';
 
 const zh = {
   'app.title': 'Hearth 供热外勤',
@@ -472,25 +475,5 @@ const en: Record<Key, string> = {
 
 export const tables: Record<Locale, Record<Key, string>> = { 'zh-CN': zh, en };
 
-/** The label `key` in `locale`, with `{name}` placeholders filled from `params`. */
-export function translate(locale: Locale, key: Key, params: Record<string, string | number> = {}): string {
-  const text = tables[locale][key] ?? tables['zh-CN'][key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
-}
-
-/** Whether `key` is a label of the table (for labels built from codes, e.g. `status.done`). */
-export function hasKey(key: string): key is Key {
-  return key in zh;
-}
-
-/** The label of a code from the backend (`status.`, `kind.`…), or the code itself. */
-export function codeLabel(locale: Locale, prefix: string, code: string): string {
-  const key = `${prefix}.${code}`;
-  return hasKey(key) ? translate(locale, key) : code;
-}
-
-/** The UI's words for an error code from the backend. */
-export function errorText(locale: Locale, code: string): string {
-  const key = `error.${code}`;
-  return hasKey(key) ? translate(locale, key) : translate(locale, 'error.other');
-}
+/** translate, hasKey, codeLabel and errorText over this table (the shared ui/shared/i18n-core.ts). */
+export const { translate, hasKey, codeLabel, errorText } = labels<Key>(tables);

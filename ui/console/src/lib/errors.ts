@@ -2,12 +2,11 @@
 // server's own message (it names the field or the reason).
 
 import { ApiError } from './api';
-import { type Key, hasKey, translate, type Locale } from './i18n';
+import { type Locale, errorText, translate } from './i18n';
 
 export function errorMessage(locale: Locale, e: unknown): string {
   if (e instanceof ApiError) {
-    const key = `error.${e.code}`;
-    const words = translate(locale, hasKey(key) ? (key as Key) : 'error.other');
+    const words = errorText(locale, e.code);
     return e.message ? `${words}${sep(locale)}${e.message}` : words;
   }
   return `${translate(locale, 'error.other')}${sep(locale)}${String(e)}`;

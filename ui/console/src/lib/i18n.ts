@@ -1,8 +1,11 @@
 // The console's labels in zh-CN (the default: the dispatchers read Chinese) and en. Every
 // text the console shows goes through this table; the server's own error messages (English)
-// are shown after the table's words for the error code.
+// are shown after the table's words for the error code. The lookups over the table are the
+// ones the field app uses too (ui/shared/i18n-core.ts).
 
-export type Locale = 'zh-CN' | 'en';
+import { type Locale, labels } from '../../../shared/i18n-core';
+
+export type { Locale } from '../../../shared/i18n-core';
 
 const zh = {
   'app.title': 'Hearth 调度台',
@@ -494,19 +497,5 @@ const en: Record<Key, string> = {
 
 export const tables: Record<Locale, Record<Key, string>> = { 'zh-CN': zh, en };
 
-/** The label `key` in `locale`, with `{name}` placeholders filled from `params`. */
-export function translate(locale: Locale, key: Key, params: Record<string, string | number> = {}): string {
-  const text = tables[locale][key] ?? tables['zh-CN'][key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
-}
-
-/** Whether `key` is a label of the table (for labels built from codes, e.g. `status.done`). */
-export function hasKey(key: string): key is Key {
-  return key in zh;
-}
-
-/** The label of a code from the server (`status.`, `kind.`…), or the code itself. */
-export function codeLabel(locale: Locale, prefix: string, code: string): string {
-  const key = `${prefix}.${code}`;
-  return hasKey(key) ? translate(locale, key) : code;
-}
+/** translate, hasKey, codeLabel and errorText over this table (the shared ui/shared/i18n-core.ts). */
+export const { translate, hasKey, codeLabel, errorText } = labels<Key>(tables);
