@@ -78,6 +78,9 @@ fn once(app: &AppHandle, state: &AppState) -> bool {
         }
         drop(store);
         index_search_backlog(state);
+        if let Err(e) = state.store().checkpoint() {
+            eprintln!("hearth-app: cannot checkpoint the store: {e}");
+        }
         state.syncing.store(false, Ordering::Relaxed);
     }
     emit(app, state);

@@ -89,7 +89,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // A checkpoint copies the WAL into the main file and syncs it: milliseconds that a
         // technician's save should not wait for. The app checkpoints when idle
-        // ([`Store::checkpoint`]: at open, after a sync); this threshold (~40 MB of WAL) is
+        // ([`Store::checkpoint`]: at open, after a sync and its search indexing); this threshold (~40 MB of WAL) is
         // only the backstop if idle never comes.
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
         // A first pull writes 100,000 households into four B-trees (the table, its id, account
@@ -102,6 +102,7 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let device_id = device_id(&tx)?;
         let last = clock::load(&tx)?;
+        households::ensure_lookup_indexes(&tx)?;
         tx.commit()?;
         let clock = HlcClock::new(clock::node_of(device_id), last);
         let store = Store { conn, device_id, clock, wall_offset_ms: 0 };

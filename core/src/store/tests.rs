@@ -238,6 +238,58 @@ fn pulled_households_are_found_before_and_after_the_search_index_catches_up() {
         .unwrap();
 }
 
+/// The names of the indexes on `households`.
+fn household_indexes(store: &Store) -> Vec<String> {
+    let mut stmt =
+        store.conn().prepare("SELECT name FROM pragma_index_list('households') ORDER BY name").unwrap();
+    stmt.query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+}
+
+#[test]
+fn a_first_pull_rebuilds_the_lookup_indexes_even_when_it_fails_and_an_open_store_has_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let with_indexes = household_indexes(&store);
+    assert!(with_indexes.contains(&"households_owner_name".to_owned()), "{with_indexes:?}");
+    let all = households(300);
+
+    // A first pull cut short: what it stored stays, and the indexes are back.
+    let failed = households::without_lookup_indexes(&mut store, |store| {
+        assert!(!household_indexes(store).contains(&"households_owner_name".to_owned()));
+        store.write(|tx| {
+            all[..100].iter().try_for_each(|h| households::upsert(tx, h, crate::hlc::Hlc::ZERO))
+        })?;
+        Err::<(), _>(crate::Error::Unreachable("the signal dropped".into()))
+    });
+    assert!(failed.is_err());
+    assert_eq!(household_indexes(&store), with_indexes);
+    assert_eq!(households::count(store.conn()).unwrap(), 100);
+
+    // A later pull into a table that is not empty keeps the indexes as they are.
+    households::without_lookup_indexes(&mut store, |store| {
+        assert_eq!(household_indexes(store), with_indexes);
+        store.write(|tx| all[100..].iter().try_for_each(|h| households::upsert(tx, h, crate::hlc::Hlc::ZERO)))
+    })
+    .unwrap();
+    let name = &all[250].owner_name;
+    assert!(store.search_households(name, 50).unwrap().iter().any(|h| h.id == all[250].id));
+
+    // The app died between the drop and the rebuild: opening the store builds them.
+    store
+        .conn()
+        .execute_batch("DROP INDEX households_account_no; DROP INDEX households_owner_name;")
+        .unwrap();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(household_indexes(&store), with_indexes);
+    let plan: String = store
+        .conn()
+        .query_row("EXPLAIN QUERY PLAN SELECT seq FROM households WHERE owner_name = 'x'", [], |r| r.get(3))
+        .unwrap();
+    assert!(plan.contains("households_owner_name"), "{plan}");
+}
+
 #[test]
 fn a_work_order_only_moves_forward_and_each_move_is_queued() {
     let mut store = Store::open_in_memory().unwrap();

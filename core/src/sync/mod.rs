@@ -117,7 +117,9 @@ mod online {
     }
 
     /// Uploads missing blobs, pushes the outbox, pulls until caught up. Records the outcome
-    /// (last success, or the error in words) for [`super::status`].
+    /// (last success, or the error in words) for [`super::status`]. What it stored is durable
+    /// when it returns; copying the WAL into the database file ([`Store::checkpoint`]) is left
+    /// to the caller's idle moment, with the search index's catching up.
     pub fn sync(store: &mut Store, client: &Client) -> Result<SyncReport> {
         let result = run(store, client);
         let recorded = match &result {
@@ -128,7 +130,6 @@ mod online {
         };
         let report = result?;
         recorded?;
-        store.checkpoint()?;
         Ok(report)
     }
 
@@ -174,26 +175,35 @@ mod online {
             }
         })?;
 
+        // A first pull into an empty table builds the households' lookup indexes at its end.
+        report.pulled =
+            crate::store::households::without_lookup_indexes(store, |store| pull(store, client, &token))?;
+        Ok(report)
+    }
+
+    /// Pulls until caught up; returns how many changes were applied.
+    fn pull(store: &mut Store, client: &Client, token: &str) -> Result<usize> {
+        let mut pulled = 0;
         let cursor: u64 = store.setting(settings::PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or(0);
-        let mut page = client.pull(&token, cursor, MAX_PULL_LIMIT)?;
+        let mut page = client.pull(token, cursor, MAX_PULL_LIMIT)?;
         loop {
             // The next page downloads while this one is applied: the server and the device's
             // disk work at the same time. At most two pages are held.
             let (next, applied) = std::thread::scope(|scope| {
                 let next =
-                    page.more.then(|| scope.spawn(|| client.pull(&token, page.next_cursor, MAX_PULL_LIMIT)));
+                    page.more.then(|| scope.spawn(|| client.pull(token, page.next_cursor, MAX_PULL_LIMIT)));
                 let applied = apply_page(store, &page);
                 (next.map(|n| n.join()), applied)
             });
             applied?;
-            report.pulled += page.changes.len();
+            pulled += page.changes.len();
             match next {
                 None => break,
                 Some(Ok(next)) => page = next?,
                 Some(Err(panic)) => std::panic::resume_unwind(panic),
             }
         }
-        Ok(report)
+        Ok(pulled)
     }
 }
 
