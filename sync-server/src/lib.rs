@@ -31,11 +31,16 @@ use storage::Storage;
 #[derive(Clone)]
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
+    /// One push batch's reports are checked at a time, on every core, in arrival order: 20
+    /// tablets pushing at once then see their batches checked one after another and stored
+    /// while the next is checked, instead of all checked together and all stored at the end
+    /// while one core waits on the one writer.
+    pub checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     pub fn new(storage: Arc<dyn Storage>) -> Self {
-        AppState { storage }
+        AppState { storage, checks: Arc::new(tokio::sync::Semaphore::new(1)) }
     }
 }
 

@@ -88,8 +88,10 @@ pub async fn push(
     let count = req.entries.len();
     // Reading and checking a report costs ~60 µs: a full batch is 60 ms of CPU, which must not
     // stall the async workers, and which the cores can share.
-    let checked =
-        tokio::task::spawn_blocking(move || check_all(req.entries)).await.map_err(Error::from)??;
+    let checked = {
+        let _turn = state.checks.acquire().await.map_err(|e| Error::Task(e.to_string()))?;
+        tokio::task::spawn_blocking(move || check_all(req.entries)).await.map_err(Error::from)??
+    };
     let mut verified = Vec::with_capacity(count);
     let mut invalid = Vec::new();
     for (i, entry) in checked.into_iter().enumerate() {
