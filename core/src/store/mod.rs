@@ -262,6 +262,15 @@ impl Store {
         work_orders::list_open(&self.conn)
     }
 
+    /// Orders finished (done, could not complete, closed) since `since`, with when each was
+    /// finished, earliest first: the UI shows them under the day they were finished.
+    pub fn finished_work_orders_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(crate::protocol::WorkOrderState, chrono::DateTime<chrono::Utc>)>> {
+        work_orders::list_finished_since(&self.conn, since)
+    }
+
     /// Entries still owed to the server, oldest first.
     pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
         outbox::pending(&self.conn, limit)

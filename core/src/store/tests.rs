@@ -337,6 +337,34 @@ fn an_office_edit_stamps_only_the_fields_it_changes() {
 }
 
 #[test]
+fn finished_orders_carry_when_their_status_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("device.sqlite")).unwrap();
+    let homes = households(1);
+    store.put_households(&homes).unwrap();
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let on_site = || {
+        let mut order = demo::work_order(before);
+        order.household_id = homes[0].id;
+        order.station_id = homes[0].station_id;
+        order.status = WorkOrderStatus::OnSite;
+        order
+    };
+    let (open, finished) = (on_site(), on_site());
+    store.put_work_order(&open).unwrap();
+    store.put_work_order(&finished).unwrap();
+    store.advance_work_order(finished.id, WorkOrderStatus::Done, None).unwrap();
+
+    let found = store.finished_work_orders_since(before).unwrap();
+    assert_eq!(found.len(), 1, "only the finished order");
+    let (state, at) = &found[0];
+    assert_eq!(state.order.id, finished.id);
+    assert!(*at >= before && *at <= chrono::Utc::now(), "finished just now, not {at}");
+    let later = store.finished_work_orders_since(chrono::Utc::now() + chrono::Duration::hours(1)).unwrap();
+    assert!(later.is_empty(), "nothing finished after the day asked for");
+}
+
+#[test]
 fn open_work_orders_are_listed_soonest_due_first() {
     let mut store = Store::open_in_memory().unwrap();
     let late = demo::work_order(demo::now());

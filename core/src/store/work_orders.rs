@@ -1,6 +1,7 @@
 //! Work orders on the device: as the office sent them, with the technician's status moves
 //! queued for the server. Each field's last edit keeps its HLC stamp for the per-field merge.
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
@@ -74,6 +75,35 @@ pub fn list_open(conn: &Connection) -> Result<Vec<WorkOrder>> {
     )?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
+}
+
+/// Orders finished (done, could not complete, closed) whose status moved at or after
+/// `since`, with when it moved (the wall time of the status's HLC stamp), earliest first.
+pub fn list_finished_since(
+    conn: &Connection,
+    since: DateTime<Utc>,
+) -> Result<Vec<(WorkOrderState, DateTime<Utc>)>> {
+    let ids: Vec<String> = conn
+        .prepare_cached(
+            "SELECT id FROM work_orders WHERE status IN ('done', 'could_not_complete', 'closed')",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut finished = Vec::new();
+    for id in ids {
+        let Some(state) = get_state(conn, crate::store::parse_uuid(&id)?)? else { continue };
+        if let Some(at) = status_moved_at(&state).filter(|&at| at >= since) {
+            finished.push((state, at));
+        }
+    }
+    finished.sort_by_key(|(_, at)| *at);
+    Ok(finished)
+}
+
+/// When an order's status last moved: the wall time of the status field's HLC stamp.
+fn status_moved_at(state: &WorkOrderState) -> Option<DateTime<Utc>> {
+    let stamp = state.clocks.get(field::STATUS)?;
+    DateTime::from_timestamp_millis(i64::try_from(stamp.wall_ms).ok()?)
 }
 
 /// Changes an order's fields on this device — the technician moving the status on, a
