@@ -185,13 +185,33 @@ pub struct PulledChange {
     pub change: Incoming,
 }
 
-/// What the server sends: the current state of one record.
+/// What the server sends: the current state of one record, or that a record is no longer
+/// the caller's to see.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "entity", content = "data", rename_all = "snake_case")]
 pub enum Incoming {
     Station(Station),
     Household(Household),
     WorkOrder(WorkOrderState),
+    /// The record moved to another station or crew member: the device forgets its copy. (If
+    /// the caller may still see it another way, its current state follows, later in the feed.)
+    Withdrawn(Withdrawn),
+}
+
+/// A record withdrawn from the devices that saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Withdrawn {
+    pub kind: WithdrawnKind,
+    pub id: Uuid,
+}
+
+/// The kinds of record that move between stations and crews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WithdrawnKind {
+    Household,
+    WorkOrder,
 }
 
 /// A work order as merged on the server, with the HLC stamp of each field's winning edit

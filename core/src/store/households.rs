@@ -14,7 +14,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Connection, Row, Transaction};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 
 use crate::Result;
 use crate::hlc::Hlc;
@@ -69,6 +69,24 @@ pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
         .execute((seq, a, b, c, d))?;
         index(tx, seq, searchable)?;
     }
+    Ok(())
+}
+
+/// Forgets a household (it moved to another station), and its search entry if it has one.
+pub fn remove(tx: &Transaction<'_>, id: uuid::Uuid) -> Result<()> {
+    let old: Option<(i64, [String; 4])> = tx
+        .prepare_cached("SELECT seq, account_no, address, owner_name, phone FROM households WHERE id = ?1")?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])))
+        .optional()?;
+    let Some((seq, [a, b, c, d])) = old else { return Ok(()) };
+    if seq <= indexed_seq(tx)? {
+        tx.prepare_cached(
+            "INSERT INTO households_fts (households_fts, rowid, account_no, address, owner_name, phone)
+             VALUES ('delete', ?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute((seq, a, b, c, d))?;
+    }
+    tx.prepare_cached("DELETE FROM households WHERE seq = ?1")?.execute([seq])?;
     Ok(())
 }
 

@@ -5,7 +5,8 @@
 
 use crate::model::SignedReport;
 use crate::protocol::{
-    EntryResult, Incoming, Outcome, Outgoing, PullResponse, PushEntry, RejectCode, WorkOrderEdit,
+    EntryResult, Incoming, Outcome, Outgoing, PullResponse, PushEntry, RejectCode, Withdrawn, WithdrawnKind,
+    WorkOrderEdit,
 };
 use crate::store::outbox::{self, Entity, OutboxEntry};
 use crate::store::{Store, households, reports, settings, stations, work_orders};
@@ -149,6 +150,12 @@ pub fn apply_page(store: &mut Store, page: &PullResponse) -> Result<()> {
                     let local = work_orders::get_state(tx, state.order.id)?;
                     work_orders::put_state(tx, &merge_work_order(local.as_ref(), state))?;
                 }
+                Incoming::Withdrawn(Withdrawn { kind: WithdrawnKind::Household, id }) => {
+                    households::remove(tx, *id)?
+                }
+                Incoming::Withdrawn(Withdrawn { kind: WithdrawnKind::WorkOrder, id }) => {
+                    work_orders::forget(tx, *id)?
+                }
             }
         }
         settings::set(tx, settings::PULL_CURSOR, &page.next_cursor.to_string())?;
@@ -259,6 +266,40 @@ mod tests {
         );
         assert_eq!(stations::list(store.conn()).unwrap().len(), 4);
         assert_eq!(store.outbox_len().unwrap(), 0, "what the server sent is not sent back");
+    }
+
+    #[test]
+    fn a_withdrawn_household_or_order_leaves_the_device_and_its_search() {
+        let mut store = Store::open_in_memory().unwrap();
+        let households: Vec<_> = demo::households(9, 20).collect();
+        store.put_households(&households).unwrap();
+        while store.index_household_backlog(100).unwrap() > 0 {}
+        let order = demo::work_order(demo::now());
+        store.put_work_order(&order).unwrap();
+        let moved = &households[3];
+        let address = moved.address.chars().skip(2).take(8).collect::<String>();
+        assert!(store.search_households(&address, 10).unwrap().contains(moved));
+
+        let withdrawn = |kind, id| Incoming::Withdrawn(Withdrawn { kind, id });
+        let page = PullResponse {
+            changes: vec![
+                PulledChange { seq: 7, change: withdrawn(WithdrawnKind::Household, moved.id) },
+                PulledChange { seq: 8, change: withdrawn(WithdrawnKind::WorkOrder, order.id) },
+                // Something this device never had: nothing to forget.
+                PulledChange { seq: 9, change: withdrawn(WithdrawnKind::WorkOrder, crate::new_id()) },
+            ],
+            next_cursor: 9,
+            more: false,
+        };
+        apply_page(&mut store, &page).unwrap();
+        assert_eq!(households::get(store.conn(), moved.id).unwrap(), None);
+        assert!(!store.search_households(&address, 10).unwrap().contains(moved));
+        assert_eq!(store.work_order(order.id).unwrap(), None);
+        assert_eq!(households::count(store.conn()).unwrap(), 19);
+        store
+            .conn()
+            .execute("INSERT INTO households_fts (households_fts, rank) VALUES ('integrity-check', 1)", [])
+            .unwrap();
     }
 
     #[test]

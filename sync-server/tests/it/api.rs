@@ -246,6 +246,10 @@ async fn the_openapi_document_lists_every_route_and_core_enum_values() {
     assert_eq!(values("WorkOrderStatus"), names(WorkOrderStatus::ALL.iter().map(|s| s.as_str()).collect()));
     assert_eq!(values("Priority"), names(Priority::ALL.iter().map(|s| s.as_str()).collect()));
     assert_eq!(values("Role"), names(Role::ALL.iter().map(|s| s.as_str()).collect()));
+    use hearth_core::protocol::WithdrawnKind;
+    let kinds =
+        [WithdrawnKind::Household, WithdrawnKind::WorkOrder].map(|k| serde_json::to_value(k).unwrap());
+    assert_eq!(values("WithdrawnKind"), kinds.map(|k| k.as_str().unwrap().to_owned()).to_vec());
     assert_eq!(
         schemas["PushRequest"]["properties"]["entries"]["maxItems"], MAX_PUSH_ENTRIES,
         "{}",

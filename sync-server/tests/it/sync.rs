@@ -337,3 +337,110 @@ async fn many_edits_of_one_order_in_a_batch_end_as_if_sent_one_by_one_with_one_n
     let conflicts = |s: &Server| s.counts().into_iter().find(|(t, _)| t == "conflicts").unwrap().1;
     assert_eq!(conflicts(&batched), conflicts(&single), "the same writes overruled and logged");
 }
+
+/// What a device holds after applying `changes` in order: (entity, id) → data. A withdrawal
+/// takes its record away, as `hearth_core::sync::apply` does.
+fn held(changes: &[Value]) -> std::collections::BTreeMap<(String, String), Value> {
+    let mut held = std::collections::BTreeMap::new();
+    for c in changes {
+        let (entity, data) = (c["change"]["entity"].as_str().unwrap(), &c["change"]["data"]);
+        match entity {
+            "withdrawn" => {
+                held.remove(&(
+                    data["kind"].as_str().unwrap().to_owned(),
+                    data["id"].as_str().unwrap().to_owned(),
+                ));
+            }
+            "work_order" => {
+                held.insert(
+                    (entity.to_owned(), data["order"]["id"].as_str().unwrap().to_owned()),
+                    data.clone(),
+                );
+            }
+            _ => {
+                held.insert((entity.to_owned(), data["id"].as_str().unwrap().to_owned()), data.clone());
+            }
+        }
+    }
+    held
+}
+
+async fn cursor_of(s: &Server, token: &str) -> u64 {
+    let answer = s.call("GET", "/v1/sync/pull?after=0&limit=5000", Some(token), None).await;
+    answer.body["next_cursor"].as_u64().unwrap()
+}
+
+async fn pull_after(s: &Server, token: &str, after: u64) -> Vec<Value> {
+    let answer = s.call("GET", &format!("/v1/sync/pull?after={after}&limit=5000"), Some(token), None).await;
+    answer.body["changes"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_household_moved_to_another_station_leaves_the_old_stations_tablets() {
+    let s = server().await;
+    let (tech1, tech2, office) =
+        (s.login("tech1").await, s.login("tech2").await, s.login("dispatcher").await);
+    let stations = hearth_core::demo::stations();
+    let mut home = household(0);
+    assert_eq!(home.station_id, stations[0].id);
+    let key = ("household".to_owned(), home.id.to_string());
+    assert!(held(&s.pull_all(&tech1, 7).await).contains_key(&key));
+    let seen = cursor_of(&s, &tech1).await;
+
+    home.station_id = stations[1].id;
+    s.storage.import_households(vec![home.clone()]).await.unwrap();
+
+    let news = pull_after(&s, &tech1, seen).await;
+    assert_eq!(news.len(), 1, "{news:?}");
+    assert_eq!(news[0]["change"]["entity"], "withdrawn");
+    assert_eq!(news[0]["change"]["data"]["kind"], "household");
+    assert!(
+        !held(&s.pull_all(&tech1, 7).await).contains_key(&key),
+        "a new tablet of station 1 never gets it"
+    );
+    let theirs = held(&s.pull_all(&tech2, 7).await);
+    assert_eq!(theirs[&key]["station_id"], stations[1].id.to_string());
+    let all = s.pull_all(&office, 5000).await;
+    assert!(all.iter().all(|c| c["change"]["entity"] != "withdrawn"), "the office sees every record");
+    assert_eq!(held(&all)[&key]["station_id"], stations[1].id.to_string());
+
+    // Moved back: the first station's tablets get it again, the second's forget it.
+    home.station_id = stations[0].id;
+    s.storage.import_households(vec![home]).await.unwrap();
+    assert!(held(&s.pull_all(&tech1, 7).await).contains_key(&key));
+    assert!(!held(&s.pull_all(&tech2, 7).await).contains_key(&key));
+}
+
+#[tokio::test]
+async fn an_order_reassigned_away_from_a_crew_member_of_another_station_leaves_their_tablet() {
+    let s = server().await;
+    let (tech1, tech2, office) =
+        (s.login("tech1").await, s.login("tech2").await, s.login("dispatcher").await);
+    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
+    let user_id = |name: &str| -> Uuid {
+        let id: String =
+            conn.query_row("SELECT id FROM users WHERE username = ?1", [name], |r| r.get(0)).unwrap();
+        id.parse().unwrap()
+    };
+    let station1 = hearth_core::demo::stations()[0].id;
+    let (_, order) = orders(&s, &office).await.into_iter().find(|(_, o)| o.station_id == station1).unwrap();
+    let key = ("work_order".to_owned(), order.id.to_string());
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap();
+    let assign = |to: Uuid, wall_ms| {
+        let fields = WorkOrderFields { assignee_id: Some(to), ..Default::default() };
+        entry(Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: order.id, fields }), wall_ms)
+    };
+
+    // Lent to the second station's technician: their tablet gets it.
+    push(&s, &office, &[assign(user_id("tech2"), now_ms + 1_000)]).await;
+    assert!(held(&s.pull_all(&tech2, 7).await).contains_key(&key));
+    let seen = cursor_of(&s, &tech2).await;
+
+    // Given back to the first station's technician: it leaves the second's tablet.
+    push(&s, &office, &[assign(user_id("tech1"), now_ms + 2_000)]).await;
+    let news = pull_after(&s, &tech2, seen).await;
+    assert_eq!(news.len(), 1, "{news:?}");
+    assert_eq!(news[0]["change"]["data"], serde_json::json!({ "kind": "work_order", "id": order.id }));
+    assert!(!held(&s.pull_all(&tech2, 7).await).contains_key(&key));
+    assert!(held(&s.pull_all(&tech1, 7).await).contains_key(&key), "its own station keeps it throughout");
+}

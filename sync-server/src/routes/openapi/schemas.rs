@@ -162,6 +162,22 @@ pub enum Incoming {
     /// hearth-core `Household`.
     Household(Household),
     WorkOrder(WorkOrderState),
+    /// The record moved to another station or crew member: forget this device's copy. (Never
+    /// sent to the office roles, which see every record where it is.)
+    Withdrawn(Withdrawn),
+}
+
+#[derive(ToSchema)]
+pub struct Withdrawn {
+    pub kind: WithdrawnKind,
+    pub id: Uuid,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum WithdrawnKind {
+    Household,
+    WorkOrder,
 }
 
 #[derive(ToSchema)]

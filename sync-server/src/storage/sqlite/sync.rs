@@ -8,7 +8,9 @@
 use chrono::{DateTime, Utc};
 use hearth_core::hlc::Hlc;
 use hearth_core::model::{Role, SignedReport};
-use hearth_core::protocol::{EntryResult, Outcome, Outgoing, RejectCode, WorkOrderEdit};
+use hearth_core::protocol::{
+    EntryResult, Incoming, Outcome, Outgoing, RejectCode, Withdrawn, WithdrawnKind, WorkOrderEdit,
+};
 use hearth_core::rules::CityProfile;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
@@ -37,7 +39,9 @@ fn scope(caller: &Caller) -> Scope {
     }
 }
 
-/// Gives `entity` `id` its latest state in the change feed, under a new, higher seq.
+/// Gives `entity` `id` its latest state in the change feed, under a new, higher seq. If the
+/// record leaves a station or a crew member (a household moved, an order reassigned), a
+/// withdrawal goes to them first, so their tablets forget it (`Incoming::Withdrawn`).
 pub(super) fn record_change(
     tx: &Transaction<'_>,
     entity: &str,
@@ -46,19 +50,69 @@ pub(super) fn record_change(
     assignee: Option<Uuid>,
     payload: &str,
 ) -> Result<()> {
+    let id_text = id.to_string();
+    let (station, assignee) = (station.map(|s| s.to_string()), assignee.map(|a| a.to_string()));
+    if let Some(kind) = withdrawable(entity) {
+        let seen_by: Option<(Option<String>, Option<String>)> = tx
+            .prepare_cached(
+                "SELECT station_id, assignee_id FROM changes WHERE entity = ?1 AND entity_id = ?2",
+            )?
+            .query_row(params![entity, id_text], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((old_station, old_assignee)) = seen_by {
+            let withdrawal = serde_json::to_string(&Incoming::Withdrawn(Withdrawn { kind, id }))?;
+            if let Some(old) = old_station.filter(|old| Some(old) != station.as_ref()) {
+                replace_change(
+                    tx,
+                    WITHDRAWN,
+                    &format!("{id_text}@station:{old}"),
+                    Some(&old),
+                    None,
+                    &withdrawal,
+                )?;
+            }
+            if let Some(old) = old_assignee.filter(|old| Some(old) != assignee.as_ref()) {
+                replace_change(
+                    tx,
+                    WITHDRAWN,
+                    &format!("{id_text}@assignee:{old}"),
+                    None,
+                    Some(&old),
+                    &withdrawal,
+                )?;
+            }
+        }
+    }
+    replace_change(tx, entity, &id_text, station.as_ref(), assignee.as_ref(), payload)
+}
+
+/// The `entity` of withdrawal rows in the change feed.
+const WITHDRAWN: &str = "withdrawn";
+
+/// The kind a withdrawal names, for the entities that move between stations and crews.
+fn withdrawable(entity: &str) -> Option<WithdrawnKind> {
+    match entity {
+        "household" => Some(WithdrawnKind::Household),
+        "work_order" => Some(WithdrawnKind::WorkOrder),
+        _ => None,
+    }
+}
+
+fn replace_change(
+    tx: &Transaction<'_>,
+    entity: &str,
+    entity_id: &str,
+    station: Option<&String>,
+    assignee: Option<&String>,
+    payload: &str,
+) -> Result<()> {
     // REPLACE deletes the old row and inserts a new one; AUTOINCREMENT numbers it above
     // every number ever used, so devices past the old number see the new state.
     tx.prepare_cached(
         "INSERT OR REPLACE INTO changes (entity, entity_id, station_id, assignee_id, payload)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![
-        entity,
-        id.to_string(),
-        station.map(|s| s.to_string()),
-        assignee.map(|a| a.to_string()),
-        payload
-    ])?;
+    .execute(params![entity, entity_id, station, assignee, payload])?;
     Ok(())
 }
 
@@ -299,7 +353,10 @@ pub(super) fn pull(conn: &Connection, caller: &Caller, after: u64, limit: u32) -
     match scope(caller) {
         Scope::Office => {
             let mut stmt =
-                conn.prepare_cached("SELECT seq, payload FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+                // The office sees every record where it is now: withdrawals are not for it.
+                conn.prepare_cached(
+                    "SELECT seq, payload FROM changes WHERE seq > ?1 AND entity != 'withdrawn' ORDER BY seq LIMIT ?2",
+                )?;
             let mut rows = stmt.query(params![after, fetch])?;
             while let Some(row) = rows.next()? {
                 read(row)?;
