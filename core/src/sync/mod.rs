@@ -86,6 +86,9 @@ mod online {
     use crate::store::{Store, blobs, outbox, settings};
     use crate::{Error, Result};
 
+    /// Push batches sent before the first answer is awaited.
+    const PUSHES_IN_FLIGHT: usize = 3;
+
     /// What one sync did.
     #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
     pub struct SyncReport {
@@ -146,28 +149,23 @@ mod online {
             store.write(|tx| blobs::mark_uploaded(tx, &sha256))?;
         }
 
-        // Two batches in flight: the server checks one while it stores the other. Their order
-        // does not matter (reports are independent, work-order fields merge by stamp), and a
-        // batch whose answer is lost is sent again and answered from the server's log.
+        // Batches in flight: the server checks one while it stores another, and the next is
+        // on its way. Their order does not matter (reports are independent, work-order fields
+        // merge by stamp), and a batch whose answer is lost is sent again and answered as before.
         std::thread::scope(|scope| -> Result<()> {
             let mut after_seq = 0;
-            let mut in_flight = None;
+            let mut in_flight = std::collections::VecDeque::new();
             loop {
                 let entries = outbox::pending_after(store.conn(), after_seq, client.push_batch())?;
-                let sending = match entries.last() {
-                    Some(last) => {
-                        after_seq = last.seq;
-                        let body = push_body(store, &entries)?;
-                        Some((entries, scope.spawn(|| client.push_raw(&token, body))))
+                if let Some(last) = entries.last() {
+                    after_seq = last.seq;
+                    let body = push_body(store, &entries)?;
+                    in_flight.push_back((entries, scope.spawn(|| client.push_raw(&token, body))));
+                    if in_flight.len() < PUSHES_IN_FLIGHT {
+                        continue;
                     }
-                    None => None,
-                };
-                let Some((sent, answer)) = std::mem::replace(&mut in_flight, sending) else {
-                    if in_flight.is_none() {
-                        return Ok(());
-                    }
-                    continue;
-                };
+                }
+                let Some((sent, answer)) = in_flight.pop_front() else { return Ok(()) };
                 let response = answer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
                 let outcome = record_push(store, &sent, &response.results)?;
                 report.pushed += outcome.accepted;
