@@ -249,6 +249,8 @@ pub struct LogEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
     pub author_id: Uuid,
+    /// The display name of the dispatcher who wrote it.
+    pub author_name: String,
     pub text: String,
 }
 
@@ -266,6 +268,8 @@ pub trait ConsoleStorage: Send + Sync {
     /// name contains it; at most `limit`.
     async fn find_households(&self, query: String, limit: u32) -> Result<Vec<Household>>;
     async fn household(&self, id: Uuid) -> Result<Option<Household>>;
+    /// The households among `ids` that exist, in the order asked.
+    async fn households(&self, ids: Vec<Uuid>) -> Result<Vec<Household>>;
     /// Records a call and, in the same transaction, the work order made from it (every
     /// field stamped with `clock`).
     async fn record_call(&self, call: Call, order: Option<WorkOrder>, clock: Hlc) -> Result<()>;

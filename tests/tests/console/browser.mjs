@@ -209,6 +209,10 @@ async function records() {
   await page.fill('textarea[name=log-text]', '夜班交接：和平站一户不达标，已派回访');
   await page.getByRole('button', { name: '记录' }).click();
   await sees(page.getByTestId('dispatch-log').locator('tr'), '夜班交接');
+  // The entry names who wrote it: the dispatcher signed in (the header shows their name).
+  const signedIn = await page.getByTestId('signed-in').innerText();
+  const [writer] = await page.getByTestId('dispatch-log').locator('tr', { hasText: '夜班交接' }).locator('td').nth(1).allInnerTexts();
+  if (!writer || !signedIn.includes(writer)) throw new Error(`log entry written by "${writer}", signed in as "${signedIn}"`);
   await page.fill('input[name=log-query]', '停水');
   await page.getByRole('button', { name: '查询' }).click();
   await sees(page.getByTestId('dispatch-log'), '没有数据');

@@ -38,7 +38,7 @@ pub struct ApiDoc;
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        console::intake::find_households, console::intake::get_household, console::intake::record_call, console::intake::list_calls,
+        console::intake::find_households, console::intake::households_by_id, console::intake::get_household, console::intake::record_call, console::intake::list_calls,
         console::intake::create_order, console::intake::board, console::intake::board_csv,
         console::intake::get_order, console::intake::assign, console::intake::cancel,
         console::records::list_reports, console::records::reports_csv, console::records::report_detail,

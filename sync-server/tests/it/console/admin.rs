@@ -19,6 +19,12 @@ async fn dispatch_log_entries_are_kept_and_found_by_date_and_text() {
     }
     let all = s.get("/v1/console/dispatch-log", &token).await;
     let texts: Vec<&str> = all.body.as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap()).collect();
+    // Each entry names who wrote it.
+    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
+    let name: String = conn
+        .query_row("SELECT display_name FROM users WHERE username = 'dispatcher'", [], |r| r.get(0))
+        .unwrap();
+    assert!(all.body.as_array().unwrap().iter().all(|e| e["author_name"] == json!(name)), "{}", all.body);
     assert_eq!(
         texts,
         ["11:30 抢修完成，恢复供热", "10:15 和平区友谊路停水，通知抢修队", "08:00 交接班，夜班无异常"]

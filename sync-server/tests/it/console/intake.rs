@@ -44,6 +44,28 @@ async fn households_are_found_by_account_number_phone_address_and_name() {
     refused(&s.get("/v1/console/households/not-an-id", &token).await, StatusCode::BAD_REQUEST, "bad_request");
 }
 
+#[tokio::test]
+async fn a_page_of_households_comes_in_one_request_and_unknown_ids_are_left_out() {
+    let s = server().await;
+    let token = s.login("dispatcher").await;
+    let homes = [household(7), household(2), household(30)];
+    let stranger = Uuid::now_v7();
+    let ids = [homes[0].id, stranger, homes[1].id, homes[2].id].map(|id| id.to_string()).join(",");
+    let answer = s.get(&format!("/v1/console/households/by-id?ids={ids}"), &token).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let found: Vec<hearth_core::model::Household> = serde_json::from_value(answer.body).unwrap();
+    assert_eq!(found, homes.to_vec(), "the known ones, in the order asked");
+
+    let empty = s.get("/v1/console/households/by-id?ids=", &token).await;
+    assert_eq!(empty.body, json!([]));
+    let bad = s.get(&format!("/v1/console/households/by-id?ids={},soon", homes[0].id), &token).await;
+    refused(&bad, StatusCode::BAD_REQUEST, "bad_request");
+    assert!(bad.body["error"]["message"].as_str().unwrap().contains("soon"), "{}", bad.body);
+    let too_many = vec![homes[0].id.to_string(); 101].join(",");
+    let answer = s.get(&format!("/v1/console/households/by-id?ids={too_many}"), &token).await;
+    refused(&answer, StatusCode::BAD_REQUEST, "bad_request");
+}
+
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })

@@ -14,6 +14,7 @@ fn endpoints() -> Vec<(&'static str, String, Option<serde_json::Value>)> {
     vec![
         ("GET", "/v1/console/households?q=1000".into(), None),
         ("GET", format!("/v1/console/households/{id}"), None),
+        ("GET", format!("/v1/console/households/by-id?ids={id}"), None),
         (
             "POST",
             "/v1/console/calls".into(),

@@ -1,5 +1,5 @@
 // Households the screens name by id (board rows, records, waiting households), fetched once
-// each and kept for the session.
+// each, a page's worth in one request, and kept for the session.
 
 import { get } from './api';
 import type { Household } from './types';
@@ -7,15 +7,25 @@ import type { Household } from './types';
 export const households = $state<Record<string, Household>>({});
 const asked = new Set<string>();
 
-/** Fetches the households among `ids` not known yet; a missing one is left out. */
+/** The most ids one request may name (the server's limit). */
+const PER_REQUEST = 100;
+
+/** Fetches the households among `ids` not known yet, a page's worth a request; a missing
+ * one is left out. */
 export async function needHouseholds(ids: (string | null | undefined)[]): Promise<void> {
   const unknown = [...new Set(ids.filter((id): id is string => !!id && !asked.has(id)))];
   for (const id of unknown) asked.add(id);
+  const chunks: string[][] = [];
+  for (let i = 0; i < unknown.length; i += PER_REQUEST) chunks.push(unknown.slice(i, i + PER_REQUEST));
   await Promise.all(
-    unknown.map((id) =>
-      get<Household>(`/v1/console/households/${id}`)
-        .then((h) => (households[id] = h))
-        .catch(() => asked.delete(id)),
+    chunks.map((chunk) =>
+      get<Household[]>(`/v1/console/households/by-id?ids=${chunk.join(',')}`)
+        .then((found) => {
+          for (const h of found) households[h.id] = h;
+        })
+        .catch(() => {
+          for (const id of chunk) asked.delete(id);
+        }),
     ),
   );
 }

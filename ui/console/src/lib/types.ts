@@ -198,6 +198,8 @@ export interface LogEntry {
   id: number;
   at: string;
   author_id: string;
+  /** The display name of the dispatcher who wrote it. */
+  author_name: string;
   text: string;
 }
 

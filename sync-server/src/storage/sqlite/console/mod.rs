@@ -31,6 +31,15 @@ impl ConsoleStorage for SqliteStorage {
         self.read(move |conn| intake::household(conn, id)).await
     }
 
+    async fn households(&self, ids: Vec<Uuid>) -> Result<Vec<Household>> {
+        self.read(move |conn| {
+            let found: Vec<Option<Household>> =
+                ids.into_iter().map(|id| intake::household(conn, id)).collect::<Result<_>>()?;
+            Ok(found.into_iter().flatten().collect())
+        })
+        .await
+    }
+
     async fn record_call(&self, call: Call, order: Option<WorkOrder>, clock: Hlc) -> Result<()> {
         self.write(move |tx| intake::record_call(tx, &call, order.as_ref(), clock)).await
     }

@@ -43,7 +43,9 @@ pub(super) fn add_log_entry(
         "INSERT INTO dispatch_log (at, author_id, text) VALUES (?1, ?2, ?3)",
         params![time_text(at), author.to_string(), text],
     )?;
-    Ok(LogEntry { id: tx.last_insert_rowid(), at, author_id: author, text: text.to_owned() })
+    let author_name: String =
+        tx.query_row("SELECT display_name FROM users WHERE id = ?1", [author.to_string()], |r| r.get(0))?;
+    Ok(LogEntry { id: tx.last_insert_rowid(), at, author_id: author, author_name, text: text.to_owned() })
 }
 
 pub(super) fn log_entries(
@@ -54,9 +56,9 @@ pub(super) fn log_entries(
     limit: u32,
 ) -> Result<Vec<LogEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, at, author_id, text FROM dispatch_log
-         WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2) AND (?3 IS NULL OR instr(text, ?3) > 0)
-         ORDER BY at DESC, id DESC LIMIT ?4",
+        "SELECT l.id, l.at, l.author_id, l.text, u.display_name FROM dispatch_log l JOIN users u ON u.id = l.author_id
+         WHERE (?1 IS NULL OR l.at >= ?1) AND (?2 IS NULL OR l.at < ?2) AND (?3 IS NULL OR instr(l.text, ?3) > 0)
+         ORDER BY l.at DESC, l.id DESC LIMIT ?4",
     )?;
     let mut rows = stmt.query(params![from.map(time_text), to.map(time_text), text, limit])?;
     let mut out = Vec::new();
@@ -65,6 +67,7 @@ pub(super) fn log_entries(
             id: row.get(0)?,
             at: parse_time(&row.get::<_, String>(1)?)?,
             author_id: parse_uuid(&row.get::<_, String>(2)?)?,
+            author_name: row.get(4)?,
             text: row.get(3)?,
         });
     }
