@@ -58,6 +58,12 @@ impl AppState {
         self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The store as the sync worker shares it with the screens: it holds the lock only while
+    /// it reads or writes, not while it waits on the server ([`hearth_core::sync::sync_shared`]).
+    pub fn shared_store(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
     /// The server to sync with: the environment's, else the one saved at login.
     pub fn server_url(&self, store: &Store) -> String {
         self.server_url_override

@@ -64,8 +64,8 @@ fn once(app: &AppHandle, state: &AppState) -> bool {
     if reachable && logged_in {
         state.syncing.store(true, Ordering::Relaxed);
         emit(app, state);
+        let outcome = Client::new(&url).and_then(|client| sync::sync_shared(state.shared_store(), &client));
         let mut store = state.store();
-        let outcome = Client::new(&url).and_then(|client| sync::sync(&mut store, &client));
         let code = match &outcome {
             Ok(_) => String::new(),
             Err(e) => IpcError::from_core_code(e),

@@ -116,20 +116,22 @@ const LOOKUP_INDEXES: &str = "
 /// in a B-tree. Whatever `load` returns, the indexes are back when this returns; after a
 /// crash in between, [`ensure_lookup_indexes`] (run when the store opens) builds them.
 pub fn without_lookup_indexes<T>(
-    store: &mut super::Store,
-    load: impl FnOnce(&mut super::Store) -> Result<T>,
+    store: &impl super::StoreAccess,
+    load: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
-    if count(store.conn())? > 0 {
-        return load(store);
+    if store.with(|s| count(s.conn()))? > 0 {
+        return load();
     }
-    store.write(|tx| {
-        tx.execute_batch(
-            "DROP INDEX IF EXISTS households_account_no; DROP INDEX IF EXISTS households_owner_name;",
-        )?;
-        Ok(())
+    store.with(|s| {
+        s.write(|tx| {
+            tx.execute_batch(
+                "DROP INDEX IF EXISTS households_account_no; DROP INDEX IF EXISTS households_owner_name;",
+            )?;
+            Ok(())
+        })
     })?;
-    let loaded = load(store);
-    let rebuilt = store.write(|tx| ensure_lookup_indexes(tx));
+    let loaded = load();
+    let rebuilt = store.with(|s| s.write(|tx| ensure_lookup_indexes(tx)));
     let loaded = loaded?;
     rebuilt?;
     Ok(loaded)

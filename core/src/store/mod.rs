@@ -50,6 +50,29 @@ pub struct Store {
     wall_offset_ms: i64,
 }
 
+/// How long-running work (a sync) reaches the store: only for the moment it reads or writes,
+/// never while it waits on the network, so the app's screens use the store in between.
+pub trait StoreAccess {
+    fn with<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T;
+}
+
+/// The app's store, shared by its screens and its sync worker.
+impl StoreAccess for std::sync::Mutex<Store> {
+    fn with<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        // A panic mid-command poisons the lock but leaves the store consistent (every write
+        // is one transaction), so the store stays usable.
+        let mut store = self.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut store)
+    }
+}
+
+/// A store this thread has to itself (tests, benchmarks).
+impl StoreAccess for std::cell::RefCell<&mut Store> {
+    fn with<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        f(&mut self.borrow_mut())
+    }
+}
+
 impl Store {
     /// Opens (or creates) the database at `path` and brings its schema up to date.
     ///

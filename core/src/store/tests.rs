@@ -249,27 +249,36 @@ fn household_indexes(store: &Store) -> Vec<String> {
 fn a_first_pull_rebuilds_the_lookup_indexes_even_when_it_fails_and_an_open_store_has_them() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("device.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let store = Store::open(&path).unwrap();
     let with_indexes = household_indexes(&store);
     assert!(with_indexes.contains(&"households_owner_name".to_owned()), "{with_indexes:?}");
     let all = households(300);
 
     // A first pull cut short: what it stored stays, and the indexes are back.
-    let failed = households::without_lookup_indexes(&mut store, |store| {
-        assert!(!household_indexes(store).contains(&"households_owner_name".to_owned()));
-        store.write(|tx| {
-            all[..100].iter().try_for_each(|h| households::upsert(tx, h, crate::hlc::Hlc::ZERO))
+    let shared = std::sync::Mutex::new(store);
+    let failed = households::without_lookup_indexes(&shared, || {
+        shared.with(|store| {
+            assert!(!household_indexes(store).contains(&"households_owner_name".to_owned()));
+            store.write(|tx| {
+                all[..100].iter().try_for_each(|h| households::upsert(tx, h, crate::hlc::Hlc::ZERO))
+            })
         })?;
         Err::<(), _>(crate::Error::Unreachable("the signal dropped".into()))
     });
     assert!(failed.is_err());
+    let mut store = shared.into_inner().unwrap();
     assert_eq!(household_indexes(&store), with_indexes);
     assert_eq!(households::count(store.conn()).unwrap(), 100);
 
     // A later pull into a table that is not empty keeps the indexes as they are.
-    households::without_lookup_indexes(&mut store, |store| {
-        assert_eq!(household_indexes(store), with_indexes);
-        store.write(|tx| all[100..].iter().try_for_each(|h| households::upsert(tx, h, crate::hlc::Hlc::ZERO)))
+    let owned = std::cell::RefCell::new(&mut store);
+    households::without_lookup_indexes(&owned, || {
+        owned.with(|store| {
+            assert_eq!(household_indexes(store), with_indexes);
+            store.write(|tx| {
+                all[100..].iter().try_for_each(|h| households::upsert(tx, h, crate::hlc::Hlc::ZERO))
+            })
+        })
     })
     .unwrap();
     let name = &all[250].owner_name;

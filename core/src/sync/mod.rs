@@ -73,7 +73,7 @@ impl Backoff {
 }
 
 #[cfg(feature = "client")]
-pub use online::{SyncReport, login, sync};
+pub use online::{SyncReport, login, sync, sync_shared};
 
 #[cfg(feature = "client")]
 mod online {
@@ -83,7 +83,7 @@ mod online {
     use super::client::Client;
     use crate::model::User;
     use crate::protocol::{LoginRequest, MAX_PULL_LIMIT};
-    use crate::store::{Store, blobs, outbox, settings};
+    use crate::store::{Store, StoreAccess, blobs, outbox, settings};
     use crate::{Error, Result};
 
     /// Push batches sent before the first answer is awaited.
@@ -124,29 +124,38 @@ mod online {
     /// when it returns; copying the WAL into the database file ([`Store::checkpoint`]) is left
     /// to the caller's idle moment, with the search index's catching up.
     pub fn sync(store: &mut Store, client: &Client) -> Result<SyncReport> {
-        let result = run(store, client);
-        let recorded = match &result {
-            Ok(_) => store
-                .set_setting(settings::LAST_SUCCESS_AT, &chrono::Utc::now().to_rfc3339())
-                .and_then(|()| store.set_setting(settings::LAST_ERROR, "")),
-            Err(e) => store.set_setting(settings::LAST_ERROR, &e.to_string()),
-        };
-        let report = result?;
-        recorded?;
-        Ok(report)
+        sync_shared(&std::cell::RefCell::new(store), client)
     }
 
-    fn run(store: &mut Store, client: &Client) -> Result<SyncReport> {
-        let token = store.setting(settings::TOKEN)?.ok_or(Error::NotLoggedIn)?;
+    /// [`sync`] on a store the app's screens use too: the store is held only while the sync
+    /// reads or writes it, not while it waits on the server — on a slow link that is minutes
+    /// during which a technician still searches, opens orders and saves records.
+    pub fn sync_shared(store: &impl StoreAccess, client: &Client) -> Result<SyncReport> {
+        let result = run(store, client);
+        store.with(|store| {
+            let recorded = match &result {
+                Ok(_) => store
+                    .set_setting(settings::LAST_SUCCESS_AT, &chrono::Utc::now().to_rfc3339())
+                    .and_then(|()| store.set_setting(settings::LAST_ERROR, "")),
+                Err(e) => store.set_setting(settings::LAST_ERROR, &e.to_string()),
+            };
+            let report = result?;
+            recorded?;
+            Ok(report)
+        })
+    }
+
+    fn run(store: &impl StoreAccess, client: &Client) -> Result<SyncReport> {
+        let token = store.with(|s| s.setting(settings::TOKEN))?.ok_or(Error::NotLoggedIn)?;
         let mut report = SyncReport::default();
 
-        for sha256 in blobs::not_uploaded(store.conn())? {
+        for sha256 in store.with(|s| blobs::not_uploaded(s.conn()))? {
             if !client.has_blob(&token, &sha256)? {
-                let bytes = blobs::data(store.conn(), &sha256)?.unwrap_or_default();
+                let bytes = store.with(|s| blobs::data(s.conn(), &sha256))?.unwrap_or_default();
                 client.put_blob(&token, &sha256, bytes)?;
                 report.blobs_uploaded += 1;
             }
-            store.write(|tx| blobs::mark_uploaded(tx, &sha256))?;
+            store.with(|s| s.write(|tx| blobs::mark_uploaded(tx, &sha256)))?;
         }
 
         // Batches in flight: the server checks one while it stores another, and the next is
@@ -156,10 +165,13 @@ mod online {
             let mut after_seq = 0;
             let mut in_flight = std::collections::VecDeque::new();
             loop {
-                let entries = outbox::pending_after(store.conn(), after_seq, client.push_batch())?;
-                if let Some(last) = entries.last() {
+                let (entries, body) = store.with(|s| -> Result<_> {
+                    let entries = outbox::pending_after(s.conn(), after_seq, client.push_batch())?;
+                    let body = if entries.is_empty() { None } else { Some(push_body(s, &entries)?) };
+                    Ok((entries, body))
+                })?;
+                if let (Some(last), Some(body)) = (entries.last(), body) {
                     after_seq = last.seq;
-                    let body = push_body(store, &entries)?;
                     in_flight.push_back((entries, scope.spawn(|| client.push_raw(&token, body))));
                     if in_flight.len() < PUSHES_IN_FLIGHT {
                         continue;
@@ -167,7 +179,7 @@ mod online {
                 }
                 let Some((sent, answer)) = in_flight.pop_front() else { return Ok(()) };
                 let response = answer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-                let outcome = record_push(store, &sent, &response.results)?;
+                let outcome = store.with(|s| record_push(s, &sent, &response.results))?;
                 report.pushed += outcome.accepted;
                 report.rejected += outcome.rejected;
             }
@@ -175,14 +187,15 @@ mod online {
 
         // A first pull into an empty table builds the households' lookup indexes at its end.
         report.pulled =
-            crate::store::households::without_lookup_indexes(store, |store| pull(store, client, &token))?;
+            crate::store::households::without_lookup_indexes(store, || pull(store, client, &token))?;
         Ok(report)
     }
 
     /// Pulls until caught up; returns how many changes were applied.
-    fn pull(store: &mut Store, client: &Client, token: &str) -> Result<usize> {
+    fn pull(store: &impl StoreAccess, client: &Client, token: &str) -> Result<usize> {
         let mut pulled = 0;
-        let cursor: u64 = store.setting(settings::PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let cursor: u64 =
+            store.with(|s| s.setting(settings::PULL_CURSOR))?.and_then(|c| c.parse().ok()).unwrap_or(0);
         let mut page = client.pull(token, cursor, MAX_PULL_LIMIT)?;
         loop {
             // The next page downloads while this one is applied: the server and the device's
@@ -190,7 +203,7 @@ mod online {
             let (next, applied) = std::thread::scope(|scope| {
                 let next =
                     page.more.then(|| scope.spawn(|| client.pull(token, page.next_cursor, MAX_PULL_LIMIT)));
-                let applied = apply_page(store, &page);
+                let applied = store.with(|s| apply_page(s, &page));
                 (next.map(|n| n.join()), applied)
             });
             applied?;
@@ -208,6 +221,41 @@ mod online {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that takes the connection and never answers, then drops it: a slow link.
+    #[cfg(feature = "client")]
+    #[test]
+    fn the_screens_use_the_store_while_a_sync_waits_on_the_server() {
+        use crate::store::StoreAccess;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (reached, server_reached) = std::sync::mpsc::channel();
+        let server = std::thread::spawn(move || {
+            let (connection, _) = listener.accept().unwrap();
+            reached.send(()).unwrap();
+            std::thread::sleep(Duration::from_secs(2));
+            drop(connection);
+        });
+        let mut store = Store::open_in_memory().unwrap();
+        store.set_setting(settings::TOKEN, "a-device-token").unwrap();
+        let homes: Vec<_> = crate::demo::households(3, 20).collect();
+        store.put_households(&homes).unwrap();
+        let shared = std::sync::Mutex::new(store);
+        let client = client::Client::new(&url).unwrap();
+        std::thread::scope(|scope| {
+            let syncing = scope.spawn(|| sync_shared(&shared, &client));
+            server_reached.recv().unwrap();
+            // The sync waits on the server; a technician searches meanwhile.
+            let found = shared.with(|s| s.search_households(&homes[4].account_no, 5)).unwrap();
+            assert_eq!(found, vec![homes[4].clone()]);
+            assert!(!syncing.is_finished(), "the search ran while the sync was still waiting");
+            let outcome = syncing.join().unwrap();
+            assert!(matches!(outcome, Err(crate::Error::Unreachable(_))), "{outcome:?}");
+        });
+        let store = shared.into_inner().unwrap();
+        assert!(status(&store).unwrap().last_error.is_some(), "the status bar says why");
+        server.join().unwrap();
+    }
 
     #[test]
     fn backoff_doubles_up_to_its_ceiling_with_jitter_and_resets() {
