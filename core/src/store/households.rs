@@ -51,9 +51,8 @@ pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
     if inserted == 1 {
         return Ok(());
     }
-    let (seq, old_text): (i64, [String; 4]) = tx
-        .prepare_cached("SELECT seq, account_no, address, owner_name, phone FROM households WHERE id = ?1")?
-        .query_row([&id], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])))?;
+    let (seq, old_text) = searchable_of(tx, &id)?
+        .ok_or_else(|| crate::Error::Corrupt(format!("household {id} vanished mid-write")))?;
     tx.prepare_cached(
         "UPDATE households SET account_no = ?2, address = ?3, owner_name = ?4, phone = ?5,
              billed_area_m2 = ?6, station_id = ?7, status = ?8, updated_hlc = ?9
@@ -61,12 +60,7 @@ pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
     )?
     .execute(values)?;
     if old_text != searchable && seq <= indexed_seq(tx)? {
-        let [a, b, c, d] = &old_text;
-        tx.prepare_cached(
-            "INSERT INTO households_fts (households_fts, rowid, account_no, address, owner_name, phone)
-             VALUES ('delete', ?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute((seq, a, b, c, d))?;
+        unindex(tx, seq, &old_text)?;
         index(tx, seq, searchable)?;
     }
     Ok(())
@@ -74,19 +68,29 @@ pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
 
 /// Forgets a household (it moved to another station), and its search entry if it has one.
 pub fn remove(tx: &Transaction<'_>, id: uuid::Uuid) -> Result<()> {
-    let old: Option<(i64, [String; 4])> = tx
-        .prepare_cached("SELECT seq, account_no, address, owner_name, phone FROM households WHERE id = ?1")?
-        .query_row([id.to_string()], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])))
-        .optional()?;
-    let Some((seq, [a, b, c, d])) = old else { return Ok(()) };
+    let Some((seq, old_text)) = searchable_of(tx, &id.to_string())? else { return Ok(()) };
     if seq <= indexed_seq(tx)? {
-        tx.prepare_cached(
-            "INSERT INTO households_fts (households_fts, rowid, account_no, address, owner_name, phone)
-             VALUES ('delete', ?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute((seq, a, b, c, d))?;
+        unindex(tx, seq, &old_text)?;
     }
     tx.prepare_cached("DELETE FROM households WHERE seq = ?1")?.execute([seq])?;
+    Ok(())
+}
+
+/// A stored household's `seq` and searchable text (account number, address, name, phone).
+fn searchable_of(conn: &Connection, id: &str) -> Result<Option<(i64, [String; 4])>> {
+    Ok(conn
+        .prepare_cached("SELECT seq, account_no, address, owner_name, phone FROM households WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])))
+        .optional()?)
+}
+
+/// Takes a household's old text out of the search index (FTS5 needs the text it indexed).
+fn unindex(tx: &Transaction<'_>, seq: i64, [a, b, c, d]: &[String; 4]) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO households_fts (households_fts, rowid, account_no, address, owner_name, phone)
+         VALUES ('delete', ?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute((seq, a, b, c, d))?;
     Ok(())
 }
 

@@ -12,8 +12,8 @@ use hearth_tests::e2e::webdriver::Session;
 use serde_json::{Value, json};
 
 use crate::fixture::{
-    self, Fixture, Signed, all_open_orders, open_order, orders_shown, pending, refusal, shot, sign, sign_off,
-    use_locale, wait_draft_saved, wait_pending,
+    self, Fixture, Signed, all_open_orders, open_order, orders_shown, pending, refusal, reopen_draft, shot,
+    sign, sign_off, use_locale, wait_draft_saved, wait_pending,
 };
 use crate::office::{Office, signed_record};
 
@@ -114,10 +114,7 @@ fn a_days_work_done_offline_reaches_the_server() {
     wait_draft_saved(&app);
     drop(app);
     let app = fx.driver.open_app();
-    open_order(&app, "temperature_check");
-    app.click("[data-testid=open-household]");
-    app.click("[data-testid=draft]");
-    app.wait_for("[data-testid=report-form][data-kind=temperature_check]");
+    reopen_draft(&app, "temperature_check");
     assert_eq!(app.value("[data-testid=thermometer-serial]"), "T-2024-118", "the draft kept what was typed");
     assert_eq!(app.value("[data-testid=certificate-no]"), "JD-55731");
     app.set_value("[data-testid=certificate-expires]", "2030-06-30");
@@ -225,10 +222,7 @@ fn a_days_work_done_offline_reaches_the_server() {
     wait_draft_saved(&app);
     drop(app);
     let app = fx.driver.open_app();
-    open_order(&app, "inspection");
-    app.click("[data-testid=open-household]");
-    app.click("[data-testid=draft]");
-    app.wait_for("[data-testid=report-form][data-kind=inspection]");
+    reopen_draft(&app, "inspection");
     app.wait_until("the photo's preview shown after the restart", || {
         image_width(&app, "[data-testid=photo-preview]") == 320
     });

@@ -107,6 +107,15 @@ pub fn open_order(app: &Session, kind: &str) {
     app.wait_for("[data-testid=order-status]");
 }
 
+/// Opens the draft of the first open order of `kind` (after a restart, say): the order, its
+/// household, the draft, until its form shows.
+pub fn reopen_draft(app: &Session, kind: &str) {
+    open_order(app, kind);
+    app.click("[data-testid=open-household]");
+    app.click("[data-testid=draft]");
+    app.wait_for(&format!("[data-testid=report-form][data-kind={kind}]"));
+}
+
 /// Fills the end of a form: satisfaction, the signer and a drawn signature.
 pub fn sign_off(app: &Session) {
     app.type_into("[data-testid=opinion]", "服务很好");

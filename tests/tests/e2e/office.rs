@@ -44,24 +44,23 @@ impl Office {
 
     /// `GET /v1/console/reports/{id}`: the record as stored, its tamper check and its blobs.
     pub fn report(&self, id: &str) -> Value {
-        self.http
-            .get(format!("{}/v1/console/reports/{id}", self.url))
-            .bearer_auth(&self.token)
-            .send()
-            .and_then(|r| r.error_for_status())
-            .and_then(|r| r.json())
-            .unwrap_or_else(|e| panic!("the console API has no report {id}: {e}"))
+        self.get(&format!("reports/{id}"), "report")
     }
 
     /// `GET /v1/console/work-orders/{id}`: the order as merged on the server.
     pub fn work_order(&self, id: &str) -> Value {
+        self.get(&format!("work-orders/{id}"), "work order")
+    }
+
+    /// `GET /v1/console/{path}` as JSON; `what` names it if the server has none.
+    fn get(&self, path: &str, what: &str) -> Value {
         self.http
-            .get(format!("{}/v1/console/work-orders/{id}", self.url))
+            .get(format!("{}/v1/console/{path}", self.url))
             .bearer_auth(&self.token)
             .send()
             .and_then(|r| r.error_for_status())
             .and_then(|r| r.json())
-            .unwrap_or_else(|e| panic!("the console API has no work order {id}: {e}"))
+            .unwrap_or_else(|e| panic!("the console API has no {what} at {path}: {e}"))
     }
 
     /// The bytes of a blob (a photo, a signature image) as the office downloads them.

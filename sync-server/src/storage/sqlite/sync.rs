@@ -242,9 +242,8 @@ fn apply_report(
         .iter()
         .map(|a| &a.sha256)
         .chain(signed.signatures().iter().filter_map(|s| s.png.as_ref().map(|p| &p.sha256)));
-    let mut has = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?1)")?;
     for sha in wanted {
-        if !has.query_row([sha.as_str()], |r| r.get::<_, bool>(0))? {
+        if !has_blob(tx, sha.as_str())? {
             missing.push(sha.to_string());
         }
     }
