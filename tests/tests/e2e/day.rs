@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::fixture::{
     self, Fixture, Signed, all_open_orders, open_order, orders_shown, pending, refusal, reopen_draft, shot,
-    sign, sign_off, use_locale, wait_draft_saved, wait_pending,
+    sign, sign_off, tick, use_locale, wait_draft_saved, wait_pending,
 };
 use crate::office::{Office, signed_record};
 
@@ -122,10 +122,10 @@ fn a_days_work_done_offline_reaches_the_server() {
         app.text("[data-testid=certificate-expires-in-words]").contains("2030年6月30日"),
         "the picked date is repeated in Chinese, whatever order the picker draws it in"
     );
-    app.click("[data-testid=checked-working]");
+    tick(&app, "[data-testid=checked-working]");
     app.type_into("[data-testid=doors-closed]", "45");
     app.type_into("[data-testid=probe-height]", "1.2");
-    app.click("[data-testid=at-centre]");
+    tick(&app, "[data-testid=at-centre]");
     app.type_into("[data-testid=room-name-0]", "主卧");
     app.type_into("[data-testid=celsius-0]", "99");
     app.wait_until("the impossible reading explained next to the field", || {

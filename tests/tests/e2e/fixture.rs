@@ -116,6 +116,27 @@ pub fn reopen_draft(app: &Session, kind: &str) {
     app.wait_for(&format!("[data-testid=report-form][data-kind={kind}]"));
 }
 
+/// Ticks the checkbox `css` and waits until the page shows it ticked, clicking again if a
+/// click was lost (once in several runs, one landed while the form was still settling).
+pub fn tick(app: &Session, css: &str) {
+    let ticked = || {
+        app.execute("return document.querySelector(arguments[0])?.checked === true", serde_json::json!([css]))
+            == serde_json::Value::Bool(true)
+    };
+    for _ in 0..3 {
+        if !ticked() {
+            app.click(css);
+        }
+        for _ in 0..20 {
+            if ticked() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+    panic!("{css} is still not ticked after three clicks");
+}
+
 /// Fills the end of a form: satisfaction, the signer and a drawn signature.
 pub fn sign_off(app: &Session) {
     app.type_into("[data-testid=opinion]", "服务很好");
