@@ -238,8 +238,8 @@ pub fn report(body: ReportBody, household_id: Uuid, author_id: Uuid, at: DateTim
 /// A signature drawn by `signer_name` over the report with `content_hash`: six strokes of
 /// twenty points, about what signature_pad records for a name written in two seconds.
 pub fn signature(signer_name: &str, role: SignerRole, content_hash: &Sha256, at: DateTime<Utc>) -> Signature {
-    let stroke = |s: u32| Stroke {
-        points: (0u32..20)
+    let stroke = |s: u32| {
+        let points: Vec<_> = (0u32..20)
             .map(|i| {
                 StrokePoint::from_canvas(
                     f64::from(40 * s + 2 * i) + 0.25 * f64::from(i % 4),
@@ -247,7 +247,8 @@ pub fn signature(signer_name: &str, role: SignerRole, content_hash: &Sha256, at:
                     f64::from(16 * i),
                 )
             })
-            .collect(),
+            .collect();
+        Stroke::new(&points)
     };
     Signature {
         signer_name: signer_name.to_owned(),

@@ -12,6 +12,7 @@ mod org;
 mod repair;
 mod report;
 mod signature;
+mod stroke;
 mod temperature;
 mod work_order;
 
@@ -22,7 +23,8 @@ pub use inspection::{Inspection, ViolationType};
 pub use org::{Role, Station, User};
 pub use repair::{FaultCategory, PartUsed, PropertyDamage, RepairOutcome, RepairVisit};
 pub use report::{Amendment, CustomerFeedback, Report, ReportBody, ReportKind, Satisfaction};
-pub use signature::{Refusal, Signature, SignedReport, SignedReportParts, SignerRole, Stroke, StrokePoint};
+pub use signature::{Refusal, Signature, SignedReport, SignedReportParts, SignerRole};
+pub use stroke::{PointsSpelling, Stroke, StrokePoint};
 pub use temperature::{
     MeasuringConditions, RoomReading, RoomType, TemperatureCheck, Thermometer, UserCausedFinding,
 };

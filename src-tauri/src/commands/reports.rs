@@ -2,6 +2,8 @@
 //! and amendments. The report's content arrives as the JSON hearth-core defines; the rules,
 //! the hashes and the immutability are all hearth-core's.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
 use hearth_core::model::{
     AttachmentRef, Refusal, Report, ReportBody, Sha256, Signature, SignedReport, Stroke, StrokePoint,
@@ -25,26 +27,8 @@ fn parse_report(report: serde_json::Value, locale: Locale) -> IpcResult<Report> 
 fn view(store: &Store, signed: &SignedReport) -> SignedReportDto {
     SignedReportDto::new(signed, |png: &AttachmentRef| {
         let bytes = blobs::data(store.conn(), &png.sha256).ok().flatten()?;
-        Some(format!("data:{};base64,{}", png.mime_type, base64(&bytes)))
+        Some(format!("data:{};base64,{}", png.mime_type, STANDARD.encode(bytes)))
     })
-}
-
-/// Standard base64, for `data:` URLs of signature images.
-fn base64(bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ABC[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// One drawn point: `[x, y]` in tenths of a canvas CSS pixel, `t` in ms since the stroke
@@ -92,7 +76,7 @@ pub fn photo_preview(state: State<'_, AppState>, sha256: String, mime_type: Stri
     let hash = Sha256::try_from(sha256.clone()).map_err(|e| IpcError::new("invalid_argument", e))?;
     with_store(&state, |store, _| {
         let bytes = blobs::data(store.conn(), &hash)?.ok_or(Error::NotFound { what: "photo", id: sha256 })?;
-        Ok(format!("data:{mime_type};base64,{}", base64(&bytes)))
+        Ok(format!("data:{mime_type};base64,{}", STANDARD.encode(bytes)))
     })
 }
 
@@ -121,7 +105,7 @@ pub fn sign_report(
                 strokes: s
                     .strokes
                     .into_iter()
-                    .map(|points| Stroke { points: points.into_iter().map(stroke_point).collect() })
+                    .map(|points| Stroke::new(&points.into_iter().map(stroke_point).collect::<Vec<_>>()))
                     .collect(),
                 png,
                 signed_at: now,
@@ -196,18 +180,4 @@ pub fn start_amendment(
         store.save_draft(&draft)?;
         Ok(DraftDto::from(&draft))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_matches_the_standard_alphabet_and_padding() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
 }

@@ -417,12 +417,12 @@ export type SignerRole = "customer" |
 "technician";
 
 /**
- *  One pen-down-to-pen-up stroke. Its points travel as one flat array of integers,
- *  `[x, y, t_ms, x, y, t_ms, …]`: a third of the size of an object per point, and one
- *  allocation per stroke instead of one per point when a record is hashed.
+ *  One pen-down-to-pen-up stroke, kept in the spelling it was read or drawn in. A packed
+ *  stroke keeps its text, checked when read: reading, hashing and storing a record never
+ *  unpacks it; [`Stroke::points`] does, for whoever draws it.
  */
 export type Stroke = {
-	points: number[],
+	points: string,
 };
 
 /**  What the status bar shows; sent as an event whenever it changes. */

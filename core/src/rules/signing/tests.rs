@@ -58,9 +58,41 @@ fn a_changed_reading_no_longer_verifies() {
 
 #[test]
 fn a_changed_signature_no_longer_verifies() {
-    assert_eq!(tamper(|p| p.signatures[0].strokes[0].points[0].x += 1).unwrap_err().code(), "tampered");
+    let moved = |stroke: &mut Stroke| {
+        let mut points = stroke.points();
+        points[0].x += 1;
+        *stroke = Stroke::new(&points);
+    };
+    assert_eq!(tamper(|p| moved(&mut p.signatures[0].strokes[0])).unwrap_err().code(), "tampered");
     assert!(tamper(|p| p.signatures[0].signer_name = "别人".into()).is_err());
     assert!(tamper(|p| p.signatures.clear()).is_err());
+}
+
+/// A record as a tablet signed it before strokes were packed: its points as flat integers.
+fn signed_flat() -> SignedReport {
+    let mut parts = signed().into_parts();
+    for stroke in parts.signatures.iter_mut().flat_map(|s| s.strokes.iter_mut()) {
+        *stroke = stroke.spelled(PointsSpelling::Flat);
+    }
+    let ctx = ValidationContext { profile: &CityProfile::default(), now: demo::now() };
+    seal(parts.report, parts.signatures, parts.refusal, &ctx).unwrap()
+}
+
+#[test]
+fn a_record_signed_with_flat_strokes_still_verifies_and_keeps_its_bytes() {
+    let old = signed_flat();
+    let stored = serde_json::to_string(&old).unwrap();
+    assert!(stored.contains(r#""points":[0,600,0,23,665,16,"#), "{stored}");
+    assert_eq!(verify_json(&stored).unwrap(), old);
+    let read: SignedReport = serde_json::from_str(&stored).unwrap();
+    assert_eq!(serde_json::to_string(&read).unwrap(), stored);
+}
+
+#[test]
+fn re_spelling_a_signed_records_strokes_is_caught() {
+    let mut parts = signed_flat().into_parts();
+    parts.signatures[0].strokes[0] = parts.signatures[0].strokes[0].spelled(PointsSpelling::Packed);
+    assert_eq!(SignedReport::try_from(parts).unwrap_err().code(), "tampered");
 }
 
 #[test]

@@ -10,7 +10,9 @@ mod temperature;
 use chrono::{DateTime, Duration, Utc};
 
 use super::{CityProfile, Label, Problem, ProblemKind};
-use crate::model::{AttachmentRef, Household, Refusal, Report, ReportBody, Sha256, Signature, SignerRole};
+use crate::model::{
+    AttachmentRef, Household, Refusal, Report, ReportBody, Sha256, Signature, SignerRole, Stroke,
+};
 
 /// The lowest reading a thermometer in a home can show, °C.
 pub const TEMPERATURE_MIN_C: f64 = -50.0;
@@ -137,7 +139,7 @@ pub fn validate_sign_off(
     let mut p = Problems(Vec::new());
     for (i, s) in signatures.iter().enumerate() {
         p.require_text(format!("signatures[{i}].signer_name"), &s.signer_name, Label::SignerName);
-        if s.strokes.is_empty() || s.strokes.iter().all(|stroke| stroke.points.is_empty()) {
+        if s.strokes.is_empty() || s.strokes.iter().all(Stroke::is_empty) {
             p.push(format!("signatures[{i}].strokes"), ProblemKind::SignatureWithoutStrokes);
         }
         if &s.content_hash != content_hash {

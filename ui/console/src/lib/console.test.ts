@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseError } from './api';
 import { dayEnd, dayStart, percent, short, time } from './format';
 import { codeLabel, tables, translate } from './i18n';
-import { signaturePaths } from './strokes';
+import { signaturePaths, unpackPoints } from './strokes';
 
 describe('the label table', () => {
   it('has every key in both languages, none empty', () => {
@@ -58,6 +58,15 @@ describe('signatures', () => {
     const { paths, viewBox } = signaturePaths([{ points: [100, 200, 0, 300, 400, 16] }, { points: [500, 500, 0] }]);
     expect(paths).toEqual(['M10 20L30 40', 'M50 50L50 50']);
     expect(viewBox).toBe('0 10 60 50');
+  });
+
+  it('read packed strokes as hearth-core writes them', () => {
+    // The vector of core's a_new_stroke_travels_packed_and_reads_back_the_same.
+    expect(unpackPoints('9gHwCAAOiQkg')).toEqual([123, 568, 0, 130, -13, 16]);
+    // i32::MIN and MAX apart: deltas past JavaScript's 32-bit bit operators.
+    expect(unpackPoints('_v___w______DwA')).toEqual([2147483647, -2147483648, 0]);
+    const { paths } = signaturePaths([{ points: '9gHwCAAOiQkg' }, { points: [500, 500, 0] }]);
+    expect(paths).toEqual(['M12.3 56.8L13 -1.3', 'M50 50L50 50']);
   });
 
   it('an empty signature still has a box', () => {

@@ -1,5 +1,7 @@
 // The shapes of the console API's answers (see GET /v1/openapi.json), as the console reads them.
 
+import type { StoredStroke } from './strokes';
+
 export type Role = 'technician' | 'inspector' | 'dispatcher' | 'admin';
 
 export interface User {
@@ -99,7 +101,7 @@ export interface BlobLink {
 export interface Signature {
   signer_name: string;
   role: string;
-  strokes: { points: number[] }[];
+  strokes: StoredStroke[];
   png?: { sha256: string } | null;
   signed_at: string;
   content_hash: string;
