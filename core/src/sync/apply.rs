@@ -3,6 +3,8 @@
 //! anywhere can run again: a page is applied whole or not at all, and an entry leaves the
 //! outbox only once the server has answered it.
 
+use rusqlite::Connection;
+
 use crate::model::SignedReport;
 use crate::protocol::{
     EntryResult, Incoming, Outcome, Outgoing, PullResponse, PushEntry, RejectCode, Withdrawn, WithdrawnKind,
@@ -39,7 +41,7 @@ fn work_order_edit(entry: &OutboxEntry) -> Result<WorkOrderEdit> {
 /// The body of a push of `entries` — a [`crate::protocol::PushRequest`] on the wire — with
 /// each report written out as stored: it was verified when it was saved and its row never
 /// changes, so it is neither parsed nor hashed again on the way out (the server checks it).
-pub fn push_body(store: &Store, entries: &[OutboxEntry]) -> Result<Vec<u8>> {
+pub fn push_body(conn: &Connection, entries: &[OutboxEntry]) -> Result<Vec<u8>> {
     let mut body = Vec::with_capacity(entries.len() * 3500);
     body.extend_from_slice(b"{\"entries\":[");
     for (i, entry) in entries.iter().enumerate() {
@@ -56,7 +58,7 @@ pub fn push_body(store: &Store, entries: &[OutboxEntry]) -> Result<Vec<u8>> {
                 serde_json::to_writer(&mut body, &work_order_edit(entry)?)?;
             }
             Entity::Report => {
-                let json = reports::get_json(store.conn(), entry.entity_id)?
+                let json = reports::get_json(conn, entry.entity_id)?
                     .ok_or_else(|| Error::NotFound { what: "report", id: entry.entity_id.to_string() })?;
                 body.extend_from_slice(b",\"change\":{\"entity\":\"report\",\"data\":");
                 body.extend_from_slice(json.as_bytes());
@@ -214,7 +216,7 @@ mod tests {
         store.advance_work_order(order.id, WorkOrderStatus::EnRoute, None).unwrap();
         let entries = store.outbox(10).unwrap();
         let raw: crate::protocol::PushRequest =
-            serde_json::from_slice(&push_body(&store, &entries).unwrap()).unwrap();
+            serde_json::from_slice(&push_body(store.conn(), &entries).unwrap()).unwrap();
         let typed: Vec<_> = entries.iter().map(|e| push_entry(&store, e).unwrap()).collect();
         assert_eq!(raw.entries, typed);
     }

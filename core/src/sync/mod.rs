@@ -165,10 +165,12 @@ mod online {
             let mut after_seq = 0;
             let mut in_flight = std::collections::VecDeque::new();
             loop {
-                let (entries, body) = store.with(|s| -> Result<_> {
-                    let entries = outbox::pending_after(s.conn(), after_seq, client.push_batch())?;
-                    let body = if entries.is_empty() { None } else { Some(push_body(s, &entries)?) };
-                    Ok((entries, body))
+                let (entries, body) = store.with(|s| {
+                    s.read(|conn| {
+                        let entries = outbox::pending_after(conn, after_seq, client.push_batch())?;
+                        let body = if entries.is_empty() { None } else { Some(push_body(conn, &entries)?) };
+                        Ok((entries, body))
+                    })
                 })?;
                 if let (Some(last), Some(body)) = (entries.last(), body) {
                     after_seq = last.seq;
