@@ -157,6 +157,7 @@ impl Store {
 
     /// Runs the reads of `f` on one snapshot, taking the database's read lock once rather
     /// than once a statement (a push batch reads a thousand reports).
+    #[cfg(feature = "client")]
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let tx = self.conn.unchecked_transaction()?;
         let out = f(&tx)?;
