@@ -36,11 +36,23 @@ pub struct AppState {
     /// while the next is checked, instead of all checked together and all stored at the end
     /// while one core waits on the one writer.
     pub checks: Arc<tokio::sync::Semaphore>,
+    /// Push batches read, checked and stored at once ([`PUSHES_AT_ONCE`]). A batch is taken
+    /// off the connection only when it has a turn, so the server holds a few batches in
+    /// memory however many tablets push together; the others wait in their sockets.
+    pub pushes: Arc<tokio::sync::Semaphore>,
 }
+
+/// Enough for one batch to be read while one is checked and one is stored; more would only
+/// hold more batches in memory (each ~8 MB while it is parsed and checked).
+pub const PUSHES_AT_ONCE: usize = 3;
 
 impl AppState {
     pub fn new(storage: Arc<dyn Storage>) -> Self {
-        AppState { storage, checks: Arc::new(tokio::sync::Semaphore::new(1)) }
+        AppState {
+            storage,
+            checks: Arc::new(tokio::sync::Semaphore::new(1)),
+            pushes: Arc::new(tokio::sync::Semaphore::new(PUSHES_AT_ONCE)),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `POST /v1/sync/push` and `GET /v1/sync/pull`: outbox entries in, visible changes out.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -72,8 +72,10 @@ pub enum ArrivingEntity {
 pub async fn push(
     State(state): State<AppState>,
     caller: Caller,
-    Json(req): Json<ArrivingPush>,
+    request: Request,
 ) -> Result<Json<PushResponse>, AppError> {
+    let _turn = state.pushes.acquire().await.map_err(|e| Error::Task(e.to_string()))?;
+    let Json(req) = Json::<ArrivingPush>::from_request(request, &state).await?;
     if req.entries.len() > MAX_PUSH_ENTRIES {
         return Err(AppError::new(
             ErrorCode::TooManyEntries,

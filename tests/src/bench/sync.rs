@@ -202,28 +202,29 @@ fn merged(mut fields: serde_json::Value, more: serde_json::Value) -> serde_json:
     fields
 }
 
-/// CPU seconds (user + system) that process `pid` ("self" for this one) has used so far,
-/// from /proc: on a shared machine the CPU a workload costs varies less than its wall time.
-fn cpu_seconds(pid: &str) -> f64 {
+/// CPU seconds (user + system) that process `pid` ("self" for this one) has used so far, and
+/// the page faults it took (each a freshly zeroed page), from /proc: on a shared machine the
+/// CPU a workload costs varies less than its wall time.
+fn cpu_seconds_and_faults(pid: &str) -> (f64, f64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces).
+    // Fields after the command name (which is in parentheses and may hold spaces): minflt is
+    // field 7, utime and stime 11 and 12, which Linux counts in USER_HZ = 100 ticks a second.
     let fields: Vec<&str> =
         stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; Linux
-    // counts them in USER_HZ = 100 ticks a second.
-    (ticks(11) + ticks(12)) / 100.0
+    let field = |i: usize| fields.get(i).and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0);
+    ((field(11) + field(12)) / 100.0, field(7))
 }
 
-/// CPU seconds the server and this process spend on `work`.
+/// CPU seconds the server and this process spend on `work`, and the server's page faults.
 fn cpu_of<T>(server: &Server, work: impl FnOnce() -> T) -> (T, serde_json::Value) {
-    let (server_pid, before) =
-        (server.pid().to_string(), (cpu_seconds(&server.pid().to_string()), cpu_seconds("self")));
+    let server_pid = server.pid().to_string();
+    let (before, before_self) = (cpu_seconds_and_faults(&server_pid), cpu_seconds_and_faults("self"));
     let out = work();
-    let used = |now: f64, then: f64| super::round3(now - then);
+    let (after, after_self) = (cpu_seconds_and_faults(&server_pid), cpu_seconds_and_faults("self"));
     let cpu = json!({
-        "server_cpu_s": used(cpu_seconds(&server_pid), before.0),
-        "client_cpu_s": used(cpu_seconds("self"), before.1),
+        "server_cpu_s": super::round3(after.0 - before.0),
+        "server_page_faults": (after.1 - before.1) as u64,
+        "client_cpu_s": super::round3(after_self.0 - before_self.0),
     });
     (out, cpu)
 }
