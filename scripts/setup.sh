@@ -24,7 +24,8 @@ command -v file >/dev/null 2>&1 || missing+=(file)
 # The end-to-end tests: a virtual display, the WebKit WebDriver, screenshots, Chinese fonts.
 command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb xauth)
 command -v WebKitWebDriver >/dev/null 2>&1 || missing+=(webkit2gtk-driver)
-command -v convert >/dev/null 2>&1 || missing+=(imagemagick)
+# (Asked for its version: a machine may have a stand-in `convert` that is not ImageMagick.)
+convert -version 2>/dev/null | grep -c '^Version: ImageMagick' >/dev/null || missing+=(imagemagick)
 command -v dbus-launch >/dev/null 2>&1 || missing+=(dbus-x11)
 # The console's end-to-end tests: headless Chromium driven by playwright-core.
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
