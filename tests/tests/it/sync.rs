@@ -426,3 +426,40 @@ fn a_thousand_random_interleavings_of_three_devices_converge() {
         }
     }
 }
+
+/// More tablets than the server takes batches at once (`PUSHES_AT_ONCE`), all pushing
+/// together in small batches: every batch waits for its turn and is answered, and every
+/// report is stored once.
+#[test]
+fn many_tablets_pushing_at_once_are_all_answered_and_stored_once() {
+    let (_dir, server) = city(50);
+    let mut devices: Vec<Device> =
+        (0..12).map(|i| Device::login(&server, ["tech-a", "tech-b"][i % 2])).collect();
+    let mut signed = Vec::new();
+    for dev in &mut devices {
+        dev.sync();
+        let household = dev.any_household();
+        signed.extend((0..20).map(|_| dev.sign_check(&household)));
+    }
+    let start = std::sync::Barrier::new(devices.len());
+    std::thread::scope(|scope| {
+        for dev in &mut devices {
+            let start = &start;
+            scope.spawn(move || {
+                start.wait();
+                assert_eq!(dev.sync().pushed, 20);
+            });
+        }
+    });
+    for dev in &devices {
+        assert_eq!(sync::status(&dev.store).expect("status").pending, 0);
+    }
+    assert_eq!(count(&server, "SELECT count(*) FROM reports"), 240);
+    let db = server.database();
+    let mut stored = db.prepare("SELECT record_hash FROM reports WHERE id = ?1").expect("sql");
+    for report in &signed {
+        let hash: String =
+            stored.query_row([report.report().id.to_string()], |r| r.get(0)).expect("the report is stored");
+        assert_eq!(hash, report.record_hash().as_str());
+    }
+}
