@@ -28,6 +28,37 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Json::parse(&JsonBody::from_request(req, state).await?.0)
+    }
+}
+
+impl<T: DeserializeOwned> Json<T> {
+    /// Reads a received [`JsonBody`].
+    pub fn parse(bytes: &[u8]) -> Result<Json<T>, AppError> {
+        serde_json::from_slice(bytes).map(Json).map_err(|e| {
+            use serde_json::error::Category;
+            match e.classify() {
+                Category::Syntax | Category::Eof => {
+                    AppError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}"))
+                }
+                Category::Data | Category::Io => {
+                    AppError::new(ErrorCode::BadRequest, format!("the JSON does not fit: {e}"))
+                }
+            }
+        })
+    }
+}
+
+/// A JSON body received whole but not yet read ([`Json::parse`]): a missing content type and
+/// an oversized body are refused. For a handler that must receive the bytes (which may take
+/// minutes on a weak link) before it waits for its turn to read them.
+#[derive(Debug, Clone)]
+pub struct JsonBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let is_json = req
             .headers()
             .get(CONTENT_TYPE)
@@ -44,18 +75,7 @@ where
                 "send the body with `Content-Type: application/json`",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await?;
-        serde_json::from_slice(&bytes).map(Json).map_err(|e| {
-            use serde_json::error::Category;
-            match e.classify() {
-                Category::Syntax | Category::Eof => {
-                    AppError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}"))
-                }
-                Category::Data | Category::Io => {
-                    AppError::new(ErrorCode::BadRequest, format!("the JSON does not fit: {e}"))
-                }
-            }
-        })
+        Ok(JsonBody(Bytes::from_request(req, state).await?))
     }
 }
 

@@ -36,14 +36,16 @@ pub struct AppState {
     /// while the next is checked, instead of all checked together and all stored at the end
     /// while one core waits on the one writer.
     pub checks: Arc<tokio::sync::Semaphore>,
-    /// Push batches read, checked and stored at once ([`PUSHES_AT_ONCE`]). A batch is taken
-    /// off the connection only when it has a turn, so the server holds a few batches in
-    /// memory however many tablets push together; the others wait in their sockets.
+    /// Push batches read, checked and stored at once ([`PUSHES_AT_ONCE`]). A batch that has
+    /// arrived waits for a turn before it is parsed, so however many tablets push together
+    /// the server works on a few batches, each ~8 MB while it is parsed and checked, and
+    /// the rest wait as the bytes they came as. (The bytes are received without a turn: a
+    /// tablet on a weak link must not hold one for the minutes its upload takes.)
     pub pushes: Arc<tokio::sync::Semaphore>,
 }
 
-/// Enough for one batch to be read while one is checked and one is stored; more would only
-/// hold more batches in memory (each ~8 MB while it is parsed and checked).
+/// Enough for one batch to be parsed while one is checked and one is stored; more would only
+/// hold more batches in memory.
 pub const PUSHES_AT_ONCE: usize = 3;
 
 impl AppState {

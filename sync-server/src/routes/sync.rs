@@ -1,7 +1,7 @@
 //! `POST /v1/sync/push` and `GET /v1/sync/pull`: outbox entries in, visible changes out.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{AppError, Error, ErrorCode};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, JsonBody, Query};
 use crate::storage::{Caller, CheckedEntry};
 
 /// A full batch of signed reports with their signature strokes is a few MB; this leaves room.
@@ -72,10 +72,13 @@ pub enum ArrivingEntity {
 pub async fn push(
     State(state): State<AppState>,
     caller: Caller,
-    request: Request,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<PushResponse>, AppError> {
+    // The bytes arrive first (on a weak link that takes minutes, and must not hold a turn);
+    // they are read, checked and stored in a turn.
     let _turn = state.pushes.acquire().await.map_err(|e| Error::Task(e.to_string()))?;
-    let Json(req) = Json::<ArrivingPush>::from_request(request, &state).await?;
+    let Json(req) = Json::<ArrivingPush>::parse(&body)?;
+    drop(body);
     if req.entries.len() > MAX_PUSH_ENTRIES {
         return Err(AppError::new(
             ErrorCode::TooManyEntries,

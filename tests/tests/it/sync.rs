@@ -463,3 +463,38 @@ fn many_tablets_pushing_at_once_are_all_answered_and_stored_once() {
         assert_eq!(hash, report.record_hash().as_str());
     }
 }
+
+/// Tablets on a weak link, their uploads stalled half way, hold none of the server's turns
+/// for pushes: another tablet's push is answered meanwhile.
+#[test]
+fn stalled_uploads_do_not_hold_up_other_tablets() {
+    use std::io::Write as _;
+    let (_dir, server) = city(50);
+    let token = Device::login(&server, "tech-b").token();
+    let address = server.url().trim_start_matches("http://").to_owned();
+    // More stalled pushes than the server takes at once: a megabyte announced, a few bytes sent.
+    let stalled: Vec<std::net::TcpStream> = (0..8)
+        .map(|_| {
+            let mut connection = std::net::TcpStream::connect(&address).expect("connect");
+            write!(
+                connection,
+                "POST /v1/sync/push HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+                 Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{{\"entries\":["
+            )
+            .expect("send the start of a push");
+            connection
+        })
+        .collect();
+    let mut a = Device::login(&server, "tech-a");
+    a.sync();
+    let household = a.any_household();
+    a.sign_check(&household);
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(a.sync().pushed));
+    assert_eq!(
+        finished.recv_timeout(std::time::Duration::from_secs(30)),
+        Ok(1),
+        "the push was answered while the stalled uploads waited"
+    );
+    drop(stalled);
+}
