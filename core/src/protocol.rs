@@ -30,6 +30,7 @@ pub const MAX_BLOB_BYTES: u64 = crate::rules::MAX_ATTACHMENT_BYTES;
 /// The body of every error answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ApiError,
 }
@@ -37,7 +38,9 @@ pub struct ErrorBody {
 /// A closed set of codes (the app branches on them) and a message a person can read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
+    /// One of the server's codes (the API description lists them).
     pub code: String,
     pub message: String,
 }
@@ -45,6 +48,7 @@ pub struct ApiError {
 /// `POST /v1/auth/login`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
@@ -57,6 +61,7 @@ pub struct LoginRequest {
 /// A device token for this user on this device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     /// Random; the server keeps only its hash. Sent as `Authorization: Bearer <token>`.
     pub token: String,
@@ -66,16 +71,21 @@ pub struct LoginResponse {
 /// `POST /v1/sync/push`: at most [`MAX_PUSH_ENTRIES`] outbox entries, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
+    /// At most [`MAX_PUSH_ENTRIES`], oldest first.
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
     pub entries: Vec<PushEntry>,
 }
 
 /// One outbox entry. Its `id` makes a retried push idempotent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushEntry {
     pub id: Uuid,
-    /// The device's HLC stamp of the edit.
+    /// The device's HLC stamp of the edit: `wall_ms-counter-node`, fixed-width lowercase hex.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9a-f]{16}-[0-9a-f]{8}-[0-9a-f]{16}$"))]
     pub hlc: Hlc,
     pub change: Outgoing,
 }
@@ -83,6 +93,7 @@ pub struct PushEntry {
 /// What a device sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "entity", content = "data", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Outgoing {
     /// A signed report: insert-only; the same id with other content is rejected.
     Report(Box<SignedReport>),
@@ -93,6 +104,7 @@ pub enum Outgoing {
 /// The fields of a work order an edit changes; absent fields are left as they are.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkOrderFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<WorkOrderStatus>,
@@ -109,6 +121,7 @@ pub struct WorkOrderFields {
 /// An edit of one work order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkOrderEdit {
     pub work_order_id: Uuid,
     pub fields: WorkOrderFields,
@@ -117,6 +130,7 @@ pub struct WorkOrderEdit {
 /// `POST /v1/sync/push`'s answer: one result per entry, in the order sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<EntryResult>,
 }
@@ -124,6 +138,7 @@ pub struct PushResponse {
 /// What became of one entry. An entry sent again gets the answer it got the first time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryResult {
     pub id: Uuid,
     pub outcome: Outcome,
@@ -132,6 +147,7 @@ pub struct EntryResult {
 /// Accepted (the device may drop the entry) or rejected with a reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Outcome {
     /// Stored. `received_at` is the server's clock, which a device cannot skew. An edit
     /// that lost a merge is accepted too, and kept in the conflict log.
@@ -143,6 +159,7 @@ pub enum Outcome {
 /// Why an entry was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RejectCode {
     /// The record names a blob the server lacks: upload it, then push again.
     BlobMissing,
@@ -169,6 +186,7 @@ pub struct PullQuery {
 /// A page of changes the caller may see.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub changes: Vec<PulledChange>,
     /// Pass as `after` for the next page; the highest `seq` of this page.
@@ -180,6 +198,7 @@ pub struct PullResponse {
 /// One change, with the server sequence number it got.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PulledChange {
     pub seq: u64,
     pub change: Incoming,
@@ -189,6 +208,7 @@ pub struct PulledChange {
 /// the caller's to see.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "entity", content = "data", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Incoming {
     Station(Station),
     Household(Household),
@@ -201,6 +221,7 @@ pub enum Incoming {
 /// A record withdrawn from the devices that saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Withdrawn {
     pub kind: WithdrawnKind,
     pub id: Uuid,
@@ -209,6 +230,7 @@ pub struct Withdrawn {
 /// The kinds of record that move between stations and crews.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum WithdrawnKind {
     Household,
     WorkOrder,
@@ -218,9 +240,11 @@ pub enum WithdrawnKind {
 /// (field name → stamp), so a device merges its own pending edits the same way.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkOrderState {
     pub order: WorkOrder,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, String>))]
     pub clocks: BTreeMap<String, Hlc>,
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// The appointment with the customer and whether the crew kept it (§21: 不能失约).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AppointmentRecord {
     pub agreed_at: DateTime<Utc>,
@@ -18,6 +19,7 @@ pub struct AppointmentRecord {
 /// How one room was measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RoomMeasure {
     /// A rectangle's sides, in metres.
@@ -39,6 +41,7 @@ impl RoomMeasure {
 /// One measured room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MeasuredRoom {
     pub name: String,
@@ -49,6 +52,7 @@ pub struct MeasuredRoom {
 /// keeps the billed area and the tolerance it was judged by, so it reads the same later.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AreaRemeasurement {
     pub appointment: AppointmentRecord,

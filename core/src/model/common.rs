@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// A SHA-256 digest as 64 lowercase hex characters; the only way to make one checks that.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Sha256(String);
 
@@ -48,6 +49,7 @@ impl std::fmt::Display for Sha256 {
 /// A photo or signature image, addressed by the SHA-256 of its bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AttachmentRef {
     pub sha256: Sha256,
@@ -58,6 +60,7 @@ pub struct AttachmentRef {
 /// Where the tablet was when the report was made, if it knew.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GeoLocation {
     pub lat: f64,

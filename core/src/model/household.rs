@@ -6,6 +6,7 @@ use uuid::Uuid;
 /// Whether the household currently takes heat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum HouseholdStatus {
     /// 已接入: connected and heated.
     Connected,
@@ -21,6 +22,7 @@ super::snake_case_names!(HouseholdStatus {
 /// A customer's home. Personal data: only the crews of its station may see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Household {
     pub id: Uuid,
     /// 户号: the billing account number the office uses.

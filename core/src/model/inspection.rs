@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// The violations the rulebook and city rules name (§35).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ViolationType {
     /// 私接
@@ -36,6 +37,7 @@ super::snake_case_names!(ViolationType {
 /// 稽查记录. Photos are the report's attachments; the location is the report's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Inspection {
     pub violations: Vec<ViolationType>,

@@ -6,6 +6,7 @@ use uuid::Uuid;
 /// A heating station; its crews serve its households and see only those.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Station {
     pub id: Uuid,
     pub name: String,
@@ -14,6 +15,7 @@ pub struct Station {
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     /// 维修工 / 测温员: works through assigned orders on a tablet.
     Technician,
@@ -35,6 +37,7 @@ super::snake_case_names!(Role {
 /// A person who logs in to Hearth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: Uuid,
     pub username: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// The kind of fault found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FaultCategory {
     /// 不热
@@ -40,6 +41,7 @@ super::snake_case_names!(FaultCategory {
 /// A part used in the repair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PartUsed {
     pub name: String,
@@ -51,6 +53,7 @@ pub struct PartUsed {
 /// Whether the fault was fixed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RepairOutcome {
     Fixed,
@@ -60,6 +63,7 @@ pub enum RepairOutcome {
 /// Damage to the customer's property during the work (§77).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PropertyDamage {
     pub description: String,
@@ -73,6 +77,7 @@ pub struct PropertyDamage {
 /// 维修表单 (§76).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RepairVisit {
     pub arrived_at: DateTime<Utc>,

@@ -11,6 +11,7 @@ use super::{AreaRemeasurement, AttachmentRef, GeoLocation, Inspection, RepairVis
 /// The four kinds of report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
     TemperatureCheck,
@@ -29,6 +30,7 @@ super::snake_case_names!(ReportKind {
 /// The kind-specific part of a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum ReportBody {
     TemperatureCheck(TemperatureCheck),
@@ -52,6 +54,7 @@ impl ReportBody {
 /// How satisfied the customer says they are (满意度).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Satisfaction {
     /// 满意
@@ -71,6 +74,7 @@ super::snake_case_names!(Satisfaction {
 /// The customer's opinion at the end of the visit (§69, §76).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerFeedback {
     /// 客户意见, in the customer's words; may be empty.
@@ -84,6 +88,7 @@ pub struct CustomerFeedback {
 /// A correction: this report replaces the one it names, which stays as it was signed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Amendment {
     pub amends: Uuid,
@@ -93,6 +98,7 @@ pub struct Amendment {
 /// A report, signed or not yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Report {
     pub id: Uuid,

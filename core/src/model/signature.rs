@@ -8,6 +8,7 @@ use super::{AttachmentRef, Report, Sha256, Stroke};
 /// Who signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SignerRole {
     Customer,
@@ -26,6 +27,7 @@ super::snake_case_names!(SignerRole {
 /// A signature drawn on the tablet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Signature {
     pub signer_name: String,
@@ -42,6 +44,7 @@ pub struct Signature {
 /// A customer who would not sign, and the witness who saw it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Refusal {
     pub reason: String,
@@ -53,6 +56,7 @@ pub struct Refusal {
 /// holding a `SignedReport` means holding a record that matches its hashes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "SignedReportParts")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedReport {
     report: Report,
     signatures: Vec<Signature>,

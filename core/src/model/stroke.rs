@@ -53,9 +53,25 @@ pub enum PointsSpelling {
 /// unpacks it; [`Stroke::points`] does, for whoever draws it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stroke {
     #[cfg_attr(feature = "specta", specta(type = String))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = points_schema))]
     points: Points,
+}
+
+/// The two spellings a stroke's `points` is read in, for the API description.
+#[cfg(feature = "openapi")]
+fn points_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let packed = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[A-Za-z0-9_-]*$"))
+        .description(Some("x, y, t_ms of each point as differences from the previous point, zigzag LEB128 varints, base64url without padding"));
+    let flat = ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::Integer))
+        .description(Some("[x, y, t_ms, …]: records signed before the packed spelling"));
+    utoipa::openapi::schema::Schema::OneOf(OneOfBuilder::new().item(packed).item(flat).build())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

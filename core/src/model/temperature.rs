@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// The thermometer used; a check without a verified, working one is invalid (§64).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Thermometer {
     pub serial: String,
@@ -19,6 +20,7 @@ pub struct Thermometer {
 /// The conditions a valid measurement needs (GB/T 33833 §5.1 and city rules).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MeasuringConditions {
     /// How long doors and windows were closed before measuring.
@@ -32,6 +34,7 @@ pub struct MeasuringConditions {
 /// The rooms the standard speaks of. Only bedrooms and living rooms decide compliance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoomType {
     /// 卧室
@@ -51,6 +54,7 @@ super::snake_case_names!(RoomType {
 /// One room's stable reading.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RoomReading {
     pub room_name: String,
@@ -63,6 +67,7 @@ pub struct RoomReading {
 /// What the technician found that is not the company's failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserCausedFinding {
     /// 暖气片被遮挡或包裹
@@ -82,6 +87,7 @@ super::snake_case_names!(UserCausedFinding {
 /// 入户测温记录: recorded exactly as measured (如实填写, §67).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TemperatureCheck {
     pub thermometer: Thermometer,

@@ -7,6 +7,7 @@ use uuid::Uuid;
 /// What the crew is sent to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum WorkOrderKind {
     TemperatureCheck,
     Repair,
@@ -27,6 +28,7 @@ super::snake_case_names!(WorkOrderKind {
 /// Where the order came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum WorkOrderSource {
     /// 服务热线: a call to the hotline.
     Hotline,
@@ -48,6 +50,7 @@ super::snake_case_names!(WorkOrderSource {
 /// Where the order stands. It only moves forward: see [`crate::rules::status`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum WorkOrderStatus {
     New,
     Assigned,
@@ -73,6 +76,7 @@ super::snake_case_names!(WorkOrderStatus {
 /// How urgent the order is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Priority {
     /// 抢修: a burst pipe, a whole building without heat.
     Emergency,
@@ -94,6 +98,7 @@ super::snake_case_names!(Priority {
 /// A span of time agreed with the customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimeWindow {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -102,6 +107,7 @@ pub struct TimeWindow {
 /// A job for a crew at one household.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkOrder {
     pub id: Uuid,
     pub household_id: Uuid,

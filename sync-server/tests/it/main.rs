@@ -5,6 +5,7 @@
 mod api;
 mod cli;
 mod console;
+mod openapi;
 mod storage;
 mod sync;
 

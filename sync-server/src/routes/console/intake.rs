@@ -353,7 +353,6 @@ pub struct BoardQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BoardEntry {
-    #[schema(value_type = Object)]
     pub order: WorkOrder,
     pub overdue: bool,
     /// Due within two hours and not overdue yet.

@@ -141,16 +141,15 @@ pub struct TamperCheck {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportDetail {
     pub summary: ReportSummary,
-    /// The signed record as stored (hearth-core `SignedReport`).
-    #[schema(value_type = Object)]
+    /// The signed record as stored.
+    #[schema(value_type = hearth_core::model::SignedReport)]
     pub record: serde_json::Value,
     pub record_hash: String,
     pub device_id: Uuid,
     pub tamper_check: TamperCheck,
     pub blobs: Vec<BlobLink>,
     pub amended_by: Vec<Uuid>,
-    /// The household the record is about (hearth-core `Household`), for the printed report.
-    #[schema(value_type = Object)]
+    /// The household the record is about, for the printed report.
     pub household: Option<Household>,
 }
 

@@ -33,7 +33,6 @@ pub struct CrewMember {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Roster {
-    #[schema(value_type = Vec<crate::routes::openapi::schemas::Station>)]
     pub stations: Vec<Station>,
     pub crew: Vec<CrewMember>,
 }
