@@ -42,8 +42,8 @@ impl From<tokio::task::JoinError> for Error {
     }
 }
 
-/// The closed set of codes a client can branch on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The closed set of codes a client can branch on (`ErrorCode::iter()` lists them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
 pub enum ErrorCode {
     BadRequest,
     MalformedJson,
@@ -62,23 +62,6 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code, for the API description.
-    pub const ALL: [ErrorCode; 13] = [
-        ErrorCode::BadRequest,
-        ErrorCode::MalformedJson,
-        ErrorCode::UnsupportedMediaType,
-        ErrorCode::Unauthorized,
-        ErrorCode::DeviceRevoked,
-        ErrorCode::Forbidden,
-        ErrorCode::NotFound,
-        ErrorCode::Conflict,
-        ErrorCode::MethodNotAllowed,
-        ErrorCode::PayloadTooLarge,
-        ErrorCode::TooManyEntries,
-        ErrorCode::HashMismatch,
-        ErrorCode::Internal,
-    ];
-
     /// The code as it appears on the wire.
     pub fn as_str(self) -> &'static str {
         match self {

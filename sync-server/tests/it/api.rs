@@ -255,6 +255,9 @@ async fn the_openapi_document_lists_every_route_and_core_enum_values() {
         "{}",
         schemas["PushRequest"]
     );
+    use strum::IntoEnumIterator;
+    let error_codes: Vec<&str> = hearth_server::error::ErrorCode::iter().map(|c| c.as_str()).collect();
+    assert_eq!(schemas["ApiError"]["properties"]["code"]["enum"], serde_json::json!(error_codes));
     let reject_codes: Vec<String> = values("RejectCode");
     for code in [
         hearth_core::protocol::RejectCode::BlobMissing,

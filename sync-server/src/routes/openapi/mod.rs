@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::error::ErrorCode;
 use crate::extract::Json;
 use crate::routes::console;
+use strum::IntoEnumIterator;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/openapi.json", get(|| async { Json(document()) }))
@@ -64,7 +65,7 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// Lists the server's error codes ([`ErrorCode::ALL`]) as the values of `ApiError.code`,
+/// Lists every one of the server's error codes as the values of `ApiError.code`,
 /// which hearth-core types as a string.
 struct ErrorCodes;
 
@@ -76,7 +77,7 @@ impl utoipa::Modify for ErrorCodes {
             return;
         };
         if let Some(RefOr::T(Schema::Object(code))) = api_error.properties.get_mut("code") {
-            code.enum_values = Some(ErrorCode::ALL.iter().map(|c| c.as_str().into()).collect());
+            code.enum_values = Some(ErrorCode::iter().map(|c| c.as_str().into()).collect());
         }
     }
 }
