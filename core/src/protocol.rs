@@ -73,7 +73,6 @@ pub struct LoginResponse {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
-    /// At most [`MAX_PUSH_ENTRIES`], oldest first.
     #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
     pub entries: Vec<PushEntry>,
 }

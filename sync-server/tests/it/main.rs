@@ -111,6 +111,16 @@ impl Server {
     }
 }
 
+/// The demo city's `n`th household (the server's demo seed).
+pub fn household(n: usize) -> hearth_core::model::Household {
+    hearth_core::demo::households(demo::SEED, n + 1).last().unwrap()
+}
+
+/// A signed temperature check of `household`, made now on a new device.
+pub fn report_for(household: &hearth_core::model::Household) -> hearth_core::model::SignedReport {
+    hearth_core::demo::signed_temperature_check(household, Uuid::now_v7(), chrono::Utc::now()).unwrap()
+}
+
 /// The error code of an answer.
 pub fn code(answer: &Answer) -> &str {
     answer.body["error"]["code"].as_str().unwrap_or("<no error code>")

@@ -3,13 +3,12 @@
 //! refuses too.
 
 use axum::http::StatusCode;
-use chrono::Utc;
 use hearth_core::hlc::Hlc;
 use hearth_core::protocol::{Outgoing, PushEntry, PushRequest, WorkOrderEdit, WorkOrderFields};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Server, server};
+use super::{Server, household, report_for, server};
 
 /// Checks JSON values against one of the document's component schemas.
 struct Schemas(Value);
@@ -34,10 +33,6 @@ impl Schemas {
     }
 }
 
-fn household(n: usize) -> hearth_core::model::Household {
-    hearth_core::demo::households(hearth_server::demo::SEED, n + 1).last().unwrap()
-}
-
 #[tokio::test]
 async fn what_a_device_sends_and_gets_fits_the_documented_schemas() {
     let s = server().await;
@@ -52,11 +47,7 @@ async fn what_a_device_sends_and_gets_fits_the_documented_schemas() {
 
     // An accepted report, a report refused (another station's household) and an edit of an
     // order the server does not know: both kinds of change, both kinds of outcome.
-    let report = |n| {
-        Outgoing::Report(Box::new(
-            hearth_core::demo::signed_temperature_check(&household(n), Uuid::now_v7(), Utc::now()).unwrap(),
-        ))
-    };
+    let report = |n| Outgoing::Report(Box::new(report_for(&household(n))));
     let edit = Outgoing::WorkOrderEdit(WorkOrderEdit {
         work_order_id: Uuid::now_v7(),
         fields: WorkOrderFields { status_note: Some("门禁坏了".into()), ..WorkOrderFields::default() },
@@ -104,14 +95,12 @@ async fn a_body_the_schemas_refuse_the_server_refuses_and_stores_nothing() {
     let s = server().await;
     let schemas = Schemas::of(&s).await;
     let token = s.login("tech1").await;
-    let signed =
-        hearth_core::demo::signed_temperature_check(&household(0), Uuid::now_v7(), Utc::now()).unwrap();
     let entry = PushEntry {
         id: Uuid::now_v7(),
         hlc: Hlc { wall_ms: 1, counter: 0, node: 7 },
-        change: Outgoing::Report(Box::new(signed)),
+        change: Outgoing::Report(Box::new(report_for(&household(0)))),
     };
-    let mut push = serde_json::to_value(PushRequest { entries: vec![entry] }).unwrap();
+    let push = serde_json::to_value(PushRequest { entries: vec![entry] }).unwrap();
     let before = s.counts();
     let mut unfit = Vec::new();
     // An unknown field, a wrong enum value, a wrong type: each refused by both.
@@ -132,7 +121,6 @@ async fn a_body_the_schemas_refuse_the_server_refuses_and_stores_nothing() {
     assert_eq!(s.counts(), before);
     // The same body untouched is valid and stored.
     schemas.assert_valid("PushRequest", &push);
-    let answer =
-        s.call("POST", "/v1/sync/push", Some(&token), Some(std::mem::take(&mut push).to_string())).await;
+    let answer = s.call("POST", "/v1/sync/push", Some(&token), Some(push.to_string())).await;
     assert_eq!(answer.body["results"][0]["outcome"]["result"], "accepted", "{}", answer.body);
 }

@@ -3,20 +3,12 @@
 use axum::http::StatusCode;
 use chrono::Utc;
 use hearth_core::hlc::Hlc;
-use hearth_core::model::{Household, SignedReport, WorkOrder};
+use hearth_core::model::{Household, WorkOrder};
 use hearth_core::protocol::{Outgoing, PushEntry, PushRequest, PushResponse, WorkOrderEdit, WorkOrderFields};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Server, code, server};
-
-fn household(n: usize) -> Household {
-    hearth_core::demo::households(hearth_server::demo::SEED, n + 1).last().unwrap()
-}
-
-fn report_for(household: &Household) -> SignedReport {
-    hearth_core::demo::signed_temperature_check(household, Uuid::now_v7(), Utc::now()).unwrap()
-}
+use super::{Server, code, household, report_for, server};
 
 fn entry(change: Outgoing, wall_ms: u64) -> PushEntry {
     PushEntry { id: Uuid::now_v7(), hlc: Hlc { wall_ms, counter: 0, node: 7 }, change }

@@ -10,7 +10,7 @@ mod roles;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use hearth_core::hlc::Hlc;
-use hearth_core::model::{Household, SignedReport};
+use hearth_core::model::SignedReport;
 use hearth_core::protocol::{Outgoing, PushEntry, PushRequest, WorkOrderEdit, WorkOrderFields};
 use serde_json::Value;
 use uuid::Uuid;
@@ -18,9 +18,7 @@ use uuid::Uuid;
 use super::{Answer, Server};
 
 /// Household `n` of the demo city (station `n % 4`; `tech1` serves station 0).
-pub fn household(n: usize) -> Household {
-    hearth_core::demo::households(hearth_server::demo::SEED, n + 1).last().unwrap()
-}
+pub use super::household;
 
 impl Server {
     /// Logs in and gives the token and the user's id.
