@@ -133,6 +133,8 @@ pub fn work_order(at: DateTime<Utc>) -> WorkOrder {
         assignee_id: None,
         status_note: None,
         follows_up: None,
+        arrived_at: None,
+        done_at: None,
     }
 }
 

@@ -40,6 +40,12 @@ pub enum Error {
     /// The server could not be reached; the work stays on the device.
     #[error("the server cannot be reached ({0}); everything stays saved on this device")]
     Unreachable(String),
+    /// The server answered, but its TLS certificate cannot be verified (not trusted,
+    /// expired, or issued for another name): nothing was sent, the work stays on the device.
+    #[error(
+        "the server's certificate cannot be verified ({0}); nothing was sent, everything stays saved on this device"
+    )]
+    Certificate(String),
     /// The server refused the request.
     #[error("the server refused the request ({status} {code}): {message}")]
     Server { status: u16, code: String, message: String },
@@ -73,6 +79,7 @@ impl Error {
             Error::Corrupt(_) => "corrupt",
             Error::NotLoggedIn => "not_logged_in",
             Error::Unreachable(_) => "unreachable",
+            Error::Certificate(_) => "certificate",
             Error::Server { .. } => "server",
             Error::Migration(_) => "migration",
             Error::Sqlite(_) => "storage",

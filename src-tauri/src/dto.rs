@@ -103,18 +103,66 @@ pub struct WorkOrderDto {
     /// The reason: what the caller reported or the office wants done.
     pub description: String,
     pub reported_at: String,
+    /// 到场时限: the crew must be on site by then (§74).
+    pub arrive_by: Option<String>,
+    /// 完成时限: the job must be done by then (8 hours for an ordinary fault, §74).
     pub due_by: Option<String>,
+    /// Not on site yet, and the arrival deadline has passed.
+    pub arrival_overdue: bool,
+    /// Still open, and the completion deadline has passed.
     pub overdue: bool,
+    /// When the crew arrived, as the server stamped it (after a sync).
+    pub arrived_at: Option<String>,
+    /// Assigned to the logged-in user (else the station's pool, for whoever takes it).
+    pub assigned_to_me: bool,
     /// When a finished order (done, could not complete, closed) was finished; None while open.
     pub finished_at: Option<String>,
     pub status_note: Option<String>,
     pub household: Option<HouseholdDto>,
     /// The statuses a technician may move the order to now (hearth-core's forward-only rule).
     pub next_statuses: Vec<String>,
+    /// The signed records made for this order on this device, oldest first.
+    pub reports: Vec<OrderReportDto>,
+}
+
+/// A signed record of an order, as its detail links it.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct OrderReportDto {
+    pub id: String,
+    /// temperature_check, repair_visit, area_remeasurement, inspection.
+    pub kind: String,
+    pub created_at: String,
+    /// The report this one corrects.
+    pub amends: Option<String>,
+}
+
+impl From<&SignedReport> for OrderReportDto {
+    fn from(signed: &SignedReport) -> Self {
+        let r = signed.report();
+        OrderReportDto {
+            id: r.id.to_string(),
+            kind: r.body.kind().as_str().to_owned(),
+            created_at: r.created_at.to_rfc3339(),
+            amends: r.amendment.as_ref().map(|a| a.amends.to_string()),
+        }
+    }
+}
+
+/// Where an order stands against its deadlines at some instant (§74).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OrderFacts {
+    pub arrival_overdue: bool,
+    pub overdue: bool,
+    pub assigned_to_me: bool,
 }
 
 impl WorkOrderDto {
-    pub fn new(order: &WorkOrder, household: Option<&Household>, overdue: bool) -> Self {
+    pub fn new(
+        order: &WorkOrder,
+        household: Option<&Household>,
+        facts: OrderFacts,
+        reports: &[SignedReport],
+    ) -> Self {
         WorkOrderDto {
             id: order.id.to_string(),
             kind: order.kind.as_str().to_owned(),
@@ -123,8 +171,12 @@ impl WorkOrderDto {
             priority: order.priority.as_str().to_owned(),
             description: order.description.clone(),
             reported_at: order.reported_at.to_rfc3339(),
+            arrive_by: order.arrive_by.map(|t| t.to_rfc3339()),
             due_by: order.due_by.map(|t| t.to_rfc3339()),
-            overdue,
+            arrival_overdue: facts.arrival_overdue,
+            overdue: facts.overdue,
+            arrived_at: order.arrived_at.map(|t| t.to_rfc3339()),
+            assigned_to_me: facts.assigned_to_me,
             finished_at: None,
             status_note: order.status_note.clone(),
             household: household.map(HouseholdDto::from),
@@ -133,6 +185,7 @@ impl WorkOrderDto {
                 .filter(|&&to| status::can_move(order.status, to))
                 .map(|to| to.as_str().to_owned())
                 .collect(),
+            reports: reports.iter().map(OrderReportDto::from).collect(),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The one mapping of errors to what the UI receives: `{code, message, problems}`. The UI
-//! branches on `code` (hearth-core's closed set, plus `locked_out`), never on the message.
+//! branches on `code` (hearth-core's closed set, with a 401 told apart by what the server
+//! said: `wrong_credentials` at login, `device_revoked`, `session_expired`), never on the
+//! message.
 //! Internal details (SQL, file paths) are printed to the log, not sent to the webview.
 
 use hearth_core::{Error, Locale};
@@ -35,21 +37,51 @@ impl IpcError {
                 eprintln!("hearth-app: storage error: {error}");
                 locale.pick("本机存储出错", "The device's storage failed.")
             }
-            Error::Server { status: 401, .. } => locale.pick(
-                "服务器拒绝了本设备，请重新登录",
-                "The server no longer accepts this device; log in again.",
+            Error::Server { status: 401, code, .. } if code == DEVICE_REVOKED => locale.pick(
+                "本设备已被管理员停用，请联系调度后重新登录",
+                "An administrator revoked this device; call the office, then log in again.",
+            ),
+            Error::Server { status: 401, .. } => {
+                locale.pick("登录已失效，请重新登录", "The login is no longer valid; log in again.")
+            }
+            Error::Certificate(_) => locale.pick(
+                "服务器证书无法验证（不受信任、已过期或不属于该地址），未发送任何数据",
+                "The server's certificate cannot be verified (untrusted, expired or for another \
+                 name); nothing was sent.",
             ),
             _ => error.to_string(),
         };
         IpcError { code: IpcError::from_core_code(&error), message, problems }
     }
+
+    /// The mapping of a failed login: there the server's 401 `unauthorized` means the
+    /// username or the password is wrong (it does not say which), not a lost session.
+    pub fn from_login(error: Error, locale: Locale) -> IpcError {
+        match &error {
+            Error::Server { status: 401, code, .. } if code == UNAUTHORIZED => IpcError::new(
+                WRONG_CREDENTIALS,
+                locale.pick("用户名或密码错误", "Wrong username or password."),
+            ),
+            _ => IpcError::from_core(error, locale),
+        }
+    }
 }
 
+/// The server's codes for a 401 (sync-server `ErrorCode`).
+const UNAUTHORIZED: &str = "unauthorized";
+const DEVICE_REVOKED: &str = "device_revoked";
+/// The shell's codes for a 401: the UI words each.
+const WRONG_CREDENTIALS: &str = "wrong_credentials";
+const SESSION_EXPIRED: &str = "session_expired";
+
 impl IpcError {
-    /// The code [`IpcError::from_core`] gives `error`, for the status bar to word.
+    /// The code [`IpcError::from_core`] gives `error`, for the status bar to word: a 401
+    /// during sync is a revoked device, or a token the server no longer knows (replaced by a
+    /// login elsewhere, or its user disabled).
     pub fn from_core_code(error: &Error) -> String {
         match error {
-            Error::Server { status: 401, .. } => "locked_out".to_owned(),
+            Error::Server { status: 401, code, .. } if code == DEVICE_REVOKED => DEVICE_REVOKED.to_owned(),
+            Error::Server { status: 401, .. } => SESSION_EXPIRED.to_owned(),
             other => other.code().to_owned(),
         }
     }
@@ -80,9 +112,48 @@ mod tests {
         assert!(!ipc.message.contains("SELECT") && !ipc.message.contains("/home"));
     }
 
+    fn refused(code: &str) -> Error {
+        Error::Server { status: 401, code: code.into(), message: "refused".into() }
+    }
+
     #[test]
-    fn a_revoked_device_is_told_to_log_in_again() {
-        let e = Error::Server { status: 401, code: "unauthorized".into(), message: "revoked".into() };
-        assert_eq!(IpcError::from_core(e, Locale::En).code, "locked_out");
+    fn a_wrong_password_at_login_is_not_a_revoked_device() {
+        let ipc = IpcError::from_login(refused("unauthorized"), Locale::ZhCn);
+        assert_eq!(ipc.code, "wrong_credentials");
+        assert_eq!(ipc.message, "用户名或密码错误");
+        assert!(!ipc.message.contains("停用"));
+    }
+
+    #[test]
+    fn a_revoked_device_is_told_so_at_login_and_during_sync() {
+        let at_login = IpcError::from_login(refused("device_revoked"), Locale::ZhCn);
+        assert_eq!(at_login.code, "device_revoked");
+        assert!(at_login.message.contains("停用"), "{}", at_login.message);
+        assert_eq!(IpcError::from_core_code(&refused("device_revoked")), "device_revoked");
+        assert_eq!(IpcError::from_core(refused("device_revoked"), Locale::En).code, "device_revoked");
+    }
+
+    #[test]
+    fn a_token_the_server_no_longer_knows_during_sync_is_an_expired_login() {
+        assert_eq!(IpcError::from_core_code(&refused("unauthorized")), "session_expired");
+        let ipc = IpcError::from_core(refused("unauthorized"), Locale::ZhCn);
+        assert_eq!(ipc.code, "session_expired");
+        assert_eq!(ipc.message, "登录已失效，请重新登录");
+    }
+
+    #[test]
+    fn an_unreachable_server_and_a_refused_certificate_have_their_own_codes() {
+        assert_eq!(IpcError::from_core_code(&Error::Unreachable("connection refused".into())), "unreachable");
+        let tls = Error::Certificate("invalid peer certificate: UnknownIssuer".into());
+        assert_eq!(IpcError::from_core_code(&tls), "certificate");
+        let ipc = IpcError::from_login(tls, Locale::ZhCn);
+        assert_eq!(ipc.code, "certificate");
+        assert!(ipc.message.starts_with("服务器证书无法验证"), "{}", ipc.message);
+    }
+
+    #[test]
+    fn other_refusals_keep_the_core_code() {
+        let e = Error::Server { status: 403, code: "forbidden".into(), message: "no".into() };
+        assert_eq!(IpcError::from_core_code(&e), "server");
     }
 }

@@ -136,4 +136,12 @@ pub struct WorkOrder {
     /// The order or report this one follows up (回访).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follows_up: Option<Uuid>,
+    /// When the crew reached the household (已到场), as the server stamped it: the time of
+    /// the first status move to on site or beyond, never later than the server received it.
+    /// The on-time rate counts it against `arrive_by` (§75).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrived_at: Option<DateTime<Utc>>,
+    /// When the order was done, stamped the same way; counted against `due_by` (§74).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<DateTime<Utc>>,
 }

@@ -5,7 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::CityProfile;
-use crate::model::{RepairOutcome, RepairVisit, TimeWindow};
+use crate::model::{RepairOutcome, RepairVisit, TimeWindow, WorkOrder};
+use crate::rules::status;
 
 /// When a repair must be reached and finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -56,6 +57,16 @@ pub fn assess_visit(deadlines: &RepairDeadlines, visit: &RepairVisit) -> RepairT
 /// True when a job due at `due_by` is still open at `now`: the list marks it.
 pub fn is_overdue(due_by: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
     due_by.is_some_and(|due| now > due)
+}
+
+/// The crew is not on site yet and the order's arrival deadline has passed at `now`.
+pub fn arrival_overdue(order: &WorkOrder, now: DateTime<Utc>) -> bool {
+    status::before_arrival(order.status) && is_overdue(order.arrive_by, now)
+}
+
+/// The order is still open and its completion deadline has passed at `now`.
+pub fn completion_overdue(order: &WorkOrder, now: DateTime<Utc>) -> bool {
+    status::is_open(order.status) && is_overdue(order.due_by, now)
 }
 
 #[cfg(test)]
@@ -113,5 +124,19 @@ mod tests {
         assert!(is_overdue(Some(at(1, 0)), at(1, 1)));
         assert!(!is_overdue(Some(at(1, 0)), at(1, 0)));
         assert!(!is_overdue(None, at(100, 0)));
+    }
+
+    #[test]
+    fn an_arrival_is_overdue_only_until_the_crew_is_on_site() {
+        use crate::model::WorkOrderStatus::*;
+        let mut order = demo::work_order(at(0, 0));
+        assert!(!arrival_overdue(&order, at(2, 0)), "on the deadline is in time");
+        assert!(arrival_overdue(&order, at(2, 1)));
+        assert!(!completion_overdue(&order, at(2, 1)), "the 8 hours are not up");
+        order.status = OnSite;
+        assert!(!arrival_overdue(&order, at(3, 0)), "on site: the arrival is no longer awaited");
+        assert!(completion_overdue(&order, at(8, 1)));
+        order.status = Done;
+        assert!(!completion_overdue(&order, at(20, 0)), "done work is never overdue");
     }
 }

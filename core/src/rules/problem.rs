@@ -32,6 +32,7 @@ pub enum Label {
     Address,
     OwnerName,
     StatusNote,
+    DoneWithoutRecord,
 }
 
 impl Label {
@@ -59,6 +60,9 @@ impl Label {
             Label::Address => ("地址", "address"),
             Label::OwnerName => ("户主姓名", "owner's name"),
             Label::StatusNote => ("未完成原因", "why it could not be completed"),
+            Label::DoneWithoutRecord => {
+                ("无签字记录的完成说明", "what was done, as there is no signed record")
+            }
         };
         locale.pick(zh, en)
     }

@@ -2,7 +2,7 @@
 //! closed, or cancelled before the work is done. It only moves forward, so a stale edit
 //! never reopens a finished order (ARCHITECTURE.md, "Data"; §75 closure rate).
 
-use crate::model::{WorkOrder, WorkOrderStatus};
+use crate::model::{RepairOutcome, Report, ReportBody, WorkOrder, WorkOrderStatus};
 use crate::rules::{Label, Problem, ProblemKind};
 use crate::{Error, Result};
 
@@ -17,6 +17,16 @@ fn step(status: WorkOrderStatus) -> u8 {
         Done | CouldNotComplete => 4,
         Closed | Cancelled => 5,
     }
+}
+
+/// Open: work still to do (new, assigned, en route, on site).
+pub fn is_open(status: WorkOrderStatus) -> bool {
+    step(status) < step(WorkOrderStatus::Done)
+}
+
+/// The crew has not reached the household yet (new, assigned, en route).
+pub fn before_arrival(status: WorkOrderStatus) -> bool {
+    step(status) < step(WorkOrderStatus::OnSite)
 }
 
 /// Whether `from` may move to `to`. Steps may be skipped (a technician who forgot to tap
@@ -53,8 +63,14 @@ pub fn later(a: WorkOrderStatus, b: WorkOrderStatus) -> WorkOrderStatus {
 }
 
 /// Moves `order` to `to`, with the note a "could not complete" requires (§75: every order
-/// ends closed or with a reason).
-pub fn advance(order: &mut WorkOrder, to: WorkOrderStatus, note: Option<String>) -> Result<()> {
+/// ends closed or with a reason). `has_signed_record`: a signed report of this order exists,
+/// so "done" needs no note ([`needs_note`]).
+pub fn advance(
+    order: &mut WorkOrder,
+    to: WorkOrderStatus,
+    note: Option<String>,
+    has_signed_record: bool,
+) -> Result<()> {
     if !can_move(order.status, to) {
         return Err(Error::StatusBackwards {
             id: order.id,
@@ -63,17 +79,41 @@ pub fn advance(order: &mut WorkOrder, to: WorkOrderStatus, note: Option<String>)
         });
     }
     let note = note.filter(|n| !n.trim().is_empty());
-    if to == WorkOrderStatus::CouldNotComplete && note.is_none() {
-        return Err(Error::Invalid(vec![Problem::new(
-            "status_note",
-            ProblemKind::Missing { what: Label::StatusNote },
-        )]));
+    if let Some(what) = needs_note(to, has_signed_record).filter(|_| note.is_none()) {
+        return Err(Error::Invalid(vec![Problem::new("status_note", ProblemKind::Missing { what })]));
     }
     order.status = to;
     if note.is_some() {
         order.status_note = note;
     }
     Ok(())
+}
+
+/// The status a signed report leaves its order in, with the note it carries (§75: every order
+/// ends done, or with the reason it could not be). Signing is what finishes the job: a repair
+/// the technician marked not fixed ends "could not complete" with the reason he gave; any
+/// other record finishes the order. `None` when the order cannot move there (it is already
+/// finished, closed or cancelled), so a correction signed later changes nothing.
+pub fn after_report(order: WorkOrderStatus, report: &Report) -> Option<(WorkOrderStatus, Option<String>)> {
+    let outcome = match &report.body {
+        ReportBody::RepairVisit(visit) => match &visit.outcome {
+            RepairOutcome::Fixed => (WorkOrderStatus::Done, None),
+            RepairOutcome::NotFixed { reason } => (WorkOrderStatus::CouldNotComplete, Some(reason.clone())),
+        },
+        _ => (WorkOrderStatus::Done, None),
+    };
+    can_move(order, outcome.0).then_some(outcome)
+}
+
+/// Whether moving an order to `to` needs a note in words. "Could not complete" always does;
+/// "done" does when no signed record of the visit exists, since then the note is the only
+/// account of what was done (§75, §76: the office closes only what it can account for).
+pub fn needs_note(to: WorkOrderStatus, has_signed_record: bool) -> Option<Label> {
+    match to {
+        WorkOrderStatus::CouldNotComplete => Some(Label::StatusNote),
+        WorkOrderStatus::Done if !has_signed_record => Some(Label::DoneWithoutRecord),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -133,12 +173,45 @@ mod tests {
     fn could_not_complete_needs_a_reason() {
         let mut order = crate::demo::work_order(crate::demo::now());
         order.status = OnSite;
-        let err = advance(&mut order, CouldNotComplete, Some("  ".into())).unwrap_err();
+        let err = advance(&mut order, CouldNotComplete, Some("  ".into()), true).unwrap_err();
         assert_eq!(err.code(), "invalid");
         assert_eq!(order.status, OnSite);
-        advance(&mut order, CouldNotComplete, Some("用户不在家".into())).unwrap();
+        advance(&mut order, CouldNotComplete, Some("用户不在家".into()), false).unwrap();
         assert_eq!(order.status, CouldNotComplete);
         assert_eq!(order.status_note.as_deref(), Some("用户不在家"));
-        assert_eq!(advance(&mut order, OnSite, None).unwrap_err().code(), "status_backwards");
+        assert_eq!(advance(&mut order, OnSite, None, false).unwrap_err().code(), "status_backwards");
+    }
+
+    #[test]
+    fn done_without_a_signed_record_needs_a_note_and_with_one_does_not() {
+        let mut order = crate::demo::work_order(crate::demo::now());
+        order.status = OnSite;
+        let err = advance(&mut order, Done, None, false).unwrap_err();
+        let crate::Error::Invalid(problems) = err else { panic!("not invalid: {err:?}") };
+        assert_eq!(problems[0].message(crate::Locale::ZhCn), "请填写无签字记录的完成说明");
+        assert_eq!(order.status, OnSite, "nothing moved");
+        advance(&mut order.clone(), Done, None, true).unwrap();
+        advance(&mut order, Done, Some("用户已自行恢复供暖，电话确认".into()), false).unwrap();
+        assert_eq!(order.status, Done);
+    }
+
+    #[test]
+    fn a_signed_report_finishes_its_order_and_a_repair_not_fixed_gives_the_reason() {
+        let now = crate::demo::now();
+        let check = ReportBody::TemperatureCheck(crate::demo::temperature_check(now));
+        let report = crate::demo::report(check, uuid::Uuid::nil(), uuid::Uuid::nil(), now);
+        assert_eq!(after_report(OnSite, &report), Some((Done, None)));
+        assert_eq!(
+            after_report(Assigned, &report),
+            Some((Done, None)),
+            "a forgotten 已到场 does not block it"
+        );
+        assert_eq!(after_report(Done, &report), None, "a correction changes nothing");
+        assert_eq!(after_report(Cancelled, &report), None);
+        let mut repair = report.clone();
+        let mut visit = crate::demo::repair_visit(now);
+        visit.outcome = RepairOutcome::NotFixed { reason: "缺配件，明日更换".into() };
+        repair.body = ReportBody::RepairVisit(visit);
+        assert_eq!(after_report(OnSite, &repair), Some((CouldNotComplete, Some("缺配件，明日更换".into()))));
     }
 }

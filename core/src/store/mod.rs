@@ -184,19 +184,31 @@ impl Store {
         self.write(|tx| f(tx, stamp))
     }
 
-    /// Saves a signed report and its outbox entry in one transaction, and drops the draft it
-    /// was signed from. A [`SignedReport`] matches its hashes by construction; saving the
-    /// same record twice is a no-op, saving other content under a stored id is refused.
+    /// Saves a signed report and its outbox entry in one transaction, drops the draft it
+    /// was signed from, and finishes the work order it was made for
+    /// ([`rules::status::after_report`](crate::rules::status::after_report): done, or could
+    /// not complete with the reason of a repair not fixed), queueing that move too. A
+    /// [`SignedReport`] matches its hashes by construction; saving the same record twice is a
+    /// no-op, saving other content under a stored id is refused.
     pub fn save_signed_report(&mut self, signed: &SignedReport) -> Result<()> {
         let json = serde_json::to_string(signed)?;
         self.write_stamped(|tx, stamp| {
+            let report = signed.report();
             if !reports::insert(tx, signed, &json, stamp)? {
                 return Ok(());
             }
-            outbox::enqueue(tx, outbox::Entity::Report, &signed.report().id, stamp, None)?;
-            drafts::delete(tx, &signed.report().id)?;
+            outbox::enqueue(tx, outbox::Entity::Report, &report.id, stamp, None)?;
+            drafts::delete(tx, &report.id)?;
+            if let Some(order_id) = report.work_order_id {
+                work_orders::finish_with_report(tx, order_id, report, stamp)?;
+            }
             Ok(())
         })
+    }
+
+    /// The signed reports made for the work order `id`, oldest first.
+    pub fn reports_for_work_order(&self, id: Uuid) -> Result<Vec<SignedReport>> {
+        reports::for_work_order(&self.conn, id)
     }
 
     /// The signed report with `id`, verified against its hashes as stored.

@@ -80,6 +80,19 @@ pub fn for_household(conn: &Connection, household_id: Uuid) -> Result<Vec<Signed
     rows.map(|json| signing::verify_json(&json?)).collect()
 }
 
+/// Every stored report made for the work order `id`, oldest first, each verified.
+pub fn for_work_order(conn: &Connection, id: Uuid) -> Result<Vec<SignedReport>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT record FROM reports WHERE work_order_id = ?1 ORDER BY created_at")?;
+    let rows = stmt.query_map([id.to_string()], |r| r.get::<_, String>(0))?;
+    rows.map(|json| signing::verify_json(&json?)).collect()
+}
+
+/// Whether a signed report was made for the work order `id`.
+pub fn exists_for_work_order(conn: &Connection, id: Uuid) -> Result<bool> {
+    Ok(conn.prepare_cached("SELECT 1 FROM reports WHERE work_order_id = ?1")?.exists([id.to_string()])?)
+}
+
 /// The ids of every stored report.
 pub fn ids(conn: &Connection) -> Result<Vec<Uuid>> {
     let mut stmt = conn.prepare_cached("SELECT id FROM reports ORDER BY id")?;

@@ -14,6 +14,7 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_init.sql")),
     M::up(include_str!("../../migrations/0002_sync.sql")),
     M::up(include_str!("../../migrations/0003_search_backlog.sql")),
+    M::up(include_str!("../../migrations/0004_reports_by_order.sql")),
 ];
 
 /// The schema version this build writes.

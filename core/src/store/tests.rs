@@ -309,7 +309,10 @@ fn a_work_order_only_moves_forward_and_each_move_is_queued() {
     store.advance_work_order(order.id, WorkOrderStatus::OnSite, None).unwrap();
     let err = store.advance_work_order(order.id, WorkOrderStatus::EnRoute, None).unwrap_err();
     assert_eq!(err.code(), "status_backwards");
-    let done = store.advance_work_order(order.id, WorkOrderStatus::Done, None).unwrap();
+    let err = store.advance_work_order(order.id, WorkOrderStatus::Done, None).unwrap_err();
+    assert_eq!(err.code(), "invalid", "done without a signed record needs a note");
+    let done =
+        store.advance_work_order(order.id, WorkOrderStatus::Done, Some("电话确认已恢复".into())).unwrap();
     assert_eq!(done.status, WorkOrderStatus::Done);
     let outbox = store.outbox(10).unwrap();
     let statuses: Vec<_> = outbox.iter().map(|e| e.payload.as_ref().unwrap()["status"].clone()).collect();
@@ -362,7 +365,7 @@ fn finished_orders_carry_when_their_status_moved() {
     let (open, finished) = (on_site(), on_site());
     store.put_work_order(&open).unwrap();
     store.put_work_order(&finished).unwrap();
-    store.advance_work_order(finished.id, WorkOrderStatus::Done, None).unwrap();
+    store.advance_work_order(finished.id, WorkOrderStatus::Done, Some("排气后恢复".into())).unwrap();
 
     let found = store.finished_work_orders_since(before).unwrap();
     assert_eq!(found.len(), 1, "only the finished order");
@@ -460,4 +463,35 @@ fn every_kind_of_signed_report_is_stored_and_read_back() {
         assert_eq!(store.report(signed.report().id).unwrap(), Some(signed));
     }
     assert_eq!(reports::ids(store.conn()).unwrap().len(), 3);
+}
+
+#[test]
+fn signing_a_report_finishes_its_order_in_the_same_save() {
+    let mut store = Store::open_in_memory().unwrap();
+    let homes = households(1);
+    store.put_households(&homes).unwrap();
+    let mut order = demo::work_order(demo::now());
+    order.household_id = homes[0].id;
+    order.status = WorkOrderStatus::OnSite;
+    store.put_work_order(&order).unwrap();
+    let mut report = demo::report(
+        crate::model::ReportBody::RepairVisit(demo::repair_visit(demo::now())),
+        homes[0].id,
+        crate::new_id(),
+        demo::now(),
+    );
+    report.work_order_id = Some(order.id);
+    let signed = demo::sign(report, "张三", demo::now()).unwrap();
+    store.save_signed_report(&signed).unwrap();
+
+    let state = store.work_order(order.id).unwrap().unwrap();
+    assert_eq!(state.order.status, WorkOrderStatus::Done, "the signed repair finished the order");
+    assert!(store.open_work_orders().unwrap().is_empty());
+    let kinds: Vec<_> = store.outbox(10).unwrap().iter().map(|e| e.entity).collect();
+    assert_eq!(kinds, [outbox::Entity::Report, outbox::Entity::WorkOrder], "both reach the office");
+    let linked = store.reports_for_work_order(order.id).unwrap();
+    assert_eq!(linked.len(), 1);
+    // Saved again (a retry): nothing more is queued.
+    store.save_signed_report(&signed).unwrap();
+    assert_eq!(store.outbox_len().unwrap(), 2);
 }

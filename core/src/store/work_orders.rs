@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 use crate::hlc::Hlc;
-use crate::model::WorkOrder;
+use crate::model::{Report, WorkOrder};
 use crate::protocol::{WorkOrderFields, WorkOrderState};
 use crate::rules::status;
 use crate::store::outbox::{self, Entity};
@@ -106,6 +106,16 @@ fn status_moved_at(state: &WorkOrderState) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(i64::try_from(stamp.wall_ms).ok()?)
 }
 
+/// Finishes the order `id` as the signed `report` made for it says
+/// ([`status::after_report`]), stamped `stamp` and queued for the server, in the report's own
+/// transaction. An order this device does not have, or one already finished, is left alone.
+pub fn finish_with_report(tx: &Transaction<'_>, id: Uuid, report: &Report, stamp: Hlc) -> Result<()> {
+    let Some(order) = get(tx, id)? else { return Ok(()) };
+    let Some((to, note)) = status::after_report(order.status, report) else { return Ok(()) };
+    let fields = WorkOrderFields { status: Some(to), status_note: note, ..WorkOrderFields::default() };
+    edit(tx, id, &fields, stamp).map(drop)
+}
+
 /// Changes an order's fields on this device — the technician moving the status on, a
 /// dispatcher reassigning — stamping each changed field and queueing the edit for the server,
 /// in `tx`. A status may only move forward ([`status::advance`]).
@@ -115,7 +125,8 @@ pub fn edit(tx: &Transaction<'_>, id: Uuid, fields: &WorkOrderFields, stamp: Hlc
     let order = &mut state.order;
     let mut changed = Vec::new();
     if let Some(to) = fields.status {
-        status::advance(order, to, fields.status_note.clone())?;
+        let has_record = crate::store::reports::exists_for_work_order(tx, id)?;
+        status::advance(order, to, fields.status_note.clone(), has_record)?;
         changed.push(field::STATUS);
     }
     if let Some(note) = &fields.status_note {

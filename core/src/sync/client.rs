@@ -1,6 +1,8 @@
 //! The HTTP client of the sync protocol ([`crate::protocol`]): reqwest with rustls,
 //! blocking (the app runs it on a worker thread; rusqlite blocks anyway). Errors come back
-//! as [`Error::Unreachable`] (try again later) or [`Error::Server`] with the server's code.
+//! as [`Error::Unreachable`] (try again later), [`Error::Certificate`] (the server's TLS
+//! certificate was refused: trying again will not help until someone fixes it) or
+//! [`Error::Server`] with the server's code.
 
 use std::time::Duration;
 
@@ -78,7 +80,7 @@ impl Client {
             .head(self.url(&format!("blobs/{sha256}")))
             .bearer_auth(token)
             .send()
-            .map_err(|e| Error::Unreachable(e.to_string()))?;
+            .map_err(transport)?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(false),
             s if s.is_success() => Ok(true),
@@ -94,7 +96,7 @@ impl Client {
 
 /// Sends a request; a non-2xx answer becomes [`Error::Server`] with the server's code.
 fn send(request: RequestBuilder) -> Result<Response> {
-    let response = request.send().map_err(|e| Error::Unreachable(e.to_string()))?;
+    let response = request.send().map_err(transport)?;
     let status = response.status();
     if status.is_success() {
         return Ok(response);
@@ -108,6 +110,147 @@ fn send(request: RequestBuilder) -> Result<Response> {
 }
 
 fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T> {
-    let bytes = response.bytes().map_err(|e| Error::Unreachable(e.to_string()))?;
+    let bytes = response.bytes().map_err(transport)?;
     Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// A request that got no answer. rustls refuses a certificate inside the TLS handshake, and
+/// the refusal reaches reqwest as an `io::Error` of kind `InvalidData` wrapping rustls's own
+/// error ("invalid peer certificate: …"), some sources down: found there, it is
+/// [`Error::Certificate`]; anything else is the network, [`Error::Unreachable`].
+fn transport(error: reqwest::Error) -> Error {
+    match refused_certificate(&error) {
+        Some(why) => Error::Certificate(why),
+        None => Error::Unreachable(error.to_string()),
+    }
+}
+
+/// rustls's words for a refused certificate, if `error`'s source chain holds them. An
+/// `io::Error`'s `source()` skips the error it wraps, so the walk steps into it instead.
+fn refused_certificate(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        next = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => {
+                let inner = io.get_ref().map(|inner| inner as &(dyn std::error::Error + 'static));
+                if io.kind() == std::io::ErrorKind::InvalidData
+                    && let Some(words) = inner.map(ToString::to_string).filter(|w| w.contains("certificate"))
+                {
+                    return Some(words);
+                }
+                inner
+            }
+            None => e.source(),
+        };
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::{Child, Command, Stdio};
+
+    use super::*;
+
+    /// `openssl s_server` with a self-signed certificate for `localhost`, on a free port;
+    /// `None` where the openssl tool is not installed.
+    struct SelfSignedServer {
+        child: Child,
+        port: u16,
+        _dir: tempfile::TempDir,
+    }
+
+    impl SelfSignedServer {
+        fn start() -> Option<SelfSignedServer> {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+            let made = Command::new("openssl")
+                .args([
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=localhost",
+                ])
+                .arg("-keyout")
+                .arg(&key)
+                .arg("-out")
+                .arg(&cert)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            if !made.is_ok_and(|s| s.success()) {
+                return None;
+            }
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a port")
+                .port();
+            let child = Command::new("openssl")
+                .args(["s_server", "-www", "-accept"])
+                .arg(format!("127.0.0.1:{port}"))
+                .arg("-cert")
+                .arg(&cert)
+                .arg("-key")
+                .arg(&key)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()?;
+            let server = SelfSignedServer { child, port, _dir: dir };
+            // Ready when it accepts a connection.
+            for _ in 0..200 {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Some(server);
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            panic!("openssl s_server did not start listening on {port}");
+        }
+    }
+
+    impl Drop for SelfSignedServer {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn login_request() -> LoginRequest {
+        LoginRequest {
+            username: "tech1".into(),
+            password: "demo-tech1".into(),
+            device_name: "test".into(),
+            device_id: crate::new_id(),
+        }
+    }
+
+    #[test]
+    fn an_untrusted_certificate_is_told_apart_from_an_unreachable_server() {
+        let Some(server) = SelfSignedServer::start() else {
+            eprintln!("skipped: the openssl tool is not installed");
+            return;
+        };
+        let client = Client::new(&format!("https://localhost:{}", server.port)).expect("client");
+        let outcome = client.login(&login_request());
+        assert!(
+            matches!(&outcome, Err(Error::Certificate(why)) if why.contains("certificate")),
+            "{outcome:?}"
+        );
+        assert_eq!(outcome.unwrap_err().code(), "certificate");
+    }
+
+    #[test]
+    fn a_closed_port_is_unreachable_not_a_certificate_problem() {
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port();
+        let client = Client::new(&format!("https://localhost:{port}")).expect("client");
+        let outcome = client.login(&login_request());
+        assert!(matches!(outcome, Err(Error::Unreachable(_))), "{outcome:?}");
+    }
 }

@@ -2,7 +2,8 @@
 //! offline with the saved user. The language switch is saved here too.
 
 use hearth_core::Locale;
-use hearth_core::store::settings;
+use hearth_core::model::User;
+use hearth_core::store::{Store, settings};
 use hearth_core::sync::client::Client;
 use tauri::{AppHandle, Manager, State};
 
@@ -58,19 +59,26 @@ pub async fn login(
 ) -> IpcResult<UserDto> {
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
-        let user = with_store(&state, |store, _| {
-            let url = server_url.trim();
-            let client = Client::new(url)?;
-            let device_name = format!("Hearth {}", &store.device_id().to_string()[..8]);
-            let user = hearth_core::sync::login(store, &client, username.trim(), &password, &device_name)?;
-            store.set_setting(settings::SERVER_URL, url)?;
-            Ok(user)
-        })?;
+        let user = {
+            let mut store = state.store();
+            let locale = AppState::locale(&store);
+            log_in(&mut store, server_url.trim(), username.trim(), &password)
+                .map_err(|e| IpcError::from_login(e, locale))?
+        };
         state.wake_sync();
         Ok(UserDto::from(&user))
     })
     .await
     .map_err(|e| IpcError::new("internal", e.to_string()))?
+}
+
+/// Logs in at `url` and keeps it as the server.
+fn log_in(store: &mut Store, url: &str, username: &str, password: &str) -> hearth_core::Result<User> {
+    let client = Client::new(url)?;
+    let device_name = format!("Hearth {}", &store.device_id().to_string()[..8]);
+    let user = hearth_core::sync::login(store, &client, username, password, &device_name)?;
+    store.set_setting(settings::SERVER_URL, url)?;
+    Ok(user)
 }
 
 /// Forgets the login on this device. Unsynced records stay and go out after the next login.

@@ -4,18 +4,26 @@
 
 use chrono::{DateTime, Utc};
 use hearth_core::model::{WorkOrder, WorkOrderStatus};
-use hearth_core::rules::deadlines::is_overdue;
+use hearth_core::rules::deadlines::{arrival_overdue, completion_overdue};
 use hearth_core::store::{Store, households};
 use tauri::State;
 
 use super::{parse_id, with_store};
-use crate::dto::WorkOrderDto;
+use crate::dto::{OrderFacts, WorkOrderDto};
 use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
 
 fn dto(store: &Store, order: &WorkOrder) -> hearth_core::Result<WorkOrderDto> {
     let household = households::get(store.conn(), order.household_id)?;
-    Ok(WorkOrderDto::new(order, household.as_ref(), is_overdue(order.due_by, Utc::now())))
+    let now = Utc::now();
+    let me = AppState::user(store).map(|u| u.id);
+    let facts = OrderFacts {
+        arrival_overdue: arrival_overdue(order, now),
+        overdue: completion_overdue(order, now),
+        assigned_to_me: me.is_some() && order.assignee_id == me,
+    };
+    let reports = store.reports_for_work_order(order.id)?;
+    Ok(WorkOrderDto::new(order, household.as_ref(), facts, &reports))
 }
 
 /// The orders of the logged-in user (or of nobody yet): every open one, soonest due first,
@@ -37,7 +45,6 @@ pub fn my_work_orders(state: State<'_, AppState>, finished_since: String) -> Ipc
         for (state, at) in store.finished_work_orders_since(since)?.iter().filter(|(s, _)| mine(&s.order)) {
             let mut finished = dto(store, &state.order)?;
             finished.finished_at = Some(at.to_rfc3339());
-            finished.overdue = false;
             orders.push(finished);
         }
         Ok(orders)
@@ -58,7 +65,8 @@ pub fn work_order(state: State<'_, AppState>, id: String) -> IpcResult<WorkOrder
 }
 
 /// Moves an order's status forward (en_route, on_site, done, could_not_complete with a
-/// reason) and queues the change for the server.
+/// reason; done needs a note too when no signed record of the order exists) and queues the
+/// change for the server.
 #[tauri::command(async)]
 #[specta::specta]
 pub fn advance_work_order(

@@ -167,10 +167,15 @@ pub struct RefundTierSum {
 /// Additive KPI counts of one station and crew member over a date range.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct KpiCounts {
-    /// Repair visits judged against their order's deadlines.
+    /// Repair orders reported in the range whose timeliness is decided: finished, or past a
+    /// deadline they have not met (§74-75).
     pub repairs_with_deadline: u64,
+    /// … of which the crew was on site (已到场, server-stamped) by the arrival deadline.
     pub repairs_arrived_on_time: u64,
+    /// … of which the order was done by its completion deadline (8 hours for an ordinary fault).
     pub repairs_fixed_in_time: u64,
+    /// … of which both: on time in the rulebook's sense (§75 维修及时率).
+    pub repairs_on_time: u64,
     /// Work orders reported in the range, not cancelled.
     pub orders: u64,
     /// … of which done, could not complete (with a reason) or closed.
@@ -198,6 +203,7 @@ impl KpiCounts {
         self.repairs_with_deadline += other.repairs_with_deadline;
         self.repairs_arrived_on_time += other.repairs_arrived_on_time;
         self.repairs_fixed_in_time += other.repairs_fixed_in_time;
+        self.repairs_on_time += other.repairs_on_time;
         self.orders += other.orders;
         self.orders_closed += other.orders_closed;
         self.checks_compliant += other.checks_compliant;

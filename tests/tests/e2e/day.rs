@@ -12,8 +12,8 @@ use hearth_tests::e2e::webdriver::Session;
 use serde_json::{Value, json};
 
 use crate::fixture::{
-    self, Fixture, Signed, all_open_orders, open_order, orders_shown, pending, refusal, reopen_draft, shot,
-    sign, sign_off, tick, use_locale, wait_draft_saved, wait_pending,
+    self, Fixture, Signed, all_open_orders, discard_draft, open_order, orders_shown, pending, refusal,
+    reopen_draft, shot, sign, sign_off, tick, use_locale, wait_draft_saved, wait_pending,
 };
 use crate::office::{Office, signed_record};
 
@@ -72,9 +72,9 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.wait_until("the first sync recorded", || !app.text("[data-testid=last-sync]").contains("尚未同步"));
     shot(&app, "zh-CN", "02-orders");
 
-    // The list shows a day's orders by the tablet's date. The demo's orders are due 8 hours
-    // after they were made: the day they are due lists them all, a later day none, and
-    // today's list has them only when that day is today.
+    // The list shows a day's orders by the tablet's date. The demo's orders are to be
+    // reached 2 hours and done 8 hours after they were made: the day they are due lists them
+    // all, a later day none, and today's list has them when either deadline falls today.
     let due_day = local_day(Duration::hours(8));
     pick_day(&app, &due_day);
     app.wait_until("the orders of the day they are due", || orders_shown(&app) == open);
@@ -84,7 +84,9 @@ fn a_days_work_done_offline_reaches_the_server() {
     pick_day(&app, &local_day(Duration::days(10)));
     app.wait_for("[data-testid=orders-empty]");
     app.click("[data-testid=orders-today]");
-    if due_day == local_day(Duration::zero()) {
+    // Today lists an order whose arrival (2 hours after it was made) or completion falls today.
+    let today = local_day(Duration::zero());
+    if due_day == today || local_day(Duration::hours(2)) == today {
         app.wait_until("today's orders", || orders_shown(&app) == open);
     } else {
         app.wait_for("[data-testid=orders-empty]");
@@ -143,8 +145,9 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.wait_until("the reading accepted", || app.find_all("[data-testid=field-error]").is_empty());
     let temperature = sign(&app);
     shot(&app, "zh-CN", "05-signed");
-    wait_pending(&app, 2);
-    assert!(app.text("[data-testid=pending]").contains("2 条待同步"), "the status bar counts what waits");
+    // The on-site move, the record, and the order finished by signing it.
+    wait_pending(&app, 3);
+    assert!(app.text("[data-testid=pending]").contains("3 条待同步"), "the status bar counts what waits");
     shot(&app, "zh-CN", "06-waiting");
 
     // The server comes back: the worker notices and everything goes out; the office reads
@@ -161,8 +164,40 @@ fn a_days_work_done_offline_reaches_the_server() {
         .send()
         .and_then(|r| r.json())
         .expect("pull through the API");
-    let on_site = serde_json::to_value(&pulled).expect("json").to_string().matches("\"on_site\"").count();
-    assert!(on_site >= 1, "the server's API shows the order moved on site");
+    // The order went on site offline and was finished by the signature: the server has it done,
+    // with the arrival stamped from the 已到场 tap.
+    let check_order = record["report"]["work_order_id"].as_str().expect("the check names its order");
+    let entry = office.work_order(check_order);
+    assert_eq!(entry["order"]["status"], "done", "signing finished the order");
+    assert!(entry["order"]["arrived_at"].is_string(), "the arrival is stamped: {entry}");
+    assert!(
+        serde_json::to_value(&pulled).expect("json").to_string().contains("\"done\""),
+        "the feed carries it"
+    );
+
+    // A hotline call: an urgent leak for this technician. It is due to be reached in 2 hours
+    // and fixed in 8 (perhaps tomorrow), and goes to the top of today's list with both
+    // deadlines in words.
+    let report = &record["report"];
+    let call = json!({
+        "caller_name": "李女士", "phone": "13800001111", "household_id": report["household_id"],
+        "description": "暖气管漏水", "outcome": "work_order",
+        "work_order": {"kind": "repair", "priority": "urgent", "description": "暖气管漏水，地面有水",
+                       "assignee_id": report["author_id"]},
+    });
+    let urgent = office.post("calls", &call)["work_order"]["id"].as_str().expect("the order made").to_owned();
+    app.click("[data-testid=nav-orders]");
+    app.click("[data-testid=orders-today]");
+    app.wait_until("the urgent order at the top of today's list", || {
+        app.attribute("[data-testid=order]", "data-id").as_deref() == Some(urgent.as_str())
+    });
+    let top = app.text("[data-testid=order]");
+    assert!(top.contains("加急") && top.contains("派给我"), "urgent and assigned to me: {top}");
+    assert!(
+        top.contains("到场时限") && top.contains("完成时限") && top.contains("月"),
+        "both deadlines in words: {top}"
+    );
+    shot(&app, "zh-CN", "02-urgent-on-top");
 
     // A repair visit, online now.
     open_order(&app, "repair");
@@ -177,27 +212,58 @@ fn a_days_work_done_offline_reaches_the_server() {
     assert_eq!(record["report"]["body"]["kind"], "repair_visit");
     assert_eq!(record["report"]["body"]["data"]["cause"], "卧室散热器气堵");
 
-    // The order could not be finished today: it says why, and the move reaches the server.
+    // Signing finished the order: it is done, links its record, and offers no form again.
+    let order_id = record["report"]["work_order_id"].as_str().expect("the repair names its order").to_owned();
     app.click("[data-testid=back]");
+    app.wait_until("the order done by signing", || {
+        app.attribute("[data-testid=order-status]", "data-status").as_deref() == Some("done")
+    });
+    assert_eq!(app.text("[data-testid=order-status]"), "已完成");
+    assert_eq!(app.attribute("[data-testid=order-records]", "data-count").as_deref(), Some("1"));
+    assert!(app.find_all("[data-testid=start-form]").is_empty(), "a finished order offers no form again");
+    shot(&app, "zh-CN", "08-order-done");
+    app.wait_until("the office seeing the order done, with the arrival stamped", || {
+        let entry = office.work_order(&order_id);
+        entry["order"]["status"] == "done" && entry["order"]["arrived_at"].is_string()
+    });
+    app.click("[data-testid=order-record]");
+    app.wait_for("[data-testid=signed-view]");
+
+    // 已完成 without a record asks what was done and a confirmation; "keep it open" keeps it.
+    open_order(&app, "temperature_check");
+    app.click("[data-testid=move-done]");
+    app.wait_for("[data-testid=done-ask]");
+    assert!(app.text("[data-testid=done-ask]").contains("没有签字记录"), "the question says why it asks");
+    app.click("[data-testid=confirm-done]");
+    app.wait_for("[data-testid=move-error]");
+    assert!(app.text("[data-testid=move-error]").contains("完成说明"), "a note is required, in words");
+    app.click("[data-testid=keep-open]");
+    assert!(app.find_all("[data-testid=done-ask]").is_empty());
+    assert_ne!(app.attribute("[data-testid=order-status]", "data-status").as_deref(), Some("done"));
+
+    // Another order could not be finished today: it says why, and the move reaches the server.
+    open_order(&app, "follow_up");
     app.click("[data-testid=move-could_not_complete]");
     app.type_into("[data-testid=status-note]", "需更换立管，约定明日再来");
     app.click("[data-testid=confirm-could-not-complete]");
     app.wait_until("the order marked could not complete", || {
         app.attribute("[data-testid=order-status]", "data-status").as_deref() == Some("could_not_complete")
     });
-    let order_id = record["report"]["work_order_id"].as_str().expect("the repair names its order").to_owned();
+    let follow_up_id = app.attribute("[data-testid=order-status]", "data-order-id").expect("the order's id");
     app.wait_until("the office seeing the order as could not complete, with the reason", || {
-        let entry = office.work_order(&order_id);
+        let entry = office.work_order(&follow_up_id);
         entry["order"]["status"] == "could_not_complete"
             && entry["order"]["status_note"] == "需更换立管，约定明日再来"
     });
-    // Finished today: it leaves the open orders and shows on today's list as finished.
+    // Finished today: they leave the open orders and show on today's list as finished.
     all_open_orders(&app);
     app.click("[data-testid=orders-today]");
-    app.wait_for("[data-testid=order][data-kind=repair][data-status=could_not_complete]");
+    app.wait_for("[data-testid=order][data-kind=follow_up][data-status=could_not_complete]");
+    app.wait_for("[data-testid=order][data-kind=repair][data-status=done]");
     app.click("[data-testid=orders-open]");
-    app.wait_until("the open orders without the finished one", || {
+    app.wait_until("the open orders without the finished ones", || {
         app.find_all("[data-testid=order][data-status=could_not_complete]").is_empty()
+            && app.find_all("[data-testid=order][data-status=done]").is_empty()
             && orders_shown(&app) > 0
     });
 
@@ -250,7 +316,7 @@ fn a_days_work_done_offline_reaches_the_server() {
         "厨房私接暖气管一处",
         "the correction starts from the record"
     );
-    app.click("[data-testid=discard]");
+    discard_draft(&app);
 
     // An area re-measurement: the rooms against the billed area, signed.
     open_order(&app, "area_remeasure");
@@ -297,7 +363,7 @@ fn screens(app: &Session, locale: &str) {
             && app.text("[data-testid=area-finding]").contains("20.80")
     });
     shot(app, locale, "12-area-form");
-    app.click("[data-testid=discard]");
+    discard_draft(app);
     app.click("[data-testid=nav-search]");
     app.type_into("[data-testid=search-input]", "1");
     app.wait_until("search results", || app.find_all("[data-testid=household-hit]").len() > 1);

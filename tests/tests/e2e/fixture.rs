@@ -107,10 +107,12 @@ pub fn open_order(app: &Session, kind: &str) {
     app.wait_for("[data-testid=order-status]");
 }
 
-/// Opens the draft of the first open order of `kind` (after a restart, say): the order, its
-/// household, the draft, until its form shows.
+/// Opens the draft of the open order of `kind` being worked on (after a restart, say): the
+/// order on site, its household, the draft, until its form shows.
 pub fn reopen_draft(app: &Session, kind: &str) {
-    open_order(app, kind);
+    all_open_orders(app);
+    app.click(&format!("[data-testid=order][data-kind={kind}][data-status=on_site]"));
+    app.wait_for("[data-testid=order-status]");
     app.click("[data-testid=open-household]");
     app.click("[data-testid=draft]");
     app.wait_for(&format!("[data-testid=report-form][data-kind={kind}]"));
@@ -192,4 +194,18 @@ pub fn photo(dir: &Path) -> PathBuf {
         .is_ok_and(|s| s.success());
     assert!(ok, "ImageMagick's convert made no photo");
     path
+}
+
+/// Discards the draft on screen as a technician has to: discard, read the question (what
+/// will be lost), confirm; waits until the form has gone.
+pub fn discard_draft(app: &Session) {
+    app.click("[data-testid=discard]");
+    let question = app.text("[data-testid=discard-confirmation]");
+    assert!(
+        question.contains("放弃这份草稿？已填写的内容和照片将被删除")
+            || question.contains("Discard this draft?"),
+        "discarding asks first, saying what is lost; the dialog shows {question:?}"
+    );
+    app.click("[data-testid=discard-confirm]");
+    app.wait_until("the form closed", || app.find_all("[data-testid=report-form]").is_empty());
 }

@@ -5,4 +5,5 @@
 
 mod day;
 mod fixture;
+mod mistakes;
 mod office;

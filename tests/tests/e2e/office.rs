@@ -63,6 +63,18 @@ impl Office {
             .unwrap_or_else(|e| panic!("the console API has no {what} at {path}: {e}"))
     }
 
+    /// `POST /v1/console/{path}` with `body`, as JSON.
+    pub fn post(&self, path: &str, body: &Value) -> Value {
+        self.http
+            .post(format!("{}/v1/console/{path}", self.url))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .and_then(|r| r.error_for_status())
+            .and_then(|r| r.json())
+            .unwrap_or_else(|e| panic!("the console API refused POST {path}: {e}"))
+    }
+
     /// The bytes of a blob (a photo, a signature image) as the office downloads them.
     pub fn blob(&self, path: &str) -> Vec<u8> {
         self.http

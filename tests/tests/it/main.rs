@@ -1,4 +1,5 @@
 //! hearth-tests' integration tests: one binary, so it links once.
 
+mod closing_the_loop;
 mod crash;
 mod sync;

@@ -5,11 +5,14 @@ import type { WorkOrderDto } from './bindings';
 
 vi.stubEnv('TZ', 'Asia/Shanghai');
 
-function order(id: string, due_by: string | null, finished_at: string | null = null): WorkOrderDto {
+function order(
+  id: string, due_by: string | null, finished_at: string | null = null, more: Partial<WorkOrderDto> = {},
+): WorkOrderDto {
   return {
     id, kind: 'repair', source: 'hotline', status: finished_at ? 'done' : 'assigned', priority: 'normal',
-    description: '', reported_at: '2026-11-26T00:00:00Z', due_by, overdue: false, finished_at,
-    status_note: null, household: null, next_statuses: [],
+    description: '', reported_at: '2026-11-26T00:00:00Z', arrive_by: null, due_by, arrival_overdue: false,
+    overdue: false, arrived_at: null, assigned_to_me: true, finished_at, status_note: null, household: null,
+    next_statuses: [], reports: [], ...more,
   };
 }
 
@@ -54,5 +57,30 @@ describe("the technician's order list", () => {
     expect(addDays('2026-11-30', 1)).toBe('2026-12-01');
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
     expect(startOfDay('2026-11-27')).toBe('2026-11-26T16:00:00.000Z');
+  });
+
+  // The review's case: at 17:51 a 加急 leak is called in, to be reached by 19:51 and fixed
+  // by 01:51 the next day. It belongs at the top of today's list, not under tomorrow.
+  it('puts an urgent order at the top of today, by its arrival deadline, though due tomorrow', () => {
+    const list = [
+      order('normal-due-today', '2026-11-27T10:00:00Z', null, { arrive_by: '2026-11-27T04:00:00Z' }),
+      order('urgent-leak', '2026-11-27T17:51:00Z', null, { priority: 'urgent', arrive_by: '2026-11-27T11:51:00Z' }),
+      order('late-arrival', '2026-11-27T12:00:00Z', null, { arrive_by: '2026-11-27T03:00:00Z', arrival_overdue: true }),
+      order('on-site-late', '2026-11-27T02:00:00Z', null, { status: 'on_site', overdue: true }),
+      order('emergency', '2026-11-27T20:00:00Z', null, { priority: 'emergency', arrive_by: '2026-11-27T13:00:00Z' }),
+    ];
+    expect(ids(ordersFor(list, { kind: 'today' }, today))).toEqual([
+      'late-arrival', 'on-site-late', 'emergency', 'urgent-leak', 'normal-due-today',
+    ]);
+    // Tomorrow lists the leak too (its completion deadline falls then), not the others.
+    expect(ids(ordersFor(list, { kind: 'day', day: '2026-11-28' }, today))).toEqual(['emergency', 'urgent-leak']);
+  });
+
+  it('lists an order today when its arrival deadline is today, though completion is days away', () => {
+    const planned = order('inspection', '2026-11-30T02:00:00Z', null, { arrive_by: '2026-11-27T08:00:00Z', priority: 'low' });
+    expect(ids(ordersFor([planned], { kind: 'today' }, today))).toEqual(['inspection']);
+    const arrived = { ...planned, status: 'on_site' };
+    // On site: only the completion deadline counts, and it is days away.
+    expect(ids(ordersFor([arrived], { kind: 'today' }, today))).toEqual([]);
   });
 });

@@ -32,22 +32,57 @@ export function startOfDay(day: string): string {
   return new Date(y, m - 1, d).toISOString();
 }
 
+/** Statuses before the crew reaches the household: the arrival deadline still applies. */
+const BEFORE_ARRIVAL = new Set(['new', 'assigned', 'en_route']);
+
+/** The deadline that matters next: arrival until the crew is on site, then completion. */
+function nextDeadline(o: WorkOrderDto): string | null {
+  return BEFORE_ARRIVAL.has(o.status) ? (o.arrive_by ?? o.due_by) : o.due_by;
+}
+
+/** What must be reached first comes first: arrivals already late, then completions already
+ *  late, then emergency and urgent orders, then the rest; within each, by the next deadline
+ *  (arrival, then completion), undated last. */
+function rank(o: WorkOrderDto): number {
+  if (o.arrival_overdue) return 0;
+  if (o.overdue) return 1;
+  if (o.priority === 'emergency') return 2;
+  if (o.priority === 'urgent') return 3;
+  return 4;
+}
+
+export function byUrgency(a: WorkOrderDto, b: WorkOrderDto): number {
+  const r = rank(a) - rank(b);
+  if (r !== 0) return r;
+  const [da, db] = [nextDeadline(a), nextDeadline(b)];
+  if (da === null || db === null) return da === db ? 0 : da === null ? 1 : -1;
+  return new Date(da).getTime() - new Date(db).getTime();
+}
+
+/** The local days of an order's deadlines (arrival while it is still awaited, completion). */
+function deadlineDays(o: WorkOrderDto): string[] {
+  const times = [BEFORE_ARRIVAL.has(o.status) ? o.arrive_by : null, o.due_by];
+  return times.filter((t): t is string => t !== null).map(dayOf);
+}
+
 /**
- * The orders `view` shows, open ones first (soonest due first, as the backend sorts them),
- * then the finished ones in the order they were finished.
- * - a day (today is one): open orders due that day, finished orders finished that day; and on today also
- *   the open orders still waiting from earlier days (overdue) and the open ones with no
- *   deadline, so nothing open is out of sight on the default view;
+ * The orders `view` shows, open ones first (what must be reached first at the top: see
+ * `byUrgency`), then the finished ones in the order they were finished.
+ * - a day: open orders with a deadline (arrival or completion) on that day, and the orders
+ *   finished that day;
+ * - today: also every open order with a deadline already passed, whatever day it was
+ *   created, and the open ones with no deadline, so nothing open and pressing is out of sight
+ *   on the default view;
  * - open: every open order.
  */
 export function ordersFor(orders: WorkOrderDto[], view: OrderView, today: string): WorkOrderDto[] {
-  const open = orders.filter((o) => o.finished_at === null);
+  const open = orders.filter((o) => o.finished_at === null).sort(byUrgency);
   if (view.kind === 'open') return open;
   const day = view.kind === 'today' ? today : view.day;
   const shown = open.filter((o) => {
-    if (o.due_by === null) return day === today;
-    const due = dayOf(o.due_by);
-    return due === day || (day === today && due < day);
+    const days = deadlineDays(o);
+    if (days.length === 0) return day === today;
+    return days.some((d) => d === day || (day === today && d < day));
   });
   const finished = orders.filter((o) => o.finished_at !== null && dayOf(o.finished_at) === day);
   return [...shown, ...finished];

@@ -30,7 +30,8 @@ export const commands = {
 	workOrder: (id: string) => typedError<WorkOrderDto, IpcError>(__TAURI_INVOKE("work_order", { id })),
 	/**
 	 *  Moves an order's status forward (en_route, on_site, done, could_not_complete with a
-	 *  reason) and queues the change for the server.
+	 *  reason; done needs a note too when no signed record of the order exists) and queues the
+	 *  change for the server.
 	 */
 	advanceWorkOrder: (id: string, to: string, note: string | null) => typedError<WorkOrderDto, IpcError>(__TAURI_INVOKE("advance_work_order", { id, to, note })),
 	/**
@@ -239,6 +240,16 @@ export type MeasuringConditions = {
 	probe_at_room_centre: boolean,
 	/**  The probe's height above the floor, in metres. */
 	probe_height_m: number | null,
+};
+
+/**  A signed record of an order, as its detail links it. */
+export type OrderReportDto = {
+	id: string,
+	/**  temperature_check, repair_visit, area_remeasurement, inspection. */
+	kind: string,
+	created_at: string,
+	/**  The report this one corrects. */
+	amends: string | null,
 };
 
 /**  A part used in the repair. */
@@ -513,14 +524,26 @@ export type WorkOrderDto = {
 	/**  The reason: what the caller reported or the office wants done. */
 	description: string,
 	reported_at: string,
+	/**  到场时限: the crew must be on site by then (§74). */
+	arrive_by: string | null,
+	/**  完成时限: the job must be done by then (8 hours for an ordinary fault, §74). */
 	due_by: string | null,
+	/**  Not on site yet, and the arrival deadline has passed. */
+	arrival_overdue: boolean,
+	/**  Still open, and the completion deadline has passed. */
 	overdue: boolean,
+	/**  When the crew arrived, as the server stamped it (after a sync). */
+	arrived_at: string | null,
+	/**  Assigned to the logged-in user (else the station's pool, for whoever takes it). */
+	assigned_to_me: boolean,
 	/**  When a finished order (done, could not complete, closed) was finished; None while open. */
 	finished_at: string | null,
 	status_note: string | null,
 	household: HouseholdDto | null,
 	/**  The statuses a technician may move the order to now (hearth-core's forward-only rule). */
 	next_statuses: string[],
+	/**  The signed records made for this order on this device, oldest first. */
+	reports: OrderReportDto[],
 };
 
 /* Tauri Specta runtime */

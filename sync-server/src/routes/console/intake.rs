@@ -196,6 +196,8 @@ async fn new_order(
         assignee_id: req.assignee_id,
         status_note: None,
         follows_up: None,
+        arrived_at: None,
+        done_at: None,
     })
 }
 

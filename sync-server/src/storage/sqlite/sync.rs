@@ -305,7 +305,7 @@ fn apply_edit(
             ));
         }
     }
-    let outcome = merge_edit(order, clocks, hlc, &edit.fields);
+    let outcome = merge_edit(order, clocks, hlc, &edit.fields, now);
     *changed |= outcome.changed;
     for overruled in &outcome.overruled {
         log_conflict(tx, "work_order", id, overruled, caller, now)?;

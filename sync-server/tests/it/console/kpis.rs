@@ -112,9 +112,16 @@ async fn city() -> City {
         ],
     )
     .await;
-    let done = WorkOrderFields { status: Some(WorkOrderStatus::Done), ..Default::default() };
-    s.push_edit(&t1, a.id, stamp(Utc::now()), done.clone()).await;
-    s.push_edit(&t1, b.id, stamp(Utc::now()), done).await;
+    // The tablet's status taps, stamped when they were made: the server's arrival and done
+    // stamps, against the orders' deadlines (on site by -8 h, done by -2 h), decide on time.
+    let move_to = |status| WorkOrderFields { status: Some(status), ..Default::default() };
+    let on_site = move_to(WorkOrderStatus::OnSite);
+    let done = move_to(WorkOrderStatus::Done);
+    s.push_edit(&t1, a.id, stamp(hours_ago(9.5)), on_site.clone()).await; // in time
+    s.push_edit(&t1, a.id, stamp(hours_ago(3.0)), done.clone()).await; // in time
+    s.push_edit(&t1, b.id, stamp(hours_ago(7.0)), on_site.clone()).await; // late
+    s.push_edit(&t1, b.id, stamp(hours_ago(1.0)), done.clone()).await; // late
+    s.push_edit(&t1, c.id, stamp(hours_ago(9.0)), on_site).await; // in time
     let failed = WorkOrderFields {
         status: Some(WorkOrderStatus::CouldNotComplete),
         status_note: Some("缺配件".into()),
@@ -182,6 +189,7 @@ async fn every_kpi_number_matches_the_records_made() {
         overall["counts"],
         json!({
             "repairs_with_deadline": 3, "repairs_arrived_on_time": 2, "repairs_fixed_in_time": 1,
+            "repairs_on_time": 1,
             // The demo city's 40 open orders and a, b, c (d was cancelled); a, b done, c ended with a reason.
             "orders": 43, "orders_closed": 3,
             "checks_compliant": 1, "checks_non_compliant": 3, "checks_excused": 1, "checks_undecided": 0,
@@ -198,7 +206,8 @@ async fn every_kpi_number_matches_the_records_made() {
     assert_eq!(
         overall["rates"],
         json!({
-            "repair_on_time": 2.0 / 3.0, "fixed_within_deadline": 1.0 / 3.0, "closure": 3.0 / 43.0,
+            "repair_on_time": 1.0 / 3.0, "arrived_on_time": 2.0 / 3.0, "fixed_within_deadline": 1.0 / 3.0,
+            "closure": 3.0 / 43.0,
             "temperature_compliance": 2.0 / 5.0, "satisfaction": 11.0 / 12.0,
         })
     );
@@ -214,7 +223,7 @@ async fn every_kpi_number_matches_the_records_made() {
         (s0["kpi"]["counts"]["orders"].clone(), s0["kpi"]["counts"]["orders_closed"].clone()),
         (json!(13), json!(3))
     );
-    assert_eq!(s0["kpi"]["rates"]["repair_on_time"], json!(2.0 / 3.0));
+    assert_eq!(s0["kpi"]["rates"]["repair_on_time"], json!(1.0 / 3.0), "only a was on site and done in time");
     assert_eq!(s0["kpi"]["rates"]["temperature_compliance"], json!(0.4));
     assert_eq!(s0["kpi"]["counts"]["violations"], json!({}));
     let s1 = station(household(1).station_id);
@@ -363,7 +372,7 @@ async fn a_tablet_whose_clock_runs_a_day_ahead_is_judged_by_when_its_record_arri
     order.household_id = household(0).id;
     order.assignee_id = Some(tech1);
     s.storage.add_work_orders(vec![order.clone()], Hlc::ZERO).await.unwrap();
-    // The tablet believes it is tomorrow: it arrived "in 23 hours" and finished half an hour later.
+    // The tablet believes it is tomorrow: its 已到场 and the signed visit are stamped then.
     let tomorrow = Utc::now() + Duration::days(1);
     let mut v = hearth_core::demo::repair_visit(tomorrow);
     v.arrived_at = tomorrow - Duration::hours(1);
@@ -372,7 +381,11 @@ async fn a_tablet_whose_clock_runs_a_day_ahead_is_judged_by_when_its_record_arri
     r.work_order_id = Some(order.id);
     r.feedback.satisfaction = Some(Satisfaction::Satisfied);
     let signed = hearth_core::demo::sign(r, "客户", tomorrow).unwrap();
+    let on_site = WorkOrderFields { status: Some(WorkOrderStatus::OnSite), ..Default::default() };
+    s.push_edit(&t1, order.id, stamp(tomorrow - Duration::hours(1)), on_site).await;
     s.push_reports(&t1, &[signed]).await;
+    let done = WorkOrderFields { status: Some(WorkOrderStatus::Done), ..Default::default() };
+    s.push_edit(&t1, order.id, stamp(tomorrow - Duration::minutes(30)), done).await;
     let from = (Utc::now() - Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ");
     let to = (Utc::now() + Duration::days(3)).format("%Y-%m-%dT%H:%M:%SZ");
     let k = s.get(&format!("/v1/console/kpis?from={from}&to={to}"), &office).await;
@@ -381,19 +394,20 @@ async fn a_tablet_whose_clock_runs_a_day_ahead_is_judged_by_when_its_record_arri
         (
             counts["repairs_with_deadline"].clone(),
             counts["repairs_arrived_on_time"].clone(),
-            counts["repairs_fixed_in_time"].clone()
+            counts["repairs_fixed_in_time"].clone(),
+            counts["repairs_on_time"].clone()
         ),
-        (json!(1), json!(1), json!(1)),
-        "the record reached the office within the deadlines, whatever the tablet's clock said"
+        (json!(1), json!(1), json!(1), json!(1)),
+        "the moves reached the office within the deadlines, whatever the tablet's clock said"
     );
 }
 
-/// The report-derived counts of a KPI answer (orders are counted by when they were reported).
+/// The report-derived counts of a KPI answer (orders, repair timeliness among them, are
+/// counted by when they were reported).
 fn report_counts(k: &Value) -> Value {
     let mut counts = k["overall"]["counts"].clone();
     let map = counts.as_object_mut().unwrap();
-    map.remove("orders");
-    map.remove("orders_closed");
+    map.retain(|key, _| !key.starts_with("orders") && !key.starts_with("repairs"));
     counts
 }
 

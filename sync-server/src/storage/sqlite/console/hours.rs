@@ -3,6 +3,9 @@
 //! hours and the facts of the part-hours at its ends, so its cost does not grow with the
 //! number of reports.
 //!
+//! Repair timeliness is not summed here: it is judged per work order from the server's
+//! arrival and done stamps ([`super::kpis`]); the `repairs_*` columns stay at zero.
+//!
 //! Sums are judged with the city profile in force; changing the profile rebuilds them
 //! ([`rebuild`]) so that they always agree with judging every report afresh.
 
@@ -77,11 +80,6 @@ pub(super) fn counts(f: &Facts, violations: &[String], profile: &CityProfile) ->
                 }
             }
         },
-        "repair_visit" => {
-            c.repairs_with_deadline = u64::from(f.fixed_in_time.is_some());
-            c.repairs_arrived_on_time = u64::from(f.arrived_on_time == Some(true));
-            c.repairs_fixed_in_time = u64::from(f.fixed_in_time == Some(true));
-        }
         "area_remeasurement" => {
             c.area_remeasurements = u64::from(f.area_within_tolerance.is_some());
             c.area_outside_tolerance = u64::from(f.area_within_tolerance == Some(false));
@@ -255,8 +253,7 @@ pub(super) fn report_counts(
     facts_between(conn, hour_start(end_whole), to, profile, &mut out)?;
 
     let mut stmt = conn.prepare_cached(
-        "SELECT station_id, author_id, sum(repairs_with_deadline), sum(repairs_arrived_on_time),
-                sum(repairs_fixed_in_time), sum(checks_compliant), sum(checks_non_compliant), sum(checks_excused),
+        "SELECT station_id, author_id, sum(checks_compliant), sum(checks_non_compliant), sum(checks_excused),
                 sum(checks_undecided), sum(area_remeasurements), sum(area_outside_tolerance), sum(satisfied),
                 sum(fairly_satisfied), sum(dissatisfied)
          FROM kpi_hours WHERE hour >= ?1 AND hour < ?2 GROUP BY station_id, author_id",
@@ -267,18 +264,15 @@ pub(super) fn report_counts(
     };
     while let Some(row) = rows.next()? {
         let c = KpiCounts {
-            repairs_with_deadline: u(row, 2)?,
-            repairs_arrived_on_time: u(row, 3)?,
-            repairs_fixed_in_time: u(row, 4)?,
-            checks_compliant: u(row, 5)?,
-            checks_non_compliant: u(row, 6)?,
-            checks_excused: u(row, 7)?,
-            checks_undecided: u(row, 8)?,
-            area_remeasurements: u(row, 9)?,
-            area_outside_tolerance: u(row, 10)?,
-            satisfied: u(row, 11)?,
-            fairly_satisfied: u(row, 12)?,
-            dissatisfied: u(row, 13)?,
+            checks_compliant: u(row, 2)?,
+            checks_non_compliant: u(row, 3)?,
+            checks_excused: u(row, 4)?,
+            checks_undecided: u(row, 5)?,
+            area_remeasurements: u(row, 6)?,
+            area_outside_tolerance: u(row, 7)?,
+            satisfied: u(row, 8)?,
+            fairly_satisfied: u(row, 9)?,
+            dissatisfied: u(row, 10)?,
             ..KpiCounts::default()
         };
         out.entry((row.get(0)?, row.get(1)?)).or_default().add(&c);

@@ -146,6 +146,8 @@ pub(super) fn add_orders(tx: &Transaction<'_>, count: usize, now: DateTime<Utc>,
             assignee_id: assignee,
             status_note: None,
             follows_up: None,
+            arrived_at: None,
+            done_at: None,
         });
     }
     let wall_ms = u64::try_from(now.timestamp_millis()).unwrap_or_default();
