@@ -368,8 +368,11 @@ fn screens(app: &Session, locale: &str) {
     app.type_into("[data-testid=search-input]", "1");
     app.wait_until("search results", || app.find_all("[data-testid=household-hit]").len() > 1);
     shot(app, locale, "13-search");
+    // The inspection signed today is finished: today's list has it, done, with its household.
     app.click("[data-testid=nav-orders]");
-    open_order(app, "inspection");
+    app.click("[data-testid=orders-today]");
+    app.click("[data-testid=order][data-kind=inspection][data-status=done]");
+    app.wait_for("[data-testid=order-status]");
     app.click("[data-testid=open-household]");
     shot(app, locale, "14-household");
     app.click("[data-testid=signed-report]");
