@@ -348,7 +348,9 @@ fn random_edit(rng: &mut fastrand::Rng, dev: &mut Device, device_index: usize, o
             if !hearth_core::rules::status::can_move(current, next) {
                 return;
             }
-            WorkOrderFields { status: Some(next), ..WorkOrderFields::default() }
+            // Done without a signed record carries what was done (rules::status::needs_note).
+            let status_note = (next == WorkOrderStatus::Done).then(|| format!("done {}", rng.u32(..)));
+            WorkOrderFields { status: Some(next), status_note, ..WorkOrderFields::default() }
         }
         (0 | 1, _) => WorkOrderFields {
             status_note: Some(format!("note {}", rng.u32(..))),
