@@ -29,6 +29,8 @@ convert -version 2>/dev/null | grep -c '^Version: ImageMagick' >/dev/null || mis
 command -v dbus-launch >/dev/null 2>&1 || missing+=(dbus-x11)
 # The console's end-to-end tests: headless Chromium driven by playwright-core.
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The printed service report, checked as a PDF page and its text (pdfinfo, pdftoppm, pdftotext).
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 # (grep -c reads all of fc-list's output: with -q, pipefail would see fc-list's SIGPIPE.)
 fc-list 2>/dev/null | grep -ci 'Noto Sans CJK' >/dev/null || missing+=(fonts-noto-cjk)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)

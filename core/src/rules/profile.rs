@@ -35,6 +35,15 @@ pub struct CityProfile {
     pub fix_within_hours: u32,
     /// Refund steps, by degrees below the standard, in ascending order.
     pub refund_tiers: Vec<RefundTier>,
+    /// The company's name, at the top of every printed service report. A profile stored
+    /// before there was one reads with the neutral default.
+    #[serde(default = "default_company_name")]
+    pub company_name: String,
+}
+
+/// The name a printed report carries until the admin sets the company's own.
+fn default_company_name() -> String {
+    "供热服务有限公司".to_owned()
 }
 
 impl Default for CityProfile {
@@ -56,6 +65,20 @@ impl Default for CityProfile {
                 RefundTier { shortfall_from_c: 2.0, refund_pct: 50.0 },
                 RefundTier { shortfall_from_c: 4.0, refund_pct: 100.0 },
             ],
+            company_name: default_company_name(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_stored_before_the_company_name_reads_with_the_default() {
+        let mut stored = serde_json::to_value(CityProfile::default()).unwrap();
+        stored.as_object_mut().unwrap().remove("company_name");
+        let profile: CityProfile = serde_json::from_value(stored).unwrap();
+        assert_eq!(profile.company_name, "供热服务有限公司");
     }
 }

@@ -2,6 +2,7 @@
 // tests/tests/console/main.rs starts the server, syncs a device between the phases and
 // passes what it made as JSON. Prints `RESULT {json}` last. Screens are checked by what a
 // dispatcher sees (zh-CN), and photographed into `shots`.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -36,6 +37,9 @@ function check(condition, message) {
 async function shot(name) {
   await page.screenshot({ path: path.join(input.shots, `console-${name}.png`), fullPage: true });
 }
+
+/** A time in words as the console writes a deadline, Beijing time: `12月2日 19:51`. */
+const SHORT_TIME = /\d{1,2}月\d{1,2}日 \d\d:\d\d/;
 
 /** Waits until `locator`'s text contains `text`. */
 async function sees(locator, text) {
@@ -101,6 +105,14 @@ async function intake() {
   await sees(page.locator('.notice.ok'), '已派给');
   await sees(row, '(tech1)');
   await sees(row, '已派单');
+  // Both deadlines, in words, neither passed.
+  await sees(page.getByTestId('board').locator('th'), '到场时限');
+  await sees(page.getByTestId('board').locator('th'), '完成时限');
+  for (const cell of ['arrive-by', 'due-by']) {
+    const text = await row.getByTestId(cell).innerText();
+    check(SHORT_TIME.test(text), `the ${cell} deadline is not in words: ${text}`);
+    check(!text.includes('超时'), `a fresh order is flagged overdue: ${text}`);
+  }
   await shot('board');
   return { order_id: orderId };
 }
@@ -108,24 +120,94 @@ async function intake() {
 async function cancel() {
   await page.goto(`${input.url}/#/board`);
   await page.selectOption('select[name=station]', input.station_id);
+  // The order nobody reached heads the board, both its deadlines flagged, in red.
+  const late = page.getByTestId('board').locator(`tr[data-order="${input.late_order_id}"]`);
+  await late.waitFor();
+  const first = await page.getByTestId('board').locator('tbody tr').first().getAttribute('data-order');
+  check(first === input.late_order_id, `the overdue order is not first on the board: ${first}`);
+  await sees(late, input.late_account_no);
+  await sees(late.getByTestId('arrive-by'), '到场超时');
+  await sees(late.getByTestId('due-by'), '完成超时');
+  for (const cell of ['arrive-by', 'due-by']) {
+    check(SHORT_TIME.test(await late.getByTestId(cell).innerText()), `the passed ${cell} deadline is not in words`);
+  }
+  const red = await late.getByTestId('arrive-by').locator('.when').evaluate((e) => getComputedStyle(e).color);
+  check(red === 'rgb(179, 38, 30)', `a passed deadline is not red: ${red}`);
+  await shot('board-overdue');
+
+  // Cancelling asks in words, and "never mind" keeps the order.
   const row = page.getByTestId('board').locator('tr', { hasText: input.description });
-  await row.getByRole('button', { name: '取消工单' }).click();
-  await row.getByRole('button', { name: '确定' }).click();
+  await row.getByRole('button', { name: '取消工单', exact: true }).click();
+  const confirm = row.getByTestId('cancel-confirm');
+  await sees(confirm, '取消这张工单，请写明原因');
+  check(await confirm.getByRole('button', { name: '确认取消工单', exact: true }).isVisible(), 'no 确认取消工单 button');
+  check(await confirm.getByRole('button', { name: '不取消，返回', exact: true }).isVisible(), 'no 不取消，返回 button');
+  check((await confirm.getByRole('button', { name: '确定', exact: true }).count()) === 0, 'the confirmation still says 确定');
+  await shot('board-cancel');
+  await confirm.getByRole('button', { name: '不取消，返回', exact: true }).click();
+  await confirm.waitFor({ state: 'detached' });
+  await sees(row, '已派单');
+  await row.getByRole('button', { name: '取消工单', exact: true }).click();
+  await row.getByRole('button', { name: '确认取消工单', exact: true }).click();
   await sees(page.getByRole('alert'), '请填写取消原因');
-  await row.locator('input').fill('用户来电称暖气已恢复');
-  await row.getByRole('button', { name: '确定' }).click();
+  await row.locator('input[name=cancel-reason]').fill('用户来电称暖气已恢复');
+  await row.getByRole('button', { name: '确认取消工单', exact: true }).click();
   await sees(page.locator('.notice.ok'), '工单已取消');
   await row.waitFor({ state: 'detached' });
   return {};
 }
 
+/** Prints the page to an A4 PDF as `name`, checks it is one page, keeps a PNG of it among
+ * the screenshots, and returns its text. */
+async function printed(name) {
+  const pdf = path.join(input.shots, `console-${name}.pdf`);
+  await page.pdf({ path: pdf, format: 'A4', printBackground: true });
+  const info = execFileSync('pdfinfo', [pdf]).toString();
+  const pages = Number(/^Pages:\s+(\d+)/m.exec(info)?.[1]);
+  execFileSync('pdftoppm', ['-png', '-r', '80', pdf, path.join(input.shots, `console-${name}`)]);
+  check(pages === 1, `the printed ${name} takes ${pages} A4 pages, not one`);
+  // pdftoppm names a one-page document's image after its page number.
+  const png = fs.readdirSync(input.shots).find((f) => f.startsWith(`console-${name}-`) && f.endsWith('.png'));
+  check(png, `no PNG of the printed ${name}`);
+  fs.renameSync(path.join(input.shots, png), path.join(input.shots, `console-${name}.png`));
+  return execFileSync('pdftotext', ['-raw', pdf, '-']).toString();
+}
+
+/** Checks that a printed report says every one of `texts` and none of the hashes. */
+function printedSays(name, text, texts) {
+  // Compared without white space: pdftotext breaks a table cell's text where it wraps.
+  const flat = text.replace(/\s/g, '');
+  for (const want of texts) check(flat.includes(want.replace(/\s/g, '')), `the printed ${name} does not say ${want}:\n${text}`);
+  for (const hash of input.hashes) check(!text.includes(hash), `the printed ${name} carries the hash ${hash}`);
+  check(!/[0-9a-f]{64}/.test(flat), `the printed ${name} carries a 64-character hash`);
+  check(!text.includes(input.report_id) && !text.includes(input.repair_report_id), `the printed ${name} carries a record id`);
+}
+
 async function records() {
   // The same profile as the first phase: a reload keeps the dispatcher logged in.
-  await page.goto(`${input.url}/#/records`);
+  await page.goto(`${input.url}/#/board`);
   await sees(page.getByTestId('signed-in'), '调度员');
+  // The order the technician could not complete says why.
+  await page.selectOption('select[name=station]', input.station_id);
+  await page.selectOption('select[name=status]', 'could_not_complete');
+  const stuck = page.getByTestId('board').locator(`tr[data-order="${input.stuck_order_id}"]`);
+  await sees(stuck, `未能完成：${input.stuck_reason}`);
+  check(!(await stuck.innerText()).includes('超时'), 'a finished order is flagged overdue');
+  await sees(stuck.getByTestId('arrive-by'), '到场时间');
+  // The finished order says when the crew arrived and when it was done (the server's stamps).
+  await page.selectOption('select[name=status]', 'done');
+  const done = page.getByTestId('board').locator(`tr[data-order="${input.order_id}"]`);
+  await done.waitFor();
+  for (const [cell, words] of [['arrive-by', '到场时间'], ['due-by', '完成时间']]) {
+    const text = await done.getByTestId(cell).innerText();
+    check(text.includes(words) && text.match(new RegExp(SHORT_TIME.source, 'g'))?.length === 2, `the done order's ${cell}: ${text}`);
+  }
+  await shot('board-finished');
+
+  await page.goto(`${input.url}/#/records`);
   const row = page.locator(`[data-testid=records] tr[data-report="${input.report_id}"]`);
   await row.waitFor();
-  await sees(page.getByTestId('records-total'), '共 2 条');
+  await sees(page.getByTestId('records-total'), '共 3 条');
   await sees(row, input.account_no);
 
   // The CSV of the filtered list: UTF-8 with a BOM, a Chinese header, one row per record.
@@ -134,7 +216,7 @@ async function records() {
   check(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf, 'the CSV has no BOM');
   const lines = bytes.toString('utf8').slice(1).split(/\r?\n/).filter(Boolean);
   check(lines[0].startsWith('记录编号,类型,供热站'), `CSV header: ${lines[0]}`);
-  check(lines.length === 3, `CSV rows: ${lines.length - 1}, want 2:\n${lines.join('\n')}`);
+  check(lines.length === 4, `CSV rows: ${lines.length - 1}, want 3:\n${lines.join('\n')}`);
   const mine = lines.find((l) => l.startsWith(input.report_id));
   check(mine && mine.includes(input.account_no), `the report's CSV row: ${mine}`);
 
@@ -148,20 +230,74 @@ async function records() {
   await row.waitFor();
   await shot('records');
 
-  // The record: hashes and tamper check, signature drawn, photo shown.
+  // The record: every field the technician recorded, in words; hashes and tamper check in
+  // its verification section, signature drawn, photo shown.
   await row.getByRole('button', { name: '查看' }).click();
   await sees(page.getByTestId('tamper-check'), '与哈希一致');
   await sees(page.locator('.facts'), input.account_no);
+  const temperature = {
+    thermometer: ['TM-2024-0173', '测温前已检查完好'],
+    certificate: ['JD-2026-05512', '有效期至 2027年6月30日'],
+    conditions: ['门窗关闭 30 分钟', '测点位于房间中央', '测点高度 1.2 米'],
+    outdoor: ['-3.5 ℃'],
+    verdict: ['达标', '卧室、起居室最低 18.6 ℃，标准 18 ℃'],
+  };
+  for (const [id, texts] of Object.entries(temperature)) {
+    for (const text of texts) await sees(page.getByTestId(id), text);
+  }
+  const readings = page.getByTestId('readings').locator('tbody tr');
+  check((await readings.count()) === 6, `the check shows ${await readings.count()} rooms, not 6`);
+  for (const [room, type, celsius] of [['主卧', '卧室', '19.2'], ['客厅', '起居室', '19.8'], ['厨房', '其他房间', '16.1'], ['书房', '卧室', '18.9']]) {
+    const cells = await readings.filter({ hasText: room }).locator('td').allInnerTexts();
+    check(cells[1] === type && cells[2] === celsius, `the ${room} reads ${cells.join(' | ')}`);
+    check(SHORT_TIME.test(cells[3]), `the ${room}'s time is not in words: ${cells[3]}`);
+  }
+  const body = await page.locator('section.report').innerText();
+  check(!/\b(living_room|bedroom|satisfied)\b/.test(body), `a raw value on the record screen:\n${body}`);
+  await sees(page.getByTestId('verification'), '核验信息');
   const hash = (await page.getByTestId('record-hash').textContent()).trim();
   check(hash === input.record_hash, `record hash ${hash}, signed ${input.record_hash}`);
   check((await page.locator('svg.signature path').count()) > 0, 'the signature is not drawn');
   await page.locator('.photos img').waitFor();
   await shot('record');
 
-  // The printable report: print stylesheet hides the buttons; the button calls window.print().
+  // The repair visit, in words.
+  await page.goto(`${input.url}/#/records/${input.repair_report_id}`);
+  const repair = {
+    'repair-fault': '气堵（需要排气）',
+    'repair-cause': '散热器气堵',
+    'repair-work': '排气，检查阀门',
+    'repair-parts': '排气阀 1 个；密封圈 2 个',
+    'repair-outcome': '已修复',
+    'repair-arrived': input.repair.arrived,
+    'repair-finished': input.repair.finished,
+  };
+  for (const [id, text] of Object.entries(repair)) await sees(page.getByTestId(id), text);
+  check(!(await page.locator('section.report').innerText()).includes('air_lock'), 'the fault shows as air_lock');
+  await shot('record-repair');
   await page.getByTestId('print-view').click();
   await sees(page.getByTestId('print-title'), '供热服务记录单');
+  await sees(page.getByTestId('repair-fault'), '气堵');
+  const repairText = await printed('print-repair');
+  printedSays('repair', repairText, [
+    '供热服务有限公司', '供热服务记录单', '维修记录', '气堵（需要排气）', '散热器气堵', '排气，检查阀门', '排气阀 1 个',
+    '密封圈 2 个', input.repair.arrived, input.repair.finished, '已修复', input.account_no,
+  ]);
+
+  // The printable check: the company's name on top, the report alone; the print stylesheet
+  // hides the buttons; the button calls window.print().
+  await page.goto(`${input.url}/#/print/${input.report_id}`);
+  await sees(page.getByTestId('print-title'), '供热服务记录单');
+  await sees(page.getByTestId('company-name'), '供热服务有限公司');
   await sees(page.getByTestId('tamper-check'), '与哈希一致');
+  await page.locator('.photos img').waitFor();
+  check((await page.getByTestId('record-hash').count()) === 0, "the customer's copy shows the record hash");
+  const checkText = await printed('print-check');
+  printedSays('check', checkText, [
+    '供热服务有限公司', '测温记录', 'TM-2024-0173', 'JD-2026-05512', '2027年6月30日', '门窗关闭 30 分钟',
+    '测点高度 1.2 米', '主卧', '卫生间', '19.8', '起居室', '其他房间', '达标', '18.6 ℃', input.account_no,
+    input.record_hash.slice(0, 12),
+  ]);
   await page.evaluate(() => {
     window.__printed = 0;
     window.print = () => {
@@ -245,6 +381,15 @@ async function records() {
   await page.fill('input[name=fix_within_hours]', '1');
   await page.getByRole('button', { name: '保存' }).click();
   await sees(page.getByRole('alert'), '输入有误');
+  // The company's name on printed reports is set here.
+  check((await page.inputValue('input[name=company_name]')) === '供热服务有限公司', 'the company name is not the default');
+  await page.fill('input[name=fix_within_hours]', '8');
+  await page.fill('input[name=company_name]', '和平热力有限公司');
+  await page.getByRole('button', { name: '保存' }).click();
+  await sees(page.locator('.notice.ok'), '已保存');
+  await page.goto(`${input.url}/#/print/${input.report_id}`);
+  await sees(page.getByTestId('company-name'), '和平热力有限公司');
+  await page.goto(`${input.url}/#/admin`);
 
   // Every label is in the table: English is one click away, and stays after a reload.
   await page.getByRole('button', { name: 'English' }).click();

@@ -3,20 +3,26 @@
 //! and a technician's device store that syncs signed reports between the browser's phases.
 //!
 //! Phase `intake`: a dispatcher logs in, records a call with a work order and a call that
-//! needs no visit, and assigns the order on the board. The device then pulls the order,
-//! signs a compliant check for it (with a photo) and a non-compliant one next door, finishes
-//! the order offline; phase `cancel`: the office cancels it meanwhile; the tablet syncs, and
-//! its "done" wins over the cancel, which lands in the conflict log. Phase `records`: the same browser profile (so still logged in) finds
-//! the report, checks its hashes, prints it, exports the CSV, reads the KPIs this test
-//! expects from what it signed, orders the follow-up, writes the dispatch log; an admin
-//! checks the admin screens; logging out revokes the token. Screenshots (zh-CN) go into
-//! `target/console-screenshots/`.
+//! needs no visit, and assigns the order on the board, where both its deadlines are in words.
+//! The test then makes an order whose deadlines have passed and one the technician cannot
+//! complete. The device pulls the orders, signs a compliant six-room check (with a photo), a
+//! non-compliant one next door and a repair visit, finishes the first order offline and
+//! gives up on the other with a reason; phase `cancel`: the overdue order heads the board,
+//! flagged, and the office cancels the finished one meanwhile, through a confirmation in
+//! words; the tablet syncs, and its "done" wins over the cancel, which lands in the conflict
+//! log. Phase `records`: the same browser profile (so still logged in) sees why the other
+//! order could not be completed, finds the reports, reads every field of the check and the
+//! repair in words, checks the hashes, prints both to PDF (one A4 page each, the fields and
+//! the company's name in them, no hashes), exports the CSV, reads the KPIs this test expects
+//! from what it signed, orders the follow-up, writes the dispatch log; an admin checks the
+//! admin screens and renames the company; logging out revokes the token. Screenshots
+//! (zh-CN) go into `target/console-screenshots/`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chrono::Utc;
-use hearth_core::model::{ReportBody, Station, WorkOrderStatus};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use hearth_core::model::{PartUsed, ReportBody, RoomReading, RoomType, Station, WorkOrderStatus};
 use hearth_core::rules::CityProfile;
 use hearth_core::rules::compliance::{Compliance, assess};
 use hearth_core::store::{Store, households};
@@ -40,7 +46,8 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
     assert_console_is_embedded(&server);
 
     let station = demo::stations().into_iter().next().expect("a demo station");
-    let [(first, first_account), (second, second_account)] = households_of(&server, &station);
+    let [(first, first_account), (second, second_account), (third, third_account), (fourth, _)] =
+        households_of(&server, &station);
     let tech_id: Uuid = one::<String>(&server, &format!("SELECT id FROM users WHERE username = '{TECH}'"))
         .parse()
         .expect("a user id");
@@ -70,6 +77,28 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
         one(&server, &format!("SELECT assignee_id FROM work_orders WHERE id = '{order_id}'"));
     assert_eq!(assignee, tech_id.to_string(), "the board's assignment reached the server");
 
+    // An order nobody reached in time: reported 14 hours ago, so both its deadlines have
+    // passed (the console makes orders "now"; the test moves this one back in the database).
+    let office = Office::login(&server);
+    let late_description = format!("楼道暖气漏水，无人到场（{}）", &new_id().to_string()[28..]);
+    let late = office.order(third, &late_description, None);
+    let reported = Utc::now() - Duration::hours(14);
+    let execute = server.database().execute(
+        "UPDATE work_orders SET record = json_set(record, '$.reported_at', ?2, '$.arrive_by', ?3, '$.due_by', ?4)
+         WHERE id = ?1",
+        rusqlite::params![
+            late.to_string(),
+            rfc3339(reported),
+            rfc3339(reported + Duration::hours(2)),
+            rfc3339(reported + Duration::hours(8)),
+        ],
+    );
+    assert_eq!(execute.expect("backdate the order"), 1);
+    // An order the technician cannot complete, and says why.
+    let stuck_reason = "用户不在家，已约明日上门";
+    let stuck =
+        office.order(fourth, &format!("散热器不热（{}）", &new_id().to_string()[28..]), Some(tech_id));
+
     // The technician's tablet: pull the order, sign two checks, finish the order, sync.
     let device_dir = tempfile::tempdir().expect("device dir");
     let mut store = Store::open(device_dir.path().join("tablet.sqlite")).expect("device store");
@@ -85,8 +114,19 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
     let neighbour =
         households::get(store.conn(), second).expect("read").expect("the neighbour is on the tablet");
 
-    let mut report =
-        demo::report(ReportBody::TemperatureCheck(demo::temperature_check(now)), home.id, tech_id, now);
+    // Six rooms: the most a printed report must fit on one page.
+    let mut six_rooms = demo::temperature_check(now);
+    for (room_name, room_type, celsius) in
+        [("书房", RoomType::Bedroom, 18.9), ("卫生间", RoomType::Other, 17.4)]
+    {
+        six_rooms.readings.push(RoomReading {
+            room_name: room_name.to_owned(),
+            room_type,
+            celsius,
+            measured_at: now,
+        });
+    }
+    let mut report = demo::report(ReportBody::TemperatureCheck(six_rooms), home.id, tech_id, now);
     report.work_order_id = Some(order_id);
     let photo = std::fs::read(workspace().join("tests/fixtures/radiator.png")).expect("fixture photo");
     report.attachments.push(store.put_blob(&photo, "image/png").expect("keep the photo"));
@@ -102,17 +142,40 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
             _ => unreachable!("both are temperature checks"),
         })
         .collect();
+    let mut visit = demo::repair_visit(now);
+    visit.parts.push(PartUsed { name: "密封圈".to_owned(), quantity: 2.0, unit: "个".to_owned() });
+    let repair = demo::report(ReportBody::RepairVisit(visit.clone()), home.id, tech_id, now);
     let signed = demo::sign(report, &home.owner_name, now).expect("sign");
     let cold_signed = demo::sign(cold_report, &neighbour.owner_name, now).expect("sign");
+    let repair_signed = demo::sign(repair, &home.owner_name, now).expect("sign");
     for status in [WorkOrderStatus::EnRoute, WorkOrderStatus::OnSite] {
         store.advance_work_order(order_id, status, None).expect("advance the order");
     }
     store.save_signed_report(&signed).expect("save");
     store.save_signed_report(&cold_signed).expect("save");
+    store.save_signed_report(&repair_signed).expect("save");
     let finished = store.work_order(order_id).expect("read order").expect("the order").order.status;
     assert_eq!(finished, WorkOrderStatus::Done, "signing the order's record finished it");
+    assert!(store.work_order(stuck).expect("read order").is_some(), "the second order reached the tablet");
+    for status in [WorkOrderStatus::EnRoute, WorkOrderStatus::OnSite] {
+        store.advance_work_order(stuck, status, None).expect("advance the order");
+    }
+    store
+        .advance_work_order(stuck, WorkOrderStatus::CouldNotComplete, Some(stuck_reason.to_owned()))
+        .expect("give up on the order");
     // Meanwhile, before the tablet syncs, the office cancels the order it finished.
-    browser("cancel", &with(&base, json!({ "description": description, "station_id": station.id })));
+    browser(
+        "cancel",
+        &with(
+            &base,
+            json!({
+                "description": description,
+                "station_id": station.id,
+                "late_order_id": late,
+                "late_account_no": third_account,
+            }),
+        ),
+    );
     let synced = sync::sync(&mut store, &client).expect("sync the reports");
     let status: String = one(&server, &format!("SELECT status FROM work_orders WHERE id = '{order_id}'"));
     assert_eq!(status, "done", "finished work is never erased by a cancel");
@@ -134,7 +197,21 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
             json!({
                 "report_id": signed.report().id,
                 "cold_report_id": cold_signed.report().id,
+                "repair_report_id": repair_signed.report().id,
                 "record_hash": signed.record_hash().to_string(),
+                "hashes": [
+                    signed.record_hash().to_string(),
+                    signed.content_hash().to_string(),
+                    repair_signed.record_hash().to_string(),
+                    repair_signed.content_hash().to_string(),
+                ],
+                "order_id": order_id,
+                "stuck_order_id": stuck,
+                "stuck_reason": stuck_reason,
+                "repair": {
+                    "arrived": beijing_words(visit.arrived_at),
+                    "finished": beijing_words(visit.finished_at),
+                },
                 "account_no": first_account,
                 "cold_account_no": second_account,
                 "tech_id": tech_id,
@@ -182,13 +259,13 @@ fn assert_console_is_embedded(server: &Server) {
     );
 }
 
-/// Two households of `station` (id and account number), not among the demo's ordered ones.
-fn households_of(server: &Server, station: &Station) -> [(Uuid, String); 2] {
+/// Four households of `station` (id and account number), not among the demo's ordered ones.
+fn households_of(server: &Server, station: &Station) -> [(Uuid, String); 4] {
     let db = server.database();
     let mut stmt = db
         .prepare(
             "SELECT id, account_no FROM households WHERE station_id = ?1
-             AND id NOT IN (SELECT household_id FROM work_orders) ORDER BY account_no LIMIT 2",
+             AND id NOT IN (SELECT household_id FROM work_orders) ORDER BY account_no LIMIT 4",
         )
         .expect("query");
     let rows: Vec<(Uuid, String)> = stmt
@@ -199,7 +276,55 @@ fn households_of(server: &Server, station: &Station) -> [(Uuid, String); 2] {
             (id.parse().expect("uuid"), account)
         })
         .collect();
-    rows.try_into().expect("two households")
+    rows.try_into().expect("four households")
+}
+
+/// A dispatcher's session on the console API, for what the test sets up around the browser.
+struct Office {
+    url: String,
+    token: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Office {
+    fn login(server: &Server) -> Office {
+        let http = reqwest::blocking::Client::new();
+        let answer: Value = http
+            .post(format!("{}/v1/auth/login", server.url()))
+            .json(&json!({"username": "dispatcher", "password": "demo-dispatcher",
+                "device_name": "测试", "device_id": new_id()}))
+            .send()
+            .and_then(reqwest::blocking::Response::error_for_status)
+            .and_then(reqwest::blocking::Response::json)
+            .expect("the dispatcher logs in");
+        let token = answer["token"].as_str().expect("a token").to_owned();
+        Office { url: server.url(), token, http }
+    }
+
+    /// A repair order for `household`, assigned to `assignee` if given.
+    fn order(&self, household: Uuid, description: &str, assignee: Option<Uuid>) -> Uuid {
+        let answer: Value = self
+            .http
+            .post(format!("{}/v1/console/work-orders", self.url))
+            .bearer_auth(&self.token)
+            .json(&json!({"household_id": household, "kind": "repair", "priority": "normal",
+                "description": description, "assignee_id": assignee}))
+            .send()
+            .and_then(reqwest::blocking::Response::error_for_status)
+            .and_then(reqwest::blocking::Response::json)
+            .expect("the office makes an order");
+        answer["id"].as_str().and_then(|id| id.parse().ok()).expect("the order's id")
+    }
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A time as the console writes it in a record, in Beijing time: `2026年12月2日 19:51`.
+fn beijing_words(at: DateTime<Utc>) -> String {
+    let beijing = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    at.with_timezone(&beijing).format("%Y年%-m月%-d日 %H:%M").to_string()
 }
 
 /// The one value `sql` selects from the server's database.

@@ -83,4 +83,14 @@ describe("the technician's order list", () => {
     // On site: only the completion deadline counts, and it is days away.
     expect(ids(ordersFor([arrived], { kind: 'today' }, today))).toEqual([]);
   });
+
+  // Called at 22:05: to be reached by 00:05 and fixed by 06:05, both tomorrow. Tonight's work.
+  it("keeps a late-evening call to be reached after midnight on tonight's list", () => {
+    const late = order('late-call', '2026-11-27T22:05:00Z', null, { priority: 'urgent', arrive_by: '2026-11-27T16:05:00Z' });
+    const now = new Date('2026-11-27T14:05:00Z'); // 22:05 in Shanghai
+    expect(ids(ordersFor([late], { kind: 'today' }, today, now))).toEqual(['late-call']);
+    const planned = order('next-week', '2026-12-04T02:00:00Z', null, { arrive_by: '2026-12-04T01:00:00Z' });
+    // A week ahead stays on its day.
+    expect(ids(ordersFor([planned], { kind: 'today' }, today, now))).toEqual([]);
+  });
 });

@@ -59,6 +59,15 @@ export function byUrgency(a: WorkOrderDto, b: WorkOrderDto): number {
   return new Date(da).getTime() - new Date(db).getTime();
 }
 
+/** How far ahead today's list looks for orders still to be reached: a shift. */
+const SHIFT_HOURS = 12;
+
+/** Still to be reached, by a deadline within the next `SHIFT_HOURS`. */
+function reachSoon(o: WorkOrderDto, now: Date): boolean {
+  if (!BEFORE_ARRIVAL.has(o.status) || o.arrive_by === null) return false;
+  return new Date(o.arrive_by).getTime() - now.getTime() <= SHIFT_HOURS * 3_600_000;
+}
+
 /** The local days of an order's deadlines (arrival while it is still awaited, completion). */
 function deadlineDays(o: WorkOrderDto): string[] {
   const times = [BEFORE_ARRIVAL.has(o.status) ? o.arrive_by : null, o.due_by];
@@ -71,15 +80,20 @@ function deadlineDays(o: WorkOrderDto): string[] {
  * - a day: open orders with a deadline (arrival or completion) on that day, and the orders
  *   finished that day;
  * - today: also every open order with a deadline already passed, whatever day it was
- *   created, and the open ones with no deadline, so nothing open and pressing is out of sight
- *   on the default view;
+ *   created; the open ones with no deadline; and those still to be reached within the next
+ *   `SHIFT_HOURS` (an urgent call at 22:00, to be reached by midnight's other side, is
+ *   tonight's work, not tomorrow's), so nothing open and pressing is out of sight on the
+ *   default view;
  * - open: every open order.
  */
-export function ordersFor(orders: WorkOrderDto[], view: OrderView, today: string): WorkOrderDto[] {
+export function ordersFor(
+  orders: WorkOrderDto[], view: OrderView, today: string, now: Date = new Date(),
+): WorkOrderDto[] {
   const open = orders.filter((o) => o.finished_at === null).sort(byUrgency);
   if (view.kind === 'open') return open;
   const day = view.kind === 'today' ? today : view.day;
   const shown = open.filter((o) => {
+    if (day === today && reachSoon(o, now)) return true;
     const days = deadlineDays(o);
     if (days.length === 0) return day === today;
     return days.some((d) => d === day || (day === today && d < day));

@@ -329,8 +329,9 @@ pub async fn thresholds(State(state): State<AppState>, _admin: Admin) -> Result<
 pub async fn set_thresholds(
     State(state): State<AppState>,
     _admin: Admin,
-    Json(profile): Json<CityProfile>,
+    Json(mut profile): Json<CityProfile>,
 ) -> Result<Json<CityProfile>, AppError> {
+    profile.company_name = profile.company_name.trim().to_owned();
     let problems = check_profile(&profile);
     if !problems.is_empty() {
         return Err(bad(format!("the thresholds were not stored: {}", problems.join("; "))));
@@ -338,6 +339,9 @@ pub async fn set_thresholds(
     state.storage.set_city_profile(profile.clone()).await?;
     Ok(Json(profile))
 }
+
+/// The longest company name, characters: it heads a printed A4 report on one line.
+pub const MAX_COMPANY_NAME: usize = 40;
 
 /// Every reason a profile is unusable, in words.
 pub fn check_profile(p: &CityProfile) -> Vec<String> {
@@ -358,6 +362,12 @@ pub fn check_profile(p: &CityProfile) -> Vec<String> {
     within("fix_within_hours", f64::from(p.fix_within_hours), 1.0, 168.0);
     if p.probe_height_min_m > p.probe_height_max_m {
         out.push("probe_height_min_m is above probe_height_max_m".to_owned());
+    }
+    let name = p.company_name.chars().count();
+    if !(1..=MAX_COMPANY_NAME).contains(&name) {
+        out.push(format!(
+            "company_name is printed on every report: 1 to {MAX_COMPANY_NAME} characters, not {name}"
+        ));
     }
     if p.arrive_within_hours > p.fix_within_hours {
         out.push("arrive_within_hours is longer than fix_within_hours".to_owned());

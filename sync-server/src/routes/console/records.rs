@@ -1,6 +1,7 @@
 //! Synced records for the office: the report list with its filters, one report as stored
-//! with its blobs, its tamper check and its amendments, blob bytes, the conflict log, and the
-//! CSV export of a filtered report list.
+//! with its blobs, its tamper check, its amendments and (a temperature check) its verdict
+//! under the thresholds in force, blob bytes, the conflict log, and the CSV export of a
+//! filtered report list.
 
 use axum::Router;
 use axum::extract::State;
@@ -8,7 +9,9 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use hearth_core::model::{Household, ReportKind, Sha256};
+use hearth_core::model::{Household, ReportBody, ReportKind, Sha256};
+use hearth_core::rules::area::{self, AreaFinding};
+use hearth_core::rules::compliance::{self, Compliance};
 use hearth_core::rules::signing::verify_json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -138,6 +141,19 @@ pub struct TamperCheck {
     pub message: String,
 }
 
+/// A temperature check's verdict, judged by hearth-core's `rules::compliance::assess` under
+/// the thresholds in force, as the KPIs judge it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TemperatureVerdict {
+    /// hearth-core's `Compliance`: `verdict` (`compliant`, `non_compliant`, `excused`,
+    /// `undecided`) with `lowest_c`, `shortfall_c` and `excuses` as each has them.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub compliance: Compliance,
+    /// The standard the bedrooms and living rooms were held to, °C.
+    pub indoor_standard_c: f64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportDetail {
     pub summary: ReportSummary,
@@ -151,6 +167,16 @@ pub struct ReportDetail {
     pub amended_by: Vec<Uuid>,
     /// The household the record is about, for the printed report.
     pub household: Option<Household>,
+    /// A temperature check's verdict; absent for the other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<TemperatureVerdict>,
+    /// An area re-measurement's total and deviation against its billed area and tolerance
+    /// (hearth-core's `rules::area::assess`); absent for the other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub area: Option<AreaFinding>,
+    /// The company's name from the city profile, at the top of the printed report.
+    pub company_name: String,
 }
 
 /// One report as stored, re-verified against its hashes, with its blobs and amendments.
@@ -203,6 +229,21 @@ pub async fn report_detail(
         links.push(BlobLink { url: format!("/v1/console/blobs/{sha256}"), sha256, role, mime_type, stored });
     }
     let household = state.storage.household(stored.summary.household_id).await?;
+    let profile = state.storage.city_profile().await?;
+    // Judged from the body as stored, by the rules' own functions, so the office reads the
+    // verdict the KPIs count.
+    let body = record.pointer("/report/body").and_then(|b| ReportBody::deserialize(b).ok());
+    let verdict = match &body {
+        Some(ReportBody::TemperatureCheck(check)) => Some(TemperatureVerdict {
+            compliance: compliance::assess(check, &profile),
+            indoor_standard_c: profile.indoor_standard_c,
+        }),
+        _ => None,
+    };
+    let area = match &body {
+        Some(ReportBody::AreaRemeasurement(m)) => Some(area::assess(m)),
+        _ => None,
+    };
     Ok(Json(ReportDetail {
         summary: stored.summary,
         record,
@@ -212,6 +253,9 @@ pub async fn report_detail(
         blobs: links,
         amended_by: stored.amended_by,
         household,
+        verdict,
+        area,
+        company_name: profile.company_name,
     }))
 }
 

@@ -185,10 +185,20 @@ async fn thresholds_are_stored_only_when_they_make_sense() {
     let mut bad = current.body.clone();
     bad["fix_within_hours"] = json!("eight");
     refused(&put(bad).await, StatusCode::BAD_REQUEST, "bad_request");
+    // The company's name heads every printed report: never blank, never a paragraph.
+    for name in [json!("   "), json!("热".repeat(41))] {
+        let mut bad = current.body.clone();
+        bad["company_name"] = name;
+        let answer = put(bad).await;
+        refused(&answer, StatusCode::BAD_REQUEST, "bad_request");
+        assert!(answer.body["error"]["message"].as_str().unwrap().contains("company_name"));
+    }
     assert_eq!(s.all_counts(), before);
 
+    assert_eq!(current.body["company_name"], "供热服务有限公司");
     let mut xuzhou = current.body.clone();
     xuzhou["fix_within_hours"] = json!(48);
+    xuzhou["company_name"] = json!("徐州市热力有限公司");
     assert_eq!(put(xuzhou.clone()).await.status, StatusCode::OK);
     assert_eq!(s.get("/v1/console/admin/thresholds", &admin).await.body, xuzhou);
     // New orders take their due time from the stored profile.

@@ -184,3 +184,78 @@ async fn the_report_list_and_the_board_export_as_csv_with_chinese_headers_and_qu
     );
     assert_eq!(rows.len(), 1 + 10 + 1, "the station's 10 demo orders and ours");
 }
+
+#[tokio::test]
+async fn a_temperature_check_carries_its_verdict_under_the_thresholds_in_force() {
+    let s = server().await;
+    let token = s.login("dispatcher").await;
+    let admin = s.login("admin").await;
+    let (t1, tech1) = s.login_user("tech1").await;
+    let now = Utc::now();
+    let check = |n: usize, celsius: f64, outdoor: f64, findings| {
+        let mut body = hearth_core::demo::temperature_check(now);
+        for r in &mut body.readings {
+            r.celsius = celsius;
+        }
+        body.outdoor_celsius = Some(outdoor);
+        body.findings = findings;
+        let report =
+            hearth_core::demo::report(ReportBody::TemperatureCheck(body), household(n).id, tech1, now);
+        hearth_core::demo::sign(report, "张三", now).unwrap()
+    };
+    use hearth_core::model::UserCausedFinding::RadiatorsCovered;
+    let warm = temperature_check(0, tech1);
+    let cold = check(4, 16.5, -3.0, vec![]);
+    let covered = check(8, 15.0, -3.0, vec![RadiatorsCovered]);
+    let freezing = check(12, 16.0, -12.0, vec![]);
+    let repair = hearth_core::demo::report(
+        ReportBody::RepairVisit(hearth_core::demo::repair_visit(now)),
+        household(16).id,
+        tech1,
+        now,
+    );
+    let repair = hearth_core::demo::sign(repair, "李四", now).unwrap();
+    s.push_reports(&t1, &[warm.clone(), cold.clone(), covered.clone(), freezing.clone(), repair.clone()])
+        .await;
+    let detail = |r: &SignedReport| format!("/v1/console/reports/{}", r.report().id);
+
+    let body = s.get(&detail(&warm), &token).await.body;
+    assert_eq!(body["verdict"], json!({"verdict": "compliant", "lowest_c": 18.6, "indoor_standard_c": 18.0}));
+    assert_eq!(body["company_name"], "供热服务有限公司", "the neutral default until the admin sets one");
+    let body = s.get(&detail(&cold), &token).await.body;
+    assert_eq!(body["verdict"]["verdict"], "non_compliant", "{body}");
+    assert_eq!(body["verdict"]["lowest_c"], 16.5);
+    let body = s.get(&detail(&covered), &token).await.body;
+    assert_eq!(body["verdict"]["verdict"], "excused");
+    assert_eq!(body["verdict"]["excuses"], json!([{"user_caused": "radiators_covered"}]));
+    let body = s.get(&detail(&freezing), &token).await.body;
+    assert_eq!(body["verdict"]["excuses"], json!(["below_design_weather"]));
+    let body = s.get(&detail(&repair), &token).await.body;
+    assert!(body.get("verdict").is_none(), "a repair has no temperature verdict: {body}");
+    assert!(body.get("area").is_none(), "nor an area finding");
+    let remeasured = hearth_core::demo::report(
+        ReportBody::AreaRemeasurement(hearth_core::demo::area_remeasurement(now, 80.0)),
+        household(20).id,
+        tech1,
+        now,
+    );
+    let remeasured = hearth_core::demo::sign(remeasured, "王五", now).unwrap();
+    s.push_reports(&t1, std::slice::from_ref(&remeasured)).await;
+    let body = s.get(&detail(&remeasured), &token).await.body;
+    // 4.2 × 3.6 + 5.5 × 4.0 + 30 = 67.12 m² against 80 billed: 16.1 % under, outside 3 %.
+    let area = &body["area"];
+    assert!((area["total_m2"].as_f64().unwrap() - 67.12).abs() < 1e-9, "{body}");
+    assert!((area["deviation_pct"].as_f64().unwrap() + 16.1).abs() < 0.01);
+    assert_eq!(area["within_tolerance"], false);
+
+    // The verdict and the printed name follow the profile the admin stores.
+    let mut profile = s.get("/v1/console/admin/thresholds", &admin).await.body;
+    profile["indoor_standard_c"] = json!(16.0);
+    profile["company_name"] = json!("  和平热力有限公司 ");
+    let put = s.call("PUT", "/v1/console/admin/thresholds", Some(&admin), Some(profile.to_string())).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    let body = s.get(&detail(&cold), &token).await.body;
+    assert_eq!(body["verdict"]["verdict"], "compliant");
+    assert_eq!(body["verdict"]["indoor_standard_c"], 16.0);
+    assert_eq!(body["company_name"], "和平热力有限公司", "kept trimmed");
+}

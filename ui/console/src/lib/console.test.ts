@@ -1,9 +1,11 @@
 // The console's pure parts: the label table, times and ranges in Beijing time, signatures.
 import { describe, expect, it } from 'vitest';
 import { parseError } from './api';
-import { dayEnd, dayStart, percent, short, time } from './format';
+import { arrivalOverdue, boardOrder, completionOverdue } from './deadlines';
+import { dayEnd, dayStart, longDate, longTime, num, percent, short, shortTime, time } from './format';
 import { codeLabel, tables, translate } from './i18n';
 import { signaturePaths, unpackPoints } from './strokes';
+import type { BoardEntry, WorkOrder } from './types';
 
 describe('the label table', () => {
   it('has every key in both languages, none empty', () => {
@@ -22,10 +24,50 @@ describe('the label table', () => {
   });
 });
 
+describe('the values hearth-core writes into a record', () => {
+  // Every value of the enums in core/src/model/ (repair.rs, temperature.rs, inspection.rs,
+  // report.rs) and core/src/rules/compliance.rs: shown in words, never as snake_case.
+  const values: Record<string, string[]> = {
+    fault: ['no_heat', 'low_temperature', 'leak', 'valve_fault', 'pipe_fault', 'radiator_fault', 'air_lock', 'other'],
+    room: ['bedroom', 'living_room', 'other'],
+    finding: ['radiators_covered', 'installation_altered', 'system_water_drawn_off'],
+    violation: [
+      'unauthorized_connection', 'unauthorized_shut_off', 'unauthorized_modification', 'heated_area_changed',
+      'heating_water_theft', 'meter_tampering', 'other',
+    ],
+    satisfaction: ['satisfied', 'fairly_satisfied', 'dissatisfied'],
+    repairOutcome: ['fixed', 'not_fixed'],
+    verdict: ['compliant', 'non_compliant', 'excused', 'undecided'],
+    excuse: ['below_design_weather'],
+    report: ['temperature_check', 'repair_visit', 'area_remeasurement', 'inspection'],
+  };
+
+  it('have words in both languages', () => {
+    for (const locale of ['zh-CN', 'en'] as const) {
+      for (const [prefix, codes] of Object.entries(values)) {
+        for (const code of codes) expect(codeLabel(locale, prefix, code), `${locale} ${prefix}.${code}`).not.toBe(code);
+      }
+    }
+    expect(codeLabel('zh-CN', 'fault', 'air_lock')).toBe('气堵（需要排气）');
+    expect(codeLabel('en', 'room', 'living_room')).toBe('Living room');
+  });
+});
+
 describe('times', () => {
   it('are shown in Beijing time', () => {
     expect(time('2026-11-27T16:30:00Z')).toBe('2026-11-28 00:30');
     expect(time(undefined)).toBe('');
+  });
+
+  it('are written in words of the language, in Beijing time', () => {
+    expect(shortTime('zh-CN', '2026-12-02T11:51:00Z')).toBe('12月2日 19:51');
+    expect(shortTime('en', '2026-12-02T11:51:00Z')).toBe('Dec 2, 19:51');
+    expect(longTime('zh-CN', '2026-12-02T16:05:00Z')).toBe('2026年12月3日 00:05');
+    expect(longTime('en', '2026-12-02T11:51:00Z')).toBe('Dec 2, 2026, 19:51');
+    expect(longDate('zh-CN', '2027-06-30')).toBe('2027年6月30日');
+    expect(longDate('en', '2027-06-30')).toBe('Jun 30, 2027');
+    expect(shortTime('zh-CN', undefined)).toBe('');
+    expect([num(1.2), num(18), num(67.1200001), num(null)]).toEqual(['1.2', '18', '67.12', '—']);
   });
 
   it('a picked day is a whole Beijing day', () => {
@@ -71,5 +113,48 @@ describe('signatures', () => {
 
   it('an empty signature still has a box', () => {
     expect(signaturePaths([]).viewBox).toBe('0 0 300 100');
+  });
+});
+
+describe('the board', () => {
+  const now = new Date('2026-12-02T12:00:00Z').getTime();
+  const hours = (h: number) => new Date(now + h * 3_600_000).toISOString();
+  const order = (id: string, o: Partial<WorkOrder>): WorkOrder => ({
+    id, household_id: 'h', station_id: 's', kind: 'repair', source: 'hotline', status: 'assigned',
+    priority: 'normal', description: '', reported_at: hours(-1), arrive_by: hours(1), due_by: hours(7), ...o,
+  });
+  const entry = (o: WorkOrder): BoardEntry => ({ order: o, overdue: false, due_soon: false });
+
+  it('an arrival deadline passes only while the crew is not on site', () => {
+    const late = order('a', { arrive_by: hours(-0.5) });
+    expect(arrivalOverdue(late, now)).toBe(true);
+    expect(arrivalOverdue({ ...late, status: 'en_route' }, now)).toBe(true);
+    expect(arrivalOverdue({ ...late, status: 'on_site' }, now)).toBe(false);
+    expect(arrivalOverdue({ ...late, status: 'done' }, now)).toBe(false);
+    expect(arrivalOverdue(order('b', {}), now)).toBe(false);
+    expect(arrivalOverdue(order('c', { arrive_by: undefined }), now)).toBe(false);
+  });
+
+  it('a completion deadline passes only while the order is open', () => {
+    const late = order('a', { due_by: hours(-0.5), status: 'on_site' });
+    expect(completionOverdue(late, now)).toBe(true);
+    expect(completionOverdue({ ...late, status: 'done' }, now)).toBe(false);
+    expect(completionOverdue({ ...late, status: 'could_not_complete' }, now)).toBe(false);
+    expect(completionOverdue({ ...late, status: 'cancelled' }, now)).toBe(false);
+  });
+
+  it('puts what must be reached first at the top', () => {
+    const rows = [
+      order('later', { arrive_by: hours(1.5) }),
+      order('urgent', { priority: 'urgent', arrive_by: hours(1.8) }),
+      order('unfinished', { status: 'on_site', arrive_by: hours(-6), due_by: hours(-0.2) }),
+      order('no-deadline', { arrive_by: undefined, due_by: undefined }),
+      order('not-there', { arrive_by: hours(-0.1), due_by: hours(8) }),
+      order('sooner', { arrive_by: hours(0.5) }),
+      order('emergency', { priority: 'emergency', arrive_by: hours(1.9) }),
+    ].map(entry);
+    expect(boardOrder(rows, now).map((e) => e.order.id)).toEqual([
+      'not-there', 'unfinished', 'urgent', 'emergency', 'sooner', 'later', 'no-deadline',
+    ]);
   });
 });

@@ -49,3 +49,52 @@ export function percent(rate: number | null | undefined, fallback = '—'): stri
 export function short(id: string | null | undefined): string {
   return id ? id.slice(-8) : '';
 }
+
+// Formatters are costly to make and are asked for on every board row: one per locale and form.
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function beijing(locale: string, form: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale} ${form}`;
+  let f = formats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { timeZone: BEIJING, ...options });
+    formats.set(key, f);
+  }
+  return f;
+}
+
+function parse(iso: string | null | undefined): Date | null {
+  if (!iso) return null;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** A time in words of `locale`, Beijing time, 24-hour: "12月2日 19:51" / "Dec 2, 19:51"
+ * (the board's deadlines: this year's, so no year). Empty for none. */
+export function shortTime(locale: string, iso: string | null | undefined): string {
+  const d = parse(iso);
+  if (!d) return '';
+  return beijing(locale, 'short', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+}
+
+/** A time in words with its year, for records: "2026年12月2日 19:51" / "Dec 2, 2026, 19:51". */
+export function longTime(locale: string, iso: string | null | undefined): string {
+  const d = parse(iso);
+  if (!d) return '';
+  return beijing(locale, 'long', {
+    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).format(d);
+}
+
+/** A calendar day (`2027-06-30`) in words: "2027年6月30日" / "Jun 30, 2027". */
+export function longDate(locale: string, day: string | null | undefined): string {
+  if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return day ?? '';
+  // Noon UTC is the same calendar day in Beijing.
+  return beijing(locale, 'day', { year: 'numeric', month: 'short', day: 'numeric' }).format(new Date(`${day}T12:00:00Z`));
+}
+
+/** A number with at most `digits` decimals, trailing zeros dropped (`1.2`, `18`). */
+export function num(n: number | null | undefined, digits = 2): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+  return String(Math.round(n * 10 ** digits) / 10 ** digits);
+}

@@ -49,6 +49,10 @@ export interface WorkOrder {
   due_by?: string;
   assignee_id?: string;
   status_note?: string;
+  /** When the crew reached the household, as the server stamped it. */
+  arrived_at?: string;
+  /** When the order went done, as the server stamped it. */
+  done_at?: string;
 }
 
 export interface BoardEntry {
@@ -107,6 +111,77 @@ export interface Signature {
   content_hash: string;
 }
 
+// The four report bodies, as hearth-core's model/ writes them (temperature.rs, repair.rs,
+// area.rs, inspection.rs).
+
+export interface RoomReading {
+  room_name: string;
+  room_type: string;
+  celsius: number;
+  measured_at: string;
+}
+
+export interface TemperatureCheck {
+  thermometer: { serial: string; certificate_no: string; certificate_expires: string; checked_working: boolean };
+  conditions: { doors_windows_closed_minutes: number; probe_at_room_centre: boolean; probe_height_m: number };
+  readings: RoomReading[];
+  outdoor_celsius?: number;
+  below_design_weather?: boolean;
+  findings?: string[];
+  findings_note?: string;
+}
+
+export interface RepairVisit {
+  arrived_at: string;
+  fault_category: string;
+  cause: string;
+  work_done: string;
+  parts?: { name: string; quantity: number; unit: string }[];
+  outcome: { status: 'fixed' } | { status: 'not_fixed'; reason: string };
+  finished_at: string;
+  property_damage?: { description: string; apologized: boolean; compensation_yuan?: number };
+}
+
+export type RoomMeasure = { method: 'dimensions'; length_m: number; width_m: number } | { method: 'area'; area_m2: number };
+
+export interface AreaRemeasurement {
+  appointment: { agreed_at: string; kept: boolean; note?: string };
+  rooms: { name: string; measure: RoomMeasure }[];
+  billed_area_m2: number;
+  tolerance_pct: number;
+}
+
+export interface Inspection {
+  violations: string[];
+  description: string;
+  measures_taken: string;
+}
+
+export type ReportBody =
+  | { kind: 'temperature_check'; data: TemperatureCheck }
+  | { kind: 'repair_visit'; data: RepairVisit }
+  | { kind: 'area_remeasurement'; data: AreaRemeasurement }
+  | { kind: 'inspection'; data: Inspection };
+
+/** hearth-core's `rules::compliance::Compliance`, judged by the server, and the standard. */
+export interface TemperatureVerdict {
+  verdict: 'compliant' | 'non_compliant' | 'excused' | 'undecided';
+  lowest_c?: number;
+  shortfall_c?: number;
+  /** `below_design_weather`, or `{ user_caused: <finding> }`. */
+  excuses?: (string | { user_caused: string })[];
+  indoor_standard_c: number;
+}
+
+/** hearth-core's `rules::area::AreaFinding`. */
+export interface AreaFinding {
+  total_m2: number;
+  billed_m2: number;
+  deviation_m2: number;
+  deviation_pct: number | null;
+  within_tolerance: boolean;
+}
+
 export interface SignedRecord {
   report: {
     id: string;
@@ -114,9 +189,10 @@ export interface SignedRecord {
     work_order_id?: string;
     author_id: string;
     created_at: string;
+    location?: { lat: number; lon: number; accuracy_m: number };
     feedback?: { opinion?: string; satisfaction?: string };
     amendment?: { amends: string; reason: string };
-    body: { kind: string; data: Record<string, unknown> };
+    body: ReportBody;
   };
   signatures: Signature[];
   refusal?: { reason: string; witness_name: string };
@@ -133,6 +209,12 @@ export interface ReportDetail {
   blobs: BlobLink[];
   amended_by: string[];
   household?: Household | null;
+  /** A temperature check's verdict under the thresholds in force. */
+  verdict?: TemperatureVerdict;
+  /** An area re-measurement's total and deviation. */
+  area?: AreaFinding;
+  /** The company's name, at the top of the printed report. */
+  company_name: string;
 }
 
 export interface ConflictEntry {
