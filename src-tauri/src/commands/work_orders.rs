@@ -7,16 +7,21 @@ use hearth_core::model::{WorkOrder, WorkOrderStatus};
 use hearth_core::rules::deadlines::{arrival_overdue, completion_overdue};
 use hearth_core::store::{Store, households};
 use tauri::State;
+use uuid::Uuid;
 
 use super::{parse_id, with_store};
 use crate::dto::{OrderFacts, WorkOrderDto};
 use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
 
-fn dto(store: &Store, order: &WorkOrder) -> hearth_core::Result<WorkOrderDto> {
+/// `order` as the UI shows it to the user `me`, at `now`.
+fn dto(
+    store: &Store,
+    order: &WorkOrder,
+    me: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> hearth_core::Result<WorkOrderDto> {
     let household = households::get(store.conn(), order.household_id)?;
-    let now = Utc::now();
-    let me = AppState::user(store).map(|u| u.id);
     let facts = OrderFacts {
         arrival_overdue: arrival_overdue(order, now),
         overdue: completion_overdue(order, now),
@@ -36,14 +41,14 @@ pub fn my_work_orders(state: State<'_, AppState>, finished_since: String) -> Ipc
         .map_err(|e| IpcError::new("invalid_argument", format!("finished_since: {e}")))?
         .with_timezone(&Utc);
     with_store(&state, |store, _| {
-        let me = AppState::user(store).map(|u| u.id);
+        let (me, now) = (AppState::user(store).map(|u| u.id), Utc::now());
         let mine = |o: &WorkOrder| o.assignee_id.is_none() || o.assignee_id == me;
         let mut orders = Vec::new();
         for order in store.open_work_orders()?.iter().filter(|o| mine(o)) {
-            orders.push(dto(store, order)?);
+            orders.push(dto(store, order, me, now)?);
         }
         for (state, at) in store.finished_work_orders_since(since)?.iter().filter(|(s, _)| mine(&s.order)) {
-            let mut finished = dto(store, &state.order)?;
+            let mut finished = dto(store, &state.order, me, now)?;
             finished.finished_at = Some(at.to_rfc3339());
             orders.push(finished);
         }
@@ -60,7 +65,7 @@ pub fn work_order(state: State<'_, AppState>, id: String) -> IpcResult<WorkOrder
         let state = store
             .work_order(id)?
             .ok_or_else(|| hearth_core::Error::NotFound { what: "work order", id: id.to_string() })?;
-        dto(store, &state.order)
+        dto(store, &state.order, AppState::user(store).map(|u| u.id), Utc::now())
     })
 }
 
@@ -78,7 +83,7 @@ pub fn advance_work_order(
     let to: WorkOrderStatus = to.parse().map_err(|e: String| IpcError::new("invalid_argument", e))?;
     let order = with_store(&state, |store, _| {
         let order = store.advance_work_order(parse_id("work order", &id)?, to, note)?;
-        dto(store, &order)
+        dto(store, &order, AppState::user(store).map(|u| u.id), Utc::now())
     })?;
     state.wake_sync();
     Ok(order)

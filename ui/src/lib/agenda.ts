@@ -35,6 +35,16 @@ export function startOfDay(day: string): string {
 /** Statuses before the crew reaches the household: the arrival deadline still applies. */
 const BEFORE_ARRIVAL = new Set(['new', 'assigned', 'en_route']);
 
+/** The crew has not reached the household yet (hearth-core's `rules::status::before_arrival`). */
+export function beforeArrival(status: string): boolean {
+  return BEFORE_ARRIVAL.has(status);
+}
+
+/** Work still to do (hearth-core's `rules::status::is_open`). */
+export function isOpen(status: string): boolean {
+  return BEFORE_ARRIVAL.has(status) || status === 'on_site';
+}
+
 /** The deadline that matters next: arrival until the crew is on site, then completion. */
 function nextDeadline(o: WorkOrderDto): string | null {
   return BEFORE_ARRIVAL.has(o.status) ? (o.arrive_by ?? o.due_by) : o.due_by;
