@@ -1,6 +1,7 @@
-//! A demo city: stations and households with realistic Chinese names and addresses, and
-//! well-formed reports, for `make run`, benchmarks and tests. Generated from a seed, so the
-//! same seed always gives the same city.
+//! A demo city: Tianjin's stations and households with realistic Chinese names and
+//! addresses (each station serving its own districts: see [`CityMap`]), and well-formed reports,
+//! for `make run`, benchmarks and tests. Generated from a seed, so the same seed always gives
+//! the same city.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
@@ -8,50 +9,17 @@ use uuid::Uuid;
 use crate::model::*;
 use crate::rules::{CityProfile, ValidationContext, signing};
 
+mod map;
+#[cfg(test)]
+mod tests;
+
+pub use map::{Address, CityMap};
+
 /// A fixed instant (2026-11-27 10:00 in Beijing time), so tests and demos repeat exactly.
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, 2, 0, 0).single().unwrap_or_default()
 }
 
-const DISTRICTS: &[&str] = &["和平区", "河西区", "南开区", "河东区", "河北区", "红桥区"];
-const STREETS: &[&str] = &[
-    "友谊路",
-    "卫津路",
-    "南京路",
-    "解放南路",
-    "黄河道",
-    "长江道",
-    "复康路",
-    "红旗路",
-    "中山路",
-    "建设路",
-    "新华路",
-    "胜利路",
-    "育才路",
-    "光明道",
-    "津塘路",
-    "金钟河大街",
-    "咸阳路",
-    "西湖道",
-];
-const ESTATES: &[&str] = &[
-    "阳光花园",
-    "金色家园",
-    "幸福里",
-    "和谐小区",
-    "碧水苑",
-    "春华里",
-    "紫金山庄",
-    "学府名苑",
-    "梅江公寓",
-    "万科城",
-    "翠堤园",
-    "康乐里",
-    "丽景家园",
-    "龙湖春江",
-    "滨江花园",
-    "静园",
-];
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何",
     "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧",
@@ -81,37 +49,34 @@ pub fn person_name(rng: &mut fastrand::Rng) -> String {
     format!("{}{}", pick(rng, SURNAMES), pick(rng, GIVEN))
 }
 
-/// Household number `n` of the demo city, deterministic in `rng`'s state.
-pub fn household(rng: &mut fastrand::Rng, stations: &[Station], n: usize) -> Household {
-    let station = &stations[n % stations.len()];
-    let address = format!(
-        "{}{}{}号{}{}号楼{}单元{}{:02}",
-        pick(rng, DISTRICTS),
-        pick(rng, STREETS),
-        rng.u32(1..300),
-        pick(rng, ESTATES),
-        rng.u32(1..40),
-        rng.u32(1..7),
-        rng.u32(1..33),
-        rng.u32(1..5),
-    );
+/// Household number `n` of the demo city, deterministic in `rng`'s state: it belongs to
+/// station `n % stations`, and lives in a flat of that station's districts that no other
+/// household of the station has (while the station has flats to spare: see
+/// [`CityMap::flats`]). `offsets` (one per station, from the seed) say where each station's
+/// households start on its map.
+fn household(rng: &mut fastrand::Rng, stations: &[Station], offsets: &[u32], n: usize) -> Household {
+    let s = n % stations.len();
+    let (address, area_m2) = CityMap::tianjin().flat(s, (n / stations.len()) as u64, offsets[s]);
     Household {
         id: Uuid::from_u128(0x4848_0000_0000 + n as u128),
-        account_no: format!("{:02}{:08}", n % stations.len() + 10, n),
-        address,
+        account_no: format!("{:02}{:08}", s + 10, n),
+        address: address.to_string(),
         owner_name: person_name(rng),
         phone: format!("1{}{:09}", rng.u8(3..10), rng.u32(0..1_000_000_000)),
-        billed_area_m2: f64::from(rng.u32(4000..16000)) / 100.0,
-        station_id: station.id,
+        billed_area_m2: f64::from(rng.u32(area_m2.start * 100..area_m2.end * 100)) / 100.0,
+        station_id: stations[s].id,
         status: if rng.u8(0..50) == 0 { HouseholdStatus::Suspended } else { HouseholdStatus::Connected },
     }
 }
 
-/// `count` households of the demo city generated from `seed`.
+/// `count` households of the demo city generated from `seed`: the same seed gives the same
+/// households, names, phones and flats.
 pub fn households(seed: u64, count: usize) -> impl Iterator<Item = Household> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let stations = stations();
-    (0..count).map(move |n| household(&mut rng, &stations, n))
+    let map = CityMap::tianjin();
+    let offsets: Vec<u32> = (0..stations.len()).map(|s| rng.u32(..map.flats(s).max(1))).collect();
+    (0..count).map(move |n| household(&mut rng, &stations, &offsets, n))
 }
 
 /// An open repair order reported at `at`.
@@ -135,6 +100,7 @@ pub fn work_order(at: DateTime<Utc>) -> WorkOrder {
         follows_up: None,
         arrived_at: None,
         done_at: None,
+        number: None,
     }
 }
 
@@ -215,6 +181,7 @@ pub fn photo(bytes: &[u8]) -> AttachmentRef {
         sha256: Sha256::of(bytes),
         mime_type: "image/jpeg".to_owned(),
         size_bytes: bytes.len() as u64,
+        stage: None,
     }
 }
 

@@ -1,15 +1,18 @@
-//! The demo city on the server: hearth-core's demo stations and households, a technician
-//! and an inspector per station, a dispatcher and an admin, and open work orders of every
-//! kind. Creating it twice creates nothing new: the logins are the same every time.
+//! The demo city on the server: hearth-core's demo stations and households (Tianjin, each
+//! station serving its own districts), a technician and an inspector per station, a
+//! dispatcher and an admin, and the last three days of work orders (see `demo/orders.rs`).
+//! Creating it twice creates nothing new: the logins are the same every time.
 
 use chrono::Utc;
 use hearth_core::hlc::Hlc;
-use hearth_core::model::{
-    Household, Role, Station, User, WorkOrder, WorkOrderKind, WorkOrderSource, WorkOrderStatus,
-};
+use hearth_core::model::{Household, Role, Station, User};
 
 use crate::error::{Error, Result};
 use crate::storage::Storage;
+
+mod orders;
+#[cfg(test)]
+mod tests;
 
 /// The seed of the demo households, so every demo server has the same city.
 pub const SEED: u64 = 2026;
@@ -42,12 +45,32 @@ pub fn logins() -> Vec<DemoLogin> {
     out
 }
 
-/// Creates the demo city with `households` households, unless the database has users
-/// already; either way returns the demo logins. `cost` is the argon2 cost of their hashes.
+/// Creates the demo city with `households` households and its work orders, unless the
+/// database has users already; either way returns the demo logins. `cost` is the argon2 cost
+/// of their hashes.
 pub async fn create(
     storage: &dyn Storage,
     households: usize,
     cost: argon2::Params,
+) -> Result<Vec<DemoLogin>> {
+    create_city(storage, households, cost, true).await
+}
+
+/// The demo city's stations, households and logins without its work orders: for tests that
+/// count every order the office has.
+pub async fn create_without_orders(
+    storage: &dyn Storage,
+    households: usize,
+    cost: argon2::Params,
+) -> Result<Vec<DemoLogin>> {
+    create_city(storage, households, cost, false).await
+}
+
+async fn create_city(
+    storage: &dyn Storage,
+    households: usize,
+    cost: argon2::Params,
+    with_orders: bool,
 ) -> Result<Vec<DemoLogin>> {
     let logins = logins();
     if storage.user_count().await? > 0 {
@@ -75,53 +98,18 @@ pub async fn create(
     .await
     .map_err(Error::from)??;
 
-    let orders = work_orders(&stations, &homes, &users);
+    let profile = storage.city_profile().await?;
+    let orders =
+        if with_orders { orders::plan(Utc::now(), &profile, &stations, &homes, &users) } else { Vec::new() };
     storage.import_households(homes).await?;
     for (user, hash) in users.into_iter().zip(hashes) {
         storage.add_user(user, hash).await?;
     }
-    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or_default();
-    storage.add_work_orders(orders, Hlc { wall_ms: now_ms, counter: 0, node: 0 }).await?;
-    Ok(logins)
-}
-
-/// Per station and kind, one new order and one assigned to the station's technician.
-fn work_orders(stations: &[Station], homes: &[Household], users: &[User]) -> Vec<WorkOrder> {
-    let now = Utc::now();
-    let mut orders = Vec::new();
-    for station in stations {
-        let technician =
-            users.iter().find(|u| u.role == Role::Technician && u.station_id == Some(station.id));
-        let mut station_homes = homes.iter().filter(|h| h.station_id == station.id);
-        for &kind in WorkOrderKind::ALL {
-            for assigned in [false, true] {
-                let Some(home) = station_homes.next() else { return orders };
-                let (source, description) = match kind {
-                    WorkOrderKind::TemperatureCheck => {
-                        (WorkOrderSource::Complaint, "用户反映室温偏低，上门测温")
-                    }
-                    WorkOrderKind::Repair => (WorkOrderSource::Hotline, "卧室暖气不热"),
-                    WorkOrderKind::AreaRemeasure => {
-                        (WorkOrderSource::Planned, "用户对收费面积有异议，预约复测")
-                    }
-                    WorkOrderKind::Inspection => (WorkOrderSource::Planned, "疑似私接供热管道，上门稽查"),
-                    WorkOrderKind::FollowUp => (WorkOrderSource::FollowUp, "维修后回访，确认室温达标"),
-                };
-                let mut order = hearth_core::demo::work_order(now);
-                order.household_id = home.id;
-                order.station_id = station.id;
-                order.kind = kind;
-                order.source = source;
-                order.description = description.to_owned();
-                order.assignee_id = if assigned { technician.map(|t| t.id) } else { None };
-                order.status = if order.assignee_id.is_some() {
-                    WorkOrderStatus::Assigned
-                } else {
-                    WorkOrderStatus::New
-                };
-                orders.push(order);
-            }
-        }
+    // Each order stamped at its last status move, as if the crews had made them: the
+    // tablet's "finished today" and the order numbers' days follow the orders' own times.
+    for planned in orders {
+        let wall_ms = u64::try_from(planned.moved_at.timestamp_millis()).unwrap_or_default();
+        storage.add_work_orders(vec![planned.order], Hlc { wall_ms, counter: 0, node: 0 }).await?;
     }
-    orders
+    Ok(logins)
 }

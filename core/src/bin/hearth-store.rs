@@ -88,7 +88,7 @@ fn demo_tablet(path: &str, l: Locale) -> CliResult {
     let two_char_name = demo::households(2026, 200).find(|h| h.owner_name.chars().count() == 2);
     println!("\n{}", l.pick("== 热用户搜索（离线）==", "== Household search (offline) =="));
     let mut queries =
-        vec!["友谊路 阳光花园".to_owned(), first.account_no.clone(), first.phone[7..].to_owned()];
+        vec!["友谊路 锦绣公寓".to_owned(), first.account_no.clone(), first.phone[7..].to_owned()];
     queries.extend(two_char_name.map(|h| h.owner_name));
     for q in &queries {
         print_search(&store, q, 3, l)?;

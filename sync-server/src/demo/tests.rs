@@ -1,0 +1,107 @@
+//! The demo city's orders read as a working week: spread over the last days, with deadlines
+//! after their calls, finished ones with what happened, and each kind of work with the crew
+//! that does it.
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{Duration, Utc};
+use hearth_core::model::{Priority, Role, WorkOrder, WorkOrderKind, WorkOrderStatus};
+
+use crate::storage::SqliteStorage;
+use crate::storage::console::{BoardFilter, ConsoleStorage};
+
+/// Every order of a demo city of 400 households, as the board lists them, with the crews.
+async fn demo_city() -> (Vec<WorkOrder>, HashMap<uuid::Uuid, Role>) {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::open(dir.path()).unwrap();
+    super::create(&storage, 400, argon2::Params::new(8, 1, 1, None).unwrap()).await.unwrap();
+    let mut orders = Vec::new();
+    for status in WorkOrderStatus::ALL {
+        let filter = BoardFilter { status: Some(*status), limit: 1000, ..BoardFilter::default() };
+        orders.extend(storage.board(filter).await.unwrap().orders);
+    }
+    let roles = storage.users().await.unwrap().into_iter().map(|u| (u.user.id, u.user.role)).collect();
+    (orders, roles)
+}
+
+#[tokio::test]
+async fn the_demos_orders_are_spread_over_days_with_deadlines_after_their_calls() {
+    let now = Utc::now();
+    let (orders, _) = demo_city().await;
+    assert_eq!(orders.len(), 4 * super::orders::PLAN_LEN, "every station's plan");
+
+    let days: BTreeSet<_> = orders.iter().map(|o| (now - o.reported_at).num_days()).collect();
+    assert!(days.len() >= 3, "called in over several days: {days:?}");
+    let times: BTreeSet<_> = orders.iter().map(|o| o.reported_at).collect();
+    assert_eq!(times.len(), orders.len(), "each called in at its own time");
+    for o in &orders {
+        assert!(o.reported_at <= now, "called in before now: {o:?}");
+        for deadline in [o.arrive_by, o.due_by].into_iter().flatten() {
+            assert!(deadline > o.reported_at, "a deadline after the call: {o:?}");
+        }
+        if matches!(o.kind, WorkOrderKind::Repair | WorkOrderKind::TemperatureCheck) {
+            assert_eq!(o.due_by, Some(o.reported_at + Duration::hours(8)), "§74's 8 hours: {o:?}");
+        } else {
+            let window = o.appointment.expect("planned work has an appointment");
+            assert_eq!(o.arrive_by, Some(window.end));
+        }
+        // The arrival and done stamps agree with the status.
+        match o.status {
+            WorkOrderStatus::Done => {
+                assert!(o.arrived_at.is_some() && o.done_at > o.arrived_at && o.status_note.is_some())
+            }
+            WorkOrderStatus::CouldNotComplete => {
+                assert!(o.arrived_at.is_some() && o.done_at.is_none() && o.status_note.is_some())
+            }
+            WorkOrderStatus::OnSite => assert!(o.arrived_at.is_some() && o.done_at.is_none()),
+            _ => assert!(o.arrived_at.is_none() && o.done_at.is_none(), "{o:?}"),
+        }
+        if let Some(at) = o.arrived_at {
+            assert!(o.reported_at < at && at <= now, "{o:?}");
+        }
+    }
+
+    let per_station = |pred: &dyn Fn(&WorkOrder) -> bool| {
+        let mut n: HashMap<uuid::Uuid, usize> = HashMap::new();
+        for o in orders.iter().filter(|o| pred(o)) {
+            *n.entry(o.station_id).or_default() += 1;
+        }
+        n
+    };
+    let open = |o: &WorkOrder| hearth_core::rules::status::is_open(o.status);
+    for (what, count) in [
+        ("done", per_station(&|o| o.status == WorkOrderStatus::Done)),
+        ("could not complete", per_station(&|o| o.status == WorkOrderStatus::CouldNotComplete)),
+        ("late", per_station(&|o| open(o) && o.due_by.is_some_and(|d| d < now))),
+        ("still in time", per_station(&|o| open(o) && o.arrive_by.is_some_and(|d| d > now))),
+        (
+            "urgent, to be reached within 2 hours",
+            per_station(&|o| {
+                o.priority == Priority::Urgent
+                    && o.arrive_by.is_some_and(|d| d > now && d <= now + Duration::hours(2))
+            }),
+        ),
+        ("in the pool", per_station(&|o| o.assignee_id.is_none())),
+        (
+            "follow-ups of a repair",
+            per_station(&|o| o.kind == WorkOrderKind::FollowUp && o.follows_up.is_some()),
+        ),
+    ] {
+        assert_eq!(count.len(), 4, "every station has orders {what}: {count:?}");
+    }
+}
+
+#[tokio::test]
+async fn inspections_and_remeasurements_are_the_inspectors_the_rest_the_technicians() {
+    let (orders, roles) = demo_city().await;
+    for o in &orders {
+        let role = o.assignee_id.map(|a| roles[&a]);
+        match o.kind {
+            WorkOrderKind::Inspection | WorkOrderKind::AreaRemeasure => {
+                assert_eq!(role, Some(Role::Inspector), "{o:?}")
+            }
+            _ => assert!(role.is_none() || role == Some(Role::Technician), "{o:?}"),
+        }
+    }
+}
