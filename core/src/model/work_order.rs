@@ -144,4 +144,9 @@ pub struct WorkOrder {
     /// When the order was done, stamped the same way; counted against `due_by` (§74).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub done_at: Option<DateTime<Utc>>,
+    /// The number people read over the phone (和平-1202-007), given by the server when it
+    /// stores the order: see [`crate::rules::order_number`]. Orders stored before numbers
+    /// existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
 }

@@ -121,3 +121,46 @@ async fn an_edit_batch_applied_twice_changes_the_order_once() {
         assert!(storage.pull(&office, cursor, 100).await.unwrap().changes.is_empty(), "and no new change");
     }
 }
+
+#[tokio::test]
+async fn every_order_gets_a_number_read_over_the_phone_counted_per_station_and_day() {
+    use chrono::TimeZone;
+    for (_dir, storage) in backends() {
+        let homes = city(storage.as_ref(), 40).await;
+        let stations = hearth_core::demo::stations();
+        let of = |station: usize| {
+            let id = stations[station].id;
+            homes.iter().filter(move |h| h.station_id == id)
+        };
+        let (heping, hexi) = (of(0).take(2).collect::<Vec<_>>(), of(1).next().unwrap());
+        let at = |day: u32, hour: u32| chrono::Utc.with_ymd_and_hms(2026, 12, day, hour, 0, 0).unwrap();
+        let order = |home: &Household, reported_at| {
+            let mut order = hearth_core::demo::work_order(reported_at);
+            order.id = Uuid::now_v7();
+            order.household_id = home.id;
+            order.station_id = home.station_id;
+            order
+        };
+        // 16:30 UTC on 2 December is 00:30 on 3 December in Tianjin: the next day's count.
+        let stored = storage
+            .add_work_orders(
+                vec![
+                    order(heping[0], at(2, 2)),
+                    order(heping[1], at(2, 9)),
+                    order(hexi, at(2, 9)),
+                    order(heping[0], at(2, 16) + chrono::Duration::minutes(30)),
+                ],
+                Hlc::ZERO,
+            )
+            .await
+            .unwrap();
+        let numbers: Vec<_> = stored.iter().map(|o| o.number.clone().unwrap_or_default()).collect();
+        assert_eq!(numbers, ["和平-1202-001", "和平-1202-002", "河西-1202-001", "和平-1203-001"]);
+
+        // The number travels with the order to the crews, and is never given twice.
+        let page = storage.pull(&caller(Role::Technician, 0), 0, 100).await.unwrap();
+        assert!(page.changes.iter().any(|(_, payload)| payload.contains("和平-1202-002")));
+        let again = storage.add_work_orders(vec![order(heping[1], at(2, 20))], Hlc::ZERO).await.unwrap();
+        assert_eq!(again[0].number.as_deref(), Some("和平-1203-002"));
+    }
+}

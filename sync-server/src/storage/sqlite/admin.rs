@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use hearth_core::hlc::Hlc;
 use hearth_core::model::{Household, Role, Station, User, WorkOrder};
 use hearth_core::protocol::{Incoming, WorkOrderState};
+use hearth_core::rules::order_number;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use uuid::Uuid;
 
@@ -210,22 +211,59 @@ pub(super) fn import_households(tx: &Transaction<'_>, households: &[Household]) 
     Ok(summary)
 }
 
-pub(super) fn add_work_orders(tx: &Transaction<'_>, orders: &[WorkOrder], clock: Hlc) -> Result<()> {
+/// Stores new orders, each numbered (和平-1202-007) unless it has a number already, and
+/// returns them as stored.
+pub(super) fn add_work_orders(
+    tx: &Transaction<'_>,
+    orders: &[WorkOrder],
+    clock: Hlc,
+) -> Result<Vec<WorkOrder>> {
     let clocks: BTreeMap<String, Hlc> = EDITABLE_FIELDS.iter().map(|f| ((*f).to_owned(), clock)).collect();
+    let mut stored = Vec::with_capacity(orders.len());
     for order in orders {
+        let mut order = order.clone();
+        if order.number.is_none() {
+            order.number = Some(next_order_number(tx, &order)?);
+        }
         tx.execute(
             "INSERT INTO work_orders (id, station_id, assignee_id, record, clocks) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 order.id.to_string(),
                 order.station_id.to_string(),
                 order.assignee_id.map(|a| a.to_string()),
-                serde_json::to_string(order)?,
+                serde_json::to_string(&order)?,
                 serde_json::to_string(&clocks)?,
             ],
         )?;
-        let state = WorkOrderState { order: order.clone(), clocks: clocks.clone() };
-        let payload = serde_json::to_string(&Incoming::WorkOrder(state))?;
-        record_change(tx, "work_order", order.id, Some(order.station_id), order.assignee_id, &payload)?;
+        let state = WorkOrderState { order, clocks: clocks.clone() };
+        let payload = serde_json::to_string(&Incoming::WorkOrder(state.clone()))?;
+        record_change(
+            tx,
+            "work_order",
+            state.order.id,
+            Some(state.order.station_id),
+            state.order.assignee_id,
+            &payload,
+        )?;
+        stored.push(state.order);
     }
-    Ok(())
+    Ok(stored)
+}
+
+/// The next number of the order's station and day, counted in the storing transaction (one
+/// writer: no two orders get the same count).
+fn next_order_number(tx: &Transaction<'_>, order: &WorkOrder) -> Result<String> {
+    let station: String = tx
+        .prepare_cached("SELECT name FROM stations WHERE id = ?1")?
+        .query_row([order.station_id.to_string()], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::Refused(format!("station {} does not exist", order.station_id)))?;
+    let day = order_number::day(order.reported_at);
+    let count: u32 = tx
+        .prepare_cached(
+            "INSERT INTO order_numbers (station_id, day, last) VALUES (?1, ?2, 1)
+             ON CONFLICT (station_id, day) DO UPDATE SET last = last + 1 RETURNING last",
+        )?
+        .query_row(params![order.station_id.to_string(), day.to_string()], |r| r.get(0))?;
+    Ok(order_number::format(&station, day, count))
 }
