@@ -39,6 +39,14 @@ pub struct CityProfile {
     /// before there was one reads with the neutral default.
     #[serde(default = "default_company_name")]
     pub company_name: String,
+    /// The heating fee for a season, 元 per m² of billed area (Tianjin residential: 25). The
+    /// refund exposure in 元 is counted from it; a profile stored before it reads the default.
+    #[serde(default = "default_price_yuan_per_m2")]
+    pub price_yuan_per_m2: f64,
+    /// The heating season's length, days (Tianjin: 15 November to 15 March, 121 days): a
+    /// failing day's fee is the season's fee divided by it.
+    #[serde(default = "default_season_days")]
+    pub season_days: u32,
 }
 
 /// The name a printed report carries until the admin sets the company's own.
@@ -46,13 +54,25 @@ fn default_company_name() -> String {
     "供热服务有限公司".to_owned()
 }
 
+/// Tianjin's residential heating fee, 元/m² a season.
+fn default_price_yuan_per_m2() -> f64 {
+    25.0
+}
+
+/// Tianjin's heating season, 15 November to 15 March.
+fn default_season_days() -> u32 {
+    121
+}
+
 impl Default for CityProfile {
     /// The company's own rules where it has them (8-hour fix), national ones elsewhere,
-    /// Xuzhou's refund tiers (16–18 °C → 20 %, 14–16 °C → 50 %, < 14 °C → 100 %).
+    /// Xuzhou's refund tiers (16–18 °C → 20 %, 14–16 °C → 50 %, < 14 °C → 100 %), and the
+    /// demo city's: Tianjin's design outdoor temperature (−7.0 °C, GB 50736-2012 Appendix A),
+    /// fee and season.
     fn default() -> Self {
         CityProfile {
             indoor_standard_c: 18.0,
-            design_outdoor_c: -7.6,
+            design_outdoor_c: -7.0,
             min_doors_closed_minutes: 30,
             probe_height_min_m: 1.0,
             probe_height_max_m: 1.4,
@@ -66,6 +86,8 @@ impl Default for CityProfile {
                 RefundTier { shortfall_from_c: 4.0, refund_pct: 100.0 },
             ],
             company_name: default_company_name(),
+            price_yuan_per_m2: default_price_yuan_per_m2(),
+            season_days: default_season_days(),
         }
     }
 }
@@ -80,5 +102,18 @@ mod tests {
         stored.as_object_mut().unwrap().remove("company_name");
         let profile: CityProfile = serde_json::from_value(stored).unwrap();
         assert_eq!(profile.company_name, "供热服务有限公司");
+    }
+
+    #[test]
+    fn a_profile_stored_before_the_price_and_season_reads_with_tianjins() {
+        let mut stored = serde_json::to_value(CityProfile::default()).unwrap();
+        let fields = stored.as_object_mut().unwrap();
+        fields.remove("price_yuan_per_m2");
+        fields.remove("season_days");
+        fields.insert("design_outdoor_c".to_owned(), serde_json::json!(-9.4));
+        let profile: CityProfile = serde_json::from_value(stored).unwrap();
+        assert_eq!((profile.price_yuan_per_m2, profile.season_days), (25.0, 121));
+        assert_eq!(profile.design_outdoor_c, -9.4, "a stored setting is kept");
+        assert_eq!(CityProfile::default().design_outdoor_c, -7.0, "Tianjin, GB 50736-2012");
     }
 }

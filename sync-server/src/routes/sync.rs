@@ -185,10 +185,15 @@ pub struct PullParams {
     pub after: u64,
     /// Changes per page, clamped to 1..=[`MAX_PULL_LIMIT`]; [`DEFAULT_PULL_LIMIT`] if absent.
     pub limit: Option<u32>,
+    /// Count the changes left after the page (`remaining` in the answer).
+    #[serde(default)]
+    pub remaining: bool,
 }
 
 /// A page of the changes the caller may see. The body is assembled from the stored JSON of
-/// each change, so a page of 5,000 households is never parsed and re-serialised.
+/// each change, so a page of 5,000 households is never parsed and re-serialised. Asked to,
+/// it says how many changes are left after the page; it counts only when the page is not the
+/// last, so a device that asks on every first page of a sync pays nothing when caught up.
 pub async fn pull(
     State(state): State<AppState>,
     caller: Caller,
@@ -197,6 +202,11 @@ pub async fn pull(
     let limit = params.limit.unwrap_or(DEFAULT_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
     let page = state.storage.pull(&caller, params.after, limit).await?;
     let next_cursor = page.changes.last().map_or(params.after, |(seq, _)| *seq);
+    let remaining = match (params.remaining, page.more) {
+        (false, _) => None,
+        (true, false) => Some(0),
+        (true, true) => Some(state.storage.remaining(&caller, next_cursor).await?),
+    };
     let mut body = String::with_capacity(64 + page.changes.iter().map(|(_, c)| c.len() + 32).sum::<usize>());
     body.push_str(r#"{"changes":["#);
     for (i, (seq, change)) in page.changes.iter().enumerate() {
@@ -209,6 +219,10 @@ pub async fn pull(
         body.push_str(change);
         body.push('}');
     }
-    body.push_str(&format!(r#"],"next_cursor":{next_cursor},"more":{}}}"#, page.more));
+    body.push_str(&format!(r#"],"next_cursor":{next_cursor},"more":{}"#, page.more));
+    if let Some(remaining) = remaining {
+        body.push_str(&format!(r#","remaining":{remaining}"#));
+    }
+    body.push('}');
     Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -57,7 +57,11 @@ pub struct Call {
     pub household_id: Option<Uuid>,
     pub description: String,
     pub outcome: CallOutcome,
+    /// The order made from the call, or the open order a repeated call (`duplicate`) is
+    /// attached to.
     pub work_order_id: Option<Uuid>,
+    /// That order's number (和平-1202-007), if it has one.
+    pub work_order_number: Option<String>,
 }
 
 /// Which open orders the board shows, and which page.
@@ -68,11 +72,19 @@ pub struct BoardFilter {
     pub kind: Option<WorkOrderKind>,
     /// None: every open status (new, assigned, en route, on site).
     pub status: Option<WorkOrderStatus>,
+    /// Orders whose number starts with this (和平-1202-0…), whatever their status unless
+    /// `status` is given, in number order.
+    pub number: Option<String>,
+    /// The clock the board's deadlines are judged against (what is overdue).
+    pub now: DateTime<Utc>,
     pub limit: u32,
     pub offset: u32,
 }
 
-/// A page of the board: orders due first first, those without a due time last.
+/// A page of the board. Open orders come in the order they must be reached: overdue
+/// arrivals (by arrival deadline), then late completions (by completion deadline), then
+/// emergency, urgent and the rest, each by its next deadline (the arrival's until the crew is
+/// on site, then the completion's), none last. Finished ones by completion deadline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoardPage {
     pub total: u64,
@@ -100,6 +112,8 @@ pub struct ReportSummary {
     pub author_id: Uuid,
     pub household_id: Uuid,
     pub work_order_id: Option<Uuid>,
+    /// That order's number (和平-1202-007), if it has one.
+    pub work_order_number: Option<String>,
     /// The report this one corrects.
     pub amends: Option<Uuid>,
     /// The device's clock when the record was made.
@@ -153,6 +167,8 @@ pub struct ConflictEntry {
     pub winning_hlc: Option<String>,
     pub device_id: Uuid,
     pub at: DateTime<Utc>,
+    /// The work order's number (和平-1202-007), when the entity is a numbered order.
+    pub entity_number: Option<String>,
 }
 
 /// Signed temperature checks in one refund tier.
@@ -278,7 +294,12 @@ pub trait ConsoleStorage: Send + Sync {
     async fn households(&self, ids: Vec<Uuid>) -> Result<Vec<Household>>;
     /// Records a call and, in the same transaction, the work order made from it (every
     /// field stamped with `clock`).
-    async fn record_call(&self, call: Call, order: Option<WorkOrder>, clock: Hlc) -> Result<()>;
+    async fn record_call(
+        &self,
+        call: Call,
+        order: Option<WorkOrder>,
+        clock: Hlc,
+    ) -> Result<Option<WorkOrder>>;
     async fn calls(
         &self,
         from: Option<DateTime<Utc>>,
@@ -288,6 +309,12 @@ pub trait ConsoleStorage: Send + Sync {
 
     async fn work_order(&self, id: Uuid) -> Result<Option<WorkOrder>>;
     async fn board(&self, filter: BoardFilter) -> Result<BoardPage>;
+    /// The household's open orders (new, assigned, en route, on site), oldest first.
+    async fn open_orders_of(&self, household_id: Uuid) -> Result<Vec<WorkOrder>>;
+    /// The household's calls received since `since`, newest first.
+    async fn calls_of_household(&self, household_id: Uuid, since: DateTime<Utc>) -> Result<Vec<Call>>;
+    /// The calls attached to these orders as repeats (`duplicate`), oldest first.
+    async fn repeat_calls(&self, order_ids: Vec<Uuid>) -> Result<Vec<Call>>;
 
     async fn reports(&self, filter: ReportFilter) -> Result<ReportPage>;
     async fn report(&self, id: Uuid) -> Result<Option<StoredReport>>;

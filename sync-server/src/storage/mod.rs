@@ -117,7 +117,7 @@ pub trait Storage: console::ConsoleStorage + Send + Sync {
     /// keeps its stored id and status; its other fields are replaced.
     async fn import_households(&self, households: Vec<Household>) -> Result<ImportSummary>;
     /// Adds work orders made by the office, every field stamped with `clock`.
-    async fn add_work_orders(&self, orders: Vec<WorkOrder>, clock: Hlc) -> Result<()>;
+    async fn add_work_orders(&self, orders: Vec<WorkOrder>, clock: Hlc) -> Result<Vec<WorkOrder>>;
 
     /// Applies a push batch (see the module's promises); one result per entry, in order.
     async fn push(
@@ -128,6 +128,8 @@ pub trait Storage: console::ConsoleStorage + Send + Sync {
     ) -> Result<Vec<EntryResult>>;
     /// Changes above `after` that `caller` may see, at most `limit`, in seq order.
     async fn pull(&self, caller: &Caller, after: u64, limit: u32) -> Result<ChangePage>;
+    /// How many changes above `after` `caller` may see: a first pull's progress.
+    async fn remaining(&self, caller: &Caller, after: u64) -> Result<u64>;
 
     /// Upkeep for idle moments (SQLite: copy the WAL into the database file); the server
     /// calls it every few seconds.

@@ -40,6 +40,15 @@ pub async fn server() -> Server {
     Server { dir, app, storage }
 }
 
+/// The same city without the demo's work orders, for tests that count every order.
+pub async fn server_without_orders() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(dir.path()).unwrap());
+    demo::create_without_orders(storage.as_ref(), 40, cheap()).await.unwrap();
+    let app = app(AppState::new(Arc::clone(&storage)));
+    Server { dir, app, storage }
+}
+
 /// An answer: status and JSON body (Null when empty).
 pub struct Answer {
     pub status: StatusCode,

@@ -436,3 +436,73 @@ async fn an_order_reassigned_away_from_a_crew_member_of_another_station_leaves_t
     assert!(!held(&s.pull_all(&tech2, 7).await).contains_key(&key));
     assert!(held(&s.pull_all(&tech1, 7).await).contains_key(&key), "its own station keeps it throughout");
 }
+
+/// Walks every page of `token`'s pull asking for the count, and checks each page's
+/// `remaining` against what the later pages really held. Returns the number of changes.
+async fn check_remaining(s: &Server, token: &str, limit: u32) -> u64 {
+    let (mut after, mut pages) = (0, Vec::new());
+    loop {
+        let uri = format!("/v1/sync/pull?after={after}&limit={limit}&remaining=true");
+        let page = s.call("GET", &uri, Some(token), None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let held = page.body["changes"].as_array().unwrap().len() as u64;
+        let remaining =
+            page.body["remaining"].as_u64().unwrap_or_else(|| panic!("asked, it counts: {}", page.body));
+        pages.push((held, remaining));
+        if page.body["more"] == false {
+            break;
+        }
+        after = page.body["next_cursor"].as_u64().unwrap();
+    }
+    for (i, (_, remaining)) in pages.iter().enumerate() {
+        let later: u64 = pages[i + 1..].iter().map(|(held, _)| held).sum();
+        assert_eq!(*remaining, later, "page {i} of {pages:?}");
+    }
+    pages.iter().map(|(held, _)| held).sum()
+}
+
+#[tokio::test]
+async fn a_pull_asked_to_count_says_how_many_changes_are_left_to_the_caller() {
+    let s = server().await;
+    let (tech1, tech2, office) =
+        (s.login("tech1").await, s.login("tech2").await, s.login("dispatcher").await);
+    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
+    let user_id = |name: &str| -> Uuid {
+        let id: String =
+            conn.query_row("SELECT id FROM users WHERE username = ?1", [name], |r| r.get(0)).unwrap();
+        id.parse().unwrap()
+    };
+    // One station-1 order assigned to its own technician (seen through both the station and
+    // the assignee: counted once), one lent to station 2's technician, then taken back from
+    // them (a withdrawal for them, none for the office).
+    let station1 = hearth_core::demo::stations()[0].id;
+    let station1_orders: Vec<WorkOrder> =
+        orders(&s, &office).await.into_iter().map(|(_, o)| o).filter(|o| o.station_id == station1).collect();
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap();
+    let assign = |order: &WorkOrder, to: Uuid, wall_ms| {
+        let fields = WorkOrderFields { assignee_id: Some(to), ..Default::default() };
+        entry(Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: order.id, fields }), wall_ms)
+    };
+    push(&s, &office, &[assign(&station1_orders[0], user_id("tech1"), now_ms + 1_000)]).await;
+    push(&s, &office, &[assign(&station1_orders[1], user_id("tech2"), now_ms + 1_000)]).await;
+    assert!(
+        held(&s.pull_all(&tech2, 7).await)
+            .contains_key(&("work_order".to_owned(), station1_orders[1].id.to_string()))
+    );
+    push(&s, &office, &[assign(&station1_orders[2], user_id("tech2"), now_ms + 2_000)]).await;
+    push(&s, &office, &[assign(&station1_orders[2], user_id("tech1"), now_ms + 3_000)]).await;
+
+    for (who, token) in [("tech1", &tech1), ("tech2", &tech2), ("dispatcher", &office)] {
+        for limit in [1, 7, 5000] {
+            let counted = check_remaining(&s, token, limit).await;
+            assert_eq!(counted, s.pull_all(token, 5000).await.len() as u64, "{who}, pages of {limit}");
+        }
+    }
+
+    // Not asked, no count: a device that does not know the field never sees it.
+    let page = s.call("GET", "/v1/sync/pull?after=0&limit=3", Some(&tech1), None).await;
+    assert_eq!(page.body["more"], true);
+    assert!(page.body.get("remaining").is_none(), "{}", page.body);
+    let bad = s.call("GET", "/v1/sync/pull?after=0&remaining=yes", Some(&tech1), None).await;
+    assert_eq!((bad.status, code(&bad)), (StatusCode::BAD_REQUEST, "bad_request"));
+}

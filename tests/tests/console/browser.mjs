@@ -34,9 +34,34 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-async function shot(name) {
-  await page.screenshot({ path: path.join(input.shots, `console-${name}.png`), fullPage: true });
+/** Latin words a zh-CN screen may show: the product's name, file kinds, the switch to
+ * English, and the demo's usernames (data people type, not words of the UI). Codes with digits
+ * (tech1, TM-2024-0173, ids and hashes), units (℃, ㎡) and numbers pass on their own. */
+const LATIN_ALLOWED = new Set(['Hearth', 'CSV', 'ID', 'PDF', 'English', ...(input.usernames ?? [])]);
+
+/** The Latin words on the screen outside the allow-list. */
+async function latinWords() {
+  const text = await page.evaluate(() => document.body.innerText);
+  return [...new Set(
+    text
+      .split(/[^A-Za-z0-9_.\-]+/)
+      .filter((token) => /[A-Za-z]{2,}/.test(token) && !/\d/.test(token))
+      .flatMap((token) => token.split(/[^A-Za-z]+/))
+      .filter((word) => word.length >= 2 && !LATIN_ALLOWED.has(word)),
+  )];
 }
+
+/** Photographs the screen; a zh-CN screen must not show English (issue 12, point 10). */
+async function shot(name, { latin = true } = {}) {
+  await page.screenshot({ path: path.join(input.shots, `console-${name}.png`), fullPage: true });
+  if (latin) {
+    const words = await latinWords();
+    check(words.length === 0, `the zh-CN screen ${name} shows Latin words: ${words.join(', ')}`);
+  }
+}
+
+/** An order's number as the server writes it: station, month and day, count (和平-1202-007). */
+const ORDER_NUMBER = /^\S+-\d{4}-\d{3}$/;
 
 /** A time in words as the console writes a deadline, Beijing time: `12月2日 19:51`. */
 const SHORT_TIME = /\d{1,2}月\d{1,2}日 \d\d:\d\d/;
@@ -65,6 +90,8 @@ async function intake() {
   await sees(page.getByTestId('login-error'), '用户名或密码错误');
   await login('dispatcher', 'demo-dispatcher');
   await sees(page.getByTestId('signed-in'), '调度员');
+  await page.getByRole('heading', { name: '来电登记' }).waitFor();
+  await sees(page.getByTestId('nav-intake'), '来电登记');
 
   // A call that needs no visit is recorded too.
   await page.getByRole('button', { name: '登记来电' }).click();
@@ -90,8 +117,46 @@ async function intake() {
   await page.getByRole('button', { name: '登记来电' }).click();
   await sees(page.getByTestId('call-recorded'), '已生成工单');
   const made = await page.getByTestId('call-recorded').textContent();
-  check(/到场时限 \d{4}-\d\d-\d\d \d\d:\d\d/.test(made), `no due time from the rules: ${made}`);
+  check(/到场时限 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d/.test(made), `no due time in words from the rules: ${made}`);
+  const number = /已生成工单 (\S+-\d{4}-\d{3})：/.exec(made)?.[1];
+  check(number && ORDER_NUMBER.test(number), `the confirmation does not name the order's number: ${made}`);
   await shot('intake-recorded');
+
+  // The household calls again about the same fault: picking it shows the open order and the
+  // call, and a new order of the same kind is first offered to be attached to that order.
+  const pickFirst = async () => {
+    await page.fill('input[name=household-query]', input.account_no);
+    await page.getByRole('button', { name: '查询' }).click();
+    await page.getByTestId('household-results').locator('tr', { hasText: input.account_no })
+      .getByRole('button', { name: '选择' }).click();
+    await sees(page.getByTestId('picked-household'), input.account_no);
+  };
+  await pickFirst();
+  const history = page.getByTestId('household-history');
+  await sees(history.getByTestId('open-orders').locator('tr'), number);
+  await sees(history.getByTestId('open-orders').locator('tr', { hasText: number }), input.description);
+  await sees(history.getByTestId('household-calls').locator('li'), input.description);
+  await page.fill('textarea[name=description]', input.repeat_description);
+  await page.selectOption('select[name=kind]', 'temperature_check');
+  await page.getByRole('button', { name: '登记来电' }).click();
+  const offer = page.getByTestId('duplicate-offer');
+  await sees(offer, `该户已有未完成的同类工单 ${number}`);
+  check((await page.getByRole('button', { name: '登记来电' }).count()) === 0, 'the call can be sent past the offer');
+  await shot('intake-duplicate');
+  await offer.getByRole('button', { name: '是同一故障，关联到该工单' }).click();
+  await sees(page.getByTestId('call-recorded'), `已关联到工单 ${number}`);
+  await sees(page.getByTestId('recent-calls').locator('tr', { hasText: input.repeat_description }), '重复来电');
+  await sees(page.getByTestId('recent-calls').locator('tr', { hasText: input.repeat_description }), number);
+
+  // A different fault of the same kind: the dispatcher decides, and a new order is made.
+  await pickFirst();
+  await page.fill('textarea[name=description]', input.other_description);
+  await page.selectOption('select[name=kind]', 'temperature_check');
+  await page.getByRole('button', { name: '登记来电' }).click();
+  await page.getByTestId('duplicate-offer').getByRole('button', { name: '是不同的故障，新建工单' }).click();
+  await sees(page.getByTestId('call-recorded'), '已生成工单');
+  const other = /已生成工单 (\S+-\d{4}-\d{3})：/.exec(await page.getByTestId('call-recorded').textContent())?.[1];
+  check(other && other !== number, `the different fault did not get its own order: ${other}`);
 
   // The board: the new order, assigned to the technician.
   await page.getByTestId('nav-board').click();
@@ -100,6 +165,11 @@ async function intake() {
   await row.waitFor();
   const orderId = await row.getAttribute('data-order');
   await sees(row, input.account_no);
+  check((await row.getByTestId('order-number').innerText()).trim() === number, 'the board does not show the order number');
+  // The repeated call is shown with the order it repeats.
+  await sees(row.getByTestId('repeat-calls'), '重复来电 1 次');
+  await sees(row.getByTestId('repeat-calls'), input.repeat_description);
+  await sees(row.getByTestId('reported'), '报修');
   await row.locator('select').selectOption(input.tech_id);
   await row.getByRole('button', { name: '派单' }).click();
   await sees(page.locator('.notice.ok'), '已派给');
@@ -114,7 +184,13 @@ async function intake() {
     check(!text.includes('超时'), `a fresh order is flagged overdue: ${text}`);
   }
   await shot('board');
-  return { order_id: orderId };
+  // Found by the number a caller reads over the phone.
+  await page.fill('input[name=order-number]', number);
+  await page.getByTestId('board').locator('tbody tr').first().filter({ hasText: number }).waitFor();
+  await sees(page.getByTestId('board-total'), '共 1 条');
+  check((await page.getByTestId('board').locator('tbody tr').count()) === 1, 'the number finds more than its order');
+  await page.fill('input[name=order-number]', '');
+  return { order_id: orderId, number };
 }
 
 async function cancel() {
@@ -123,8 +199,18 @@ async function cancel() {
   // The order nobody reached heads the board, both its deadlines flagged, in red.
   const late = page.getByTestId('board').locator(`tr[data-order="${input.late_order_id}"]`);
   await late.waitFor();
-  const first = await page.getByTestId('board').locator('tbody tr').first().getAttribute('data-order');
-  check(first === input.late_order_id, `the overdue order is not first on the board: ${first}`);
+  const order = await page.getByTestId('board').locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-order')));
+  check(order[0] === input.late_order_id, `the overdue order is not first on the board: ${order[0]}`);
+  // Then the urgent call, ahead of an ordinary order whose arrival deadline comes sooner.
+  const urgent = order.indexOf(input.order_id);
+  const ordinary = order.indexOf(input.ordinary_order_id);
+  check(urgent === 1, `the urgent order is not right after the overdue one: ${urgent} in ${order.join(', ')}`);
+  check(ordinary > urgent, `the ordinary order ${ordinary} comes before the urgent one ${urgent}`);
+  const urgentRow = page.getByTestId('board').locator(`tr[data-order="${input.order_id}"]`);
+  await sees(urgentRow, '加急');
+  for (const cell of ['arrive-by', 'due-by']) {
+    check(SHORT_TIME.test(await urgentRow.getByTestId(cell).innerText()), `the urgent order's ${cell} is not in words`);
+  }
   await sees(late, input.late_account_no);
   await sees(late.getByTestId('arrive-by'), '到场超时');
   await sees(late.getByTestId('due-by'), '完成超时');
@@ -209,6 +295,15 @@ async function records() {
   await row.waitFor();
   await sees(page.getByTestId('records-total'), '共 3 条');
   await sees(row, input.account_no);
+  // Each check's verdict where people look: the list.
+  await sees(row.getByTestId('verdict'), '达标');
+  const coldRow = page.locator(`[data-testid=records] tr[data-report="${input.cold_report_id}"]`);
+  await sees(coldRow.getByTestId('verdict'), '不达标');
+  await sees(coldRow.getByTestId('verdict'), '卧室、起居室最低 15.2 ℃，标准 18 ℃，低于标准 2.8 ℃');
+  const repairRow = page.locator(`[data-testid=records] tr[data-report="${input.repair_report_id}"]`);
+  check((await repairRow.getByTestId('verdict').innerText()).trim() === '—', 'a repair shows a temperature verdict');
+  await sees(row, input.number);
+  await sees(page.getByTestId('from-words'), '不限');
 
   // The CSV of the filtered list: UTF-8 with a BOM, a Chinese header, one row per record.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-reports').click()]);
@@ -218,7 +313,12 @@ async function records() {
   check(lines[0].startsWith('记录编号,类型,供热站'), `CSV header: ${lines[0]}`);
   check(lines.length === 4, `CSV rows: ${lines.length - 1}, want 3:\n${lines.join('\n')}`);
   const mine = lines.find((l) => l.startsWith(input.report_id));
-  check(mine && mine.includes(input.account_no), `the report's CSV row: ${mine}`);
+  check(mine && mine.includes(input.account_no) && mine.includes(input.number), `the report's CSV row: ${mine}`);
+  check(mine.includes(',测温记录,') && mine.includes('达标（最低 18.6 ℃）'), `the check's kind and verdict in words: ${mine}`);
+  const coldLine = lines.find((l) => l.startsWith(input.cold_report_id));
+  check(coldLine.includes('不达标（最低 15.2 ℃，低于标准 2.8 ℃）'), `the cold check's CSV verdict: ${coldLine}`);
+  check(lines.some((l) => l.includes(',维修记录,')), 'the repair visit is not named in words in the CSV');
+  check(!/repair_visit|temperature_check/.test(lines.join('\n')), 'the CSV carries a kind code');
 
   // Another station's records: none, and the CSV says so too.
   await page.selectOption('select[name=station]', input.other_station_id);
@@ -233,8 +333,9 @@ async function records() {
   // The record: every field the technician recorded, in words; hashes and tamper check in
   // its verification section, signature drawn, photo shown.
   await row.getByRole('button', { name: '查看' }).click();
-  await sees(page.getByTestId('tamper-check'), '与哈希一致');
+  await sees(page.getByTestId('tamper-check'), '与校验码一致');
   await sees(page.locator('.facts'), input.account_no);
+  await sees(page.getByTestId('record-order'), input.number);
   const temperature = {
     thermometer: ['TM-2024-0173', '测温前已检查完好'],
     certificate: ['JD-2026-05512', '有效期至 2027年6月30日'],
@@ -289,14 +390,14 @@ async function records() {
   await page.goto(`${input.url}/#/print/${input.report_id}`);
   await sees(page.getByTestId('print-title'), '供热服务记录单');
   await sees(page.getByTestId('company-name'), '供热服务有限公司');
-  await sees(page.getByTestId('tamper-check'), '与哈希一致');
+  await sees(page.getByTestId('tamper-check'), '与校验码一致');
   await page.locator('.photos img').waitFor();
   check((await page.getByTestId('record-hash').count()) === 0, "the customer's copy shows the record hash");
   const checkText = await printed('print-check');
   printedSays('check', checkText, [
     '供热服务有限公司', '测温记录', 'TM-2024-0173', 'JD-2026-05512', '2027年6月30日', '门窗关闭 30 分钟',
     '测点高度 1.2 米', '主卧', '卫生间', '19.8', '起居室', '其他房间', '达标', '18.6 ℃', input.account_no,
-    input.record_hash.slice(0, 12),
+    input.record_hash.slice(0, 12), input.number,
   ]);
   await page.evaluate(() => {
     window.__printed = 0;
@@ -327,6 +428,11 @@ async function records() {
   const overall = page.getByTestId('kpi-overall');
   check((await count(overall, 'checks')) === want.checks, 'company checks');
   await sees(page.locator('[data-kpi=temperature_compliance] .value'), want.compliance);
+  // The refund in 元, for the company and the station, with the formula in one line.
+  await sees(page.getByTestId('refund-yuan'), want.refund_yuan);
+  await sees(station.locator(`[data-refund="${input.station_id}"]`), want.refund_yuan);
+  await sees(page.getByTestId('refund-formula'), '收费面积 × 25 元/㎡ × 退费比例 ÷ 采暖期 121 天');
+  check(/^\d{4}年\d{2}月\d{2}日$/.test((await page.getByTestId('from-words').innerText()).trim()), 'the from date is not in Chinese form');
   // The cold flat waits for its follow-up; one click orders it.
   const waiting = page.getByTestId('waiting').locator('tr').filter({ has: page.getByRole('button', { name: '生成回访工单' }) });
   await waiting.first().waitFor();
@@ -338,8 +444,11 @@ async function records() {
 
   // The cancel that lost to the technician's "done" is in the conflict log.
   await page.getByTestId('nav-conflicts').click();
+  await page.getByRole('heading', { name: '修改冲突记录' }).waitFor();
+  await sees(page.getByTestId('conflicts-hint'), '没有采用的修改记在这里');
   const conflict = page.getByTestId('conflicts').locator('tr', { hasText: '已取消' });
   await sees(conflict, '已完成');
+  await sees(conflict.getByTestId('conflict-order'), input.number);
   await shot('conflicts');
   await page.getByTestId('nav-log').click();
   await page.fill('textarea[name=log-text]', '夜班交接：和平站一户不达标，已派回访');
@@ -373,14 +482,25 @@ async function records() {
   await login('admin', 'demo-admin');
   await page.getByTestId('nav-admin').click();
   await sees(page.getByTestId('users').locator('tr'), 'tech1');
+  // A short password is refused in words before it is sent.
+  await page.fill('input[name=new-username]', 'newtech');
+  await page.fill('input[name=new-password]', 'short');
+  await page.getByRole('button', { name: '添加' }).click();
+  await sees(page.getByRole('alert'), '初始密码至少 8 位');
   await shot('admin');
   await page.getByRole('button', { name: '设备' }).click();
   await sees(page.getByTestId('devices').locator('tr'), '1号车平板');
   await page.getByRole('button', { name: '参数阈值' }).click();
   check((await page.inputValue('input[name=indoor_standard_c]')) === '18', 'the indoor standard is not 18 ℃');
+  check((await page.inputValue('input[name=design_outdoor_c]')) === '-7', "the design temperature is not Tianjin's −7.0 ℃");
+  check((await page.inputValue('input[name=price_yuan_per_m2]')) === '25', 'the heating fee is not 25 元/㎡');
+  check((await page.inputValue('input[name=season_days]')) === '121', 'the season is not 121 days');
   await page.fill('input[name=fix_within_hours]', '1');
   await page.getByRole('button', { name: '保存' }).click();
   await sees(page.getByRole('alert'), '输入有误');
+  // The server's refusal in Chinese: its English message is for developers.
+  await sees(page.getByRole('alert'), '到场时限不能长于修复时限');
+  await shot('admin-thresholds');
   // The company's name on printed reports is set here.
   check((await page.inputValue('input[name=company_name]')) === '供热服务有限公司', 'the company name is not the default');
   await page.fill('input[name=fix_within_hours]', '8');
@@ -405,7 +525,7 @@ try {
   const result = await phases[phase]();
   console.log(`RESULT ${JSON.stringify(result)}`);
 } catch (e) {
-  await shot(`failed-${phase}`).catch(() => {});
+  await shot(`failed-${phase}`, { latin: false }).catch(() => {});
   console.error(e);
   process.exitCode = 1;
 } finally {

@@ -3,7 +3,10 @@
 //! and a technician's device store that syncs signed reports between the browser's phases.
 //!
 //! Phase `intake`: a dispatcher logs in, records a call with a work order and a call that
-//! needs no visit, and assigns the order on the board, where both its deadlines are in words.
+//! needs no visit; the household calls again about the same fault, and picking it shows its
+//! open order and calls and offers to attach the call to that order (done), then once more
+//! for a different fault (a new order); the board shows the order's number and the repeated
+//! call, finds the order by its number, and assigns it, both its deadlines in words.
 //! The test then makes an order whose deadlines have passed and one the technician cannot
 //! complete. The device pulls the orders, signs a compliant six-room check (with a photo), a
 //! non-compliant one next door and a repair visit, finishes the first order offline and
@@ -16,7 +19,10 @@
 //! the company's name in them, no hashes), exports the CSV, reads the KPIs this test expects
 //! from what it signed, orders the follow-up, writes the dispatch log; an admin checks the
 //! admin screens and renames the company; logging out revokes the token. Screenshots
-//! (zh-CN) go into `target/console-screenshots/`.
+//! (zh-CN) go into `target/console-screenshots/`, and no zh-CN screen may show Latin words
+//! outside a short allow-list. The board puts the overdue order first, then the urgent call,
+//! then an ordinary order due sooner; the records list and its CSV carry each check's
+//! verdict; the KPI page prices the refund in 元.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +30,7 @@ use std::process::Command;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use hearth_core::model::{PartUsed, ReportBody, RoomReading, RoomType, Station, WorkOrderStatus};
 use hearth_core::rules::CityProfile;
-use hearth_core::rules::compliance::{Compliance, assess};
+use hearth_core::rules::compliance::{self, Compliance, assess};
 use hearth_core::store::{Store, households};
 use hearth_core::sync::{self, client::Client};
 use hearth_core::{demo, new_id};
@@ -46,18 +52,25 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
     assert_console_is_embedded(&server);
 
     let station = demo::stations().into_iter().next().expect("a demo station");
-    let [(first, first_account), (second, second_account), (third, third_account), (fourth, _)] =
+    let [(first, first_account), (second, second_account), (third, third_account), (fourth, _), (fifth, _)] =
         households_of(&server, &station);
+    // The demo's own orders are closed, so the board's order is this test's orders' alone.
+    let closed = server
+        .database()
+        .execute("UPDATE work_orders SET record = json_set(record, '$.status', 'closed')", [])
+        .expect("close the demo's orders");
+    assert!(closed > 0, "the demo city has orders");
     let tech_id: Uuid = one::<String>(&server, &format!("SELECT id FROM users WHERE username = '{TECH}'"))
         .parse()
         .expect("a user id");
-    let description = format!("卧室暖气片不热，室温偏低（{}）", &new_id().to_string()[28..]);
+    let description = format!("卧室暖气片不热，室温偏低（{}）", tag());
     let shots = workspace().join("target/console-screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot folder");
     let base = json!({
         "url": server.url(),
         "profile": profile.path(),
         "shots": shots,
+        "usernames": ["dispatcher", "admin"],
     });
 
     let intake = browser(
@@ -67,12 +80,23 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
             json!({
                 "account_no": first_account,
                 "description": description,
+                "repeat_description": format!("又打电话催：暖气还是不热（{}）", tag()),
+                "other_description": format!("厨房暖气片漏水，另一处故障（{}）", tag()),
                 "tech_id": tech_id,
                 "station_id": station.id,
             }),
         ),
     );
     let order_id: Uuid = intake["order_id"].as_str().and_then(|s| s.parse().ok()).expect("the order's id");
+    let number = intake["number"].as_str().expect("the order's number").to_owned();
+    let attached: i64 = one(
+        &server,
+        &format!("SELECT count(*) FROM calls WHERE outcome = 'duplicate' AND work_order_id = '{order_id}'"),
+    );
+    assert_eq!(attached, 1, "the repeated call is attached to the order it repeats");
+    let orders_of_first: i64 =
+        one(&server, &format!("SELECT count(*) FROM work_orders WHERE household_id = '{first}'"));
+    assert_eq!(orders_of_first, 2, "the repeat made no order; the different fault made one");
     let assignee: String =
         one(&server, &format!("SELECT assignee_id FROM work_orders WHERE id = '{order_id}'"));
     assert_eq!(assignee, tech_id.to_string(), "the board's assignment reached the server");
@@ -80,7 +104,7 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
     // An order nobody reached in time: reported 14 hours ago, so both its deadlines have
     // passed (the console makes orders "now"; the test moves this one back in the database).
     let office = Office::login(&server);
-    let late_description = format!("楼道暖气漏水，无人到场（{}）", &new_id().to_string()[28..]);
+    let late_description = format!("楼道暖气漏水，无人到场（{}）", tag());
     let late = office.order(third, &late_description, None);
     let reported = Utc::now() - Duration::hours(14);
     let execute = server.database().execute(
@@ -96,8 +120,22 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
     assert_eq!(execute.expect("backdate the order"), 1);
     // An order the technician cannot complete, and says why.
     let stuck_reason = "用户不在家，已约明日上门";
-    let stuck =
-        office.order(fourth, &format!("散热器不热（{}）", &new_id().to_string()[28..]), Some(tech_id));
+    let stuck = office.order(fourth, &format!("散热器不热（{}）", tag()), Some(tech_id));
+    // An ordinary order reported an hour ago: its arrival deadline comes before the urgent
+    // call's, yet the urgent call is to be reached first.
+    let ordinary = office.order(fifth, &format!("阳台暖气不热（{}）", tag()), None);
+    let reported = Utc::now() - Duration::hours(1);
+    let execute = server.database().execute(
+        "UPDATE work_orders SET record = json_set(record, '$.reported_at', ?2, '$.arrive_by', ?3, '$.due_by', ?4)
+         WHERE id = ?1",
+        rusqlite::params![
+            ordinary.to_string(),
+            rfc3339(reported),
+            rfc3339(reported + Duration::hours(2)),
+            rfc3339(reported + Duration::hours(8)),
+        ],
+    );
+    assert_eq!(execute.expect("backdate the ordinary order"), 1);
 
     // The technician's tablet: pull the order, sign two checks, finish the order, sync.
     let device_dir = tempfile::tempdir().expect("device dir");
@@ -173,6 +211,8 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
                 "station_id": station.id,
                 "late_order_id": late,
                 "late_account_no": third_account,
+                "order_id": order_id,
+                "ordinary_order_id": ordinary,
             }),
         ),
     );
@@ -189,6 +229,12 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
         .count();
     let compliance = format!("{:.1}%", 100.0 * passed as f64 / (passed + non_compliant) as f64);
     assert_eq!(non_compliant, 1, "the cold flat is the one non-compliant check");
+    // Its refund: 15.2 ℃ is 2.8 short, the 50 % tier; one failing day of Tianjin's 121-day
+    // season at 25 元/m² of its billed area.
+    let profile = CityProfile::default();
+    let share = compliance::refund_pct(profile.indoor_standard_c - 15.2, &profile) / 100.0;
+    let refund_yuan =
+        money(neighbour.billed_area_m2 * share * profile.price_yuan_per_m2 / f64::from(profile.season_days));
 
     browser(
         "records",
@@ -206,6 +252,7 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
                     repair_signed.content_hash().to_string(),
                 ],
                 "order_id": order_id,
+                "number": number,
                 "stuck_order_id": stuck,
                 "stuck_reason": stuck_reason,
                 "repair": {
@@ -221,6 +268,7 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
                     "checks": checks.len(),
                     "checks_non_compliant": non_compliant,
                     "compliance": compliance,
+                    "refund_yuan": refund_yuan,
                 },
             }),
         ),
@@ -259,13 +307,13 @@ fn assert_console_is_embedded(server: &Server) {
     );
 }
 
-/// Four households of `station` (id and account number), not among the demo's ordered ones.
-fn households_of(server: &Server, station: &Station) -> [(Uuid, String); 4] {
+/// Five households of `station` (id and account number), not among the demo's ordered ones.
+fn households_of(server: &Server, station: &Station) -> [(Uuid, String); 5] {
     let db = server.database();
     let mut stmt = db
         .prepare(
             "SELECT id, account_no FROM households WHERE station_id = ?1
-             AND id NOT IN (SELECT household_id FROM work_orders) ORDER BY account_no LIMIT 4",
+             AND id NOT IN (SELECT household_id FROM work_orders) ORDER BY account_no LIMIT 5",
         )
         .expect("query");
     let rows: Vec<(Uuid, String)> = stmt
@@ -276,7 +324,21 @@ fn households_of(server: &Server, station: &Station) -> [(Uuid, String); 4] {
             (id.parse().expect("uuid"), account)
         })
         .collect();
-    rows.try_into().expect("four households")
+    rows.try_into().expect("five households")
+}
+
+/// An amount as the console writes it in zh-CN: `1,234.50 元`.
+fn money(yuan: f64) -> String {
+    let fixed = format!("{:.2}", (yuan * 100.0).round() / 100.0);
+    let (whole, cents) = fixed.split_once('.').expect("two decimals");
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped}.{cents} 元")
 }
 
 /// A dispatcher's session on the console API, for what the test sets up around the browser.
@@ -355,4 +417,10 @@ fn browser(phase: &str, input: &Value) -> Value {
     assert!(out.status.success(), "the browser's {phase} phase failed ({}):\n{stdout}", out.status);
     let line = stdout.lines().rev().find_map(|l| l.strip_prefix("RESULT ")).unwrap_or("{}");
     serde_json::from_str(line).unwrap_or_else(|e| panic!("{phase}: unreadable result {line:?}: {e}"))
+}
+
+/// A tag that makes a description unique, in digits: letters in it would read as English on
+/// a zh-CN screen.
+fn tag() -> String {
+    format!("{:08}", new_id().as_u128() % 100_000_000)
 }

@@ -360,6 +360,8 @@ pub fn check_profile(p: &CityProfile) -> Vec<String> {
     within("max_household_area_m2", p.max_household_area_m2, 10.0, 100_000.0);
     within("arrive_within_hours", f64::from(p.arrive_within_hours), 1.0, 168.0);
     within("fix_within_hours", f64::from(p.fix_within_hours), 1.0, 168.0);
+    within("price_yuan_per_m2", p.price_yuan_per_m2, 0.0, 1000.0);
+    within("season_days", f64::from(p.season_days), 1.0, 366.0);
     if p.probe_height_min_m > p.probe_height_max_m {
         out.push("probe_height_min_m is above probe_height_max_m".to_owned());
     }

@@ -1,53 +1,43 @@
-//! Hotline intake and the work-order board: find the caller's household, record every call
-//! (§31: 100 % handled), make the work order with its due times from the rules (§74: an
-//! ordinary fault fixed within 8 hours), assign, reassign, cancel, and the board of open
-//! orders, overdue and soon-due first.
+//! Hotline intake: find the caller's household and see its open orders and recent calls,
+//! record every call (§31: 100 % handled), attach a repeated call to the open order it
+//! repeats instead of making another, and make the work order with its due times from the
+//! rules (§74: an ordinary fault fixed within 8 hours). The board of orders is `board.rs`.
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Duration, Utc};
 use hearth_core::model::{
     Household, Priority, Role, TimeWindow, WorkOrder, WorkOrderKind, WorkOrderSource, WorkOrderStatus,
 };
-use hearth_core::protocol::WorkOrderFields;
 use hearth_core::rules::CityProfile;
-use hearth_core::rules::deadlines::{is_overdue, repair_deadlines};
-use hearth_core::rules::status::can_move;
+use hearth_core::rules::deadlines::repair_deadlines;
+use hearth_core::rules::status::is_open;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{
-    Office, PathId, check_range, csv_response, csv_time, found, now, office_edit, office_stamp, page_size,
-};
+use super::{Office, PathId, check_range, found, now, office_stamp, page_size, stored_one};
 use crate::AppState;
 use crate::error::{AppError, ErrorCode};
 use crate::extract::{Json, Query};
-use crate::storage::console::{BoardFilter, Call, CallOutcome};
+use crate::storage::console::{Call, CallOutcome};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/console/households", get(find_households))
         .route("/v1/console/households/by-id", get(households_by_id))
         .route("/v1/console/households/{id}", get(get_household))
+        .route("/v1/console/households/{id}/activity", get(household_activity))
         .route("/v1/console/calls", post(record_call).get(list_calls))
-        .route("/v1/console/work-orders", post(create_order).get(board))
-        .route("/v1/console/work-orders.csv", get(board_csv))
-        .route("/v1/console/work-orders/{id}", get(get_order))
-        .route("/v1/console/work-orders/{id}/assign", post(assign))
-        .route("/v1/console/work-orders/{id}/cancel", post(cancel))
+        .route("/v1/console/work-orders", post(create_order).get(super::board::board))
 }
 
-/// An order due within this long is "soon due" on the board.
-pub const SOON_DUE_HOURS: i64 = 2;
-
-fn bad(message: impl Into<String>) -> AppError {
+pub(super) fn bad(message: impl Into<String>) -> AppError {
     AppError::new(ErrorCode::BadRequest, message)
 }
 
-fn required(field: &str, value: &str) -> Result<(), AppError> {
+pub(super) fn required(field: &str, value: &str) -> Result<(), AppError> {
     if value.trim().is_empty() { Err(bad(format!("{field} is empty; fill it in"))) } else { Ok(()) }
 }
 
@@ -87,6 +77,41 @@ pub async fn get_household(
     PathId(id): PathId,
 ) -> Result<Json<Household>, AppError> {
     Ok(Json(found(state.storage.household(id).await?, "household", id)?))
+}
+
+/// How many days of a household's calls intake shows when it is picked.
+pub const RECENT_CALL_DAYS: i64 = 7;
+
+/// A household's open orders and recent calls: what a dispatcher must see before making
+/// another order for it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdActivity {
+    /// Its open orders (new, assigned, en route, on site), oldest first.
+    #[schema(value_type = Vec<Object>)]
+    pub open_orders: Vec<WorkOrder>,
+    /// Its calls of the last `call_days` days, newest first.
+    pub recent_calls: Vec<Call>,
+    pub call_days: i64,
+}
+
+/// The household's open orders and its calls of the last 7 days, for intake.
+#[utoipa::path(get, path = "/v1/console/households/{id}/activity", tag = "console",
+    params(("id" = Uuid, Path, description = "The household's id")), security(("device_token" = [])),
+    responses((status = 200, description = "Open orders and recent calls", body = HouseholdActivity),
+        (status = 404, description = "No such household", body = crate::routes::openapi::schemas::ErrorBody),
+        (status = 403, description = "Not a dispatcher or admin", body = crate::routes::openapi::schemas::ErrorBody)))]
+pub async fn household_activity(
+    State(state): State<AppState>,
+    _office: Office,
+    PathId(id): PathId,
+) -> Result<Json<HouseholdActivity>, AppError> {
+    found(state.storage.household(id).await?, "household", id)?;
+    let since = now() - Duration::days(RECENT_CALL_DAYS);
+    Ok(Json(HouseholdActivity {
+        open_orders: state.storage.open_orders_of(id).await?,
+        recent_calls: state.storage.calls_of_household(id, since).await?,
+        call_days: RECENT_CALL_DAYS,
+    }))
 }
 
 /// The most households one `by-id` request names: a board or records page is 50 rows.
@@ -151,6 +176,9 @@ pub struct CallRequest {
     pub outcome: CallOutcome,
     /// Required when the outcome is `work_order`, refused otherwise.
     pub work_order: Option<OrderRequest>,
+    /// With the outcome `duplicate`: the household's open order this call repeats; the call
+    /// is attached to it (and shown with it) instead of making another order.
+    pub work_order_id: Option<Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -198,6 +226,7 @@ async fn new_order(
         follows_up: None,
         arrived_at: None,
         done_at: None,
+        number: None,
     })
 }
 
@@ -255,6 +284,21 @@ pub async fn record_call(
         None => None,
     };
     let now = now();
+    let repeats = match (req.outcome, req.work_order_id) {
+        (CallOutcome::Duplicate, Some(id)) => {
+            let household = household.as_ref().ok_or_else(|| {
+                bad("a repeated call is attached to its household's order: give household_id")
+            })?;
+            Some(repeated_order(&state, id, household).await?)
+        }
+        (outcome, Some(_)) => {
+            return Err(bad(format!(
+                "work_order_id attaches a repeated call (outcome duplicate) to its order, not a call with outcome {}",
+                outcome.as_str()
+            )));
+        }
+        (_, None) => None,
+    };
     let order = match (req.outcome, req.work_order) {
         (CallOutcome::WorkOrder, Some(order)) => {
             let household = household
@@ -282,10 +326,36 @@ pub async fn record_call(
         household_id: household.map(|h| h.id),
         description: req.description.trim().to_owned(),
         outcome: req.outcome,
-        work_order_id: order.as_ref().map(|o| o.id),
+        work_order_id: order.as_ref().or(repeats.as_ref()).map(|o| o.id),
+        work_order_number: repeats.as_ref().and_then(|o| o.number.clone()),
     };
-    state.storage.record_call(call.clone(), order.clone(), office_stamp(now)).await?;
+    let order = state.storage.record_call(call.clone(), order, office_stamp(now)).await?;
+    let call = Call {
+        work_order_number: call.work_order_number.or_else(|| order.as_ref().and_then(|o| o.number.clone())),
+        ..call
+    };
     Ok((axum::http::StatusCode::CREATED, Json(CallRecorded { call, work_order: order })))
+}
+
+/// The open order of `household` a repeated call names; refused in words otherwise.
+async fn repeated_order(state: &AppState, id: Uuid, household: &Household) -> Result<WorkOrder, AppError> {
+    let order = state
+        .storage
+        .work_order(id)
+        .await?
+        .ok_or_else(|| bad(format!("there is no work order {id} to attach the call to")))?;
+    if order.household_id != household.id {
+        return Err(bad(format!(
+            "work order {id} is another household's; attach the call to this household's order"
+        )));
+    }
+    if !is_open(order.status) {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!("work order {id} is {} already; make a new order for the call", order.status),
+        ));
+    }
+    Ok(order)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -335,215 +405,6 @@ pub async fn create_order(
     let household = household_of(&state, req.household_id).await?;
     let now = now();
     let order = new_order(&state, req.order, &household, WorkOrderSource::Planned, now).await?;
-    state.storage.add_work_orders(vec![order.clone()], office_stamp(now)).await?;
+    let order = stored_one(state.storage.add_work_orders(vec![order], office_stamp(now)).await?)?;
     Ok((axum::http::StatusCode::CREATED, Json(order)))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct BoardQuery {
-    pub station_id: Option<Uuid>,
-    pub assignee_id: Option<Uuid>,
-    #[param(value_type = Option<String>)]
-    pub kind: Option<WorkOrderKind>,
-    /// One status; left out, every open one (new, assigned, en_route, on_site).
-    #[param(value_type = Option<String>)]
-    pub status: Option<WorkOrderStatus>,
-    pub limit: Option<u32>,
-    pub offset: Option<u32>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BoardEntry {
-    pub order: WorkOrder,
-    pub overdue: bool,
-    /// Due within two hours and not overdue yet.
-    pub due_soon: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Board {
-    pub total: u64,
-    pub orders: Vec<BoardEntry>,
-}
-
-fn board_filter(q: &BoardQuery, limit: u32) -> BoardFilter {
-    BoardFilter {
-        station_id: q.station_id,
-        assignee_id: q.assignee_id,
-        kind: q.kind,
-        status: q.status,
-        limit,
-        offset: q.offset.unwrap_or(0),
-    }
-}
-
-fn entry(order: WorkOrder, now: DateTime<Utc>) -> BoardEntry {
-    let overdue = is_overdue(order.due_by, now);
-    let due_soon = !overdue && order.due_by.is_some_and(|d| d <= now + Duration::hours(SOON_DUE_HOURS));
-    BoardEntry { order, overdue, due_soon }
-}
-
-/// The board of work orders, overdue and soon-due first.
-#[utoipa::path(get, path = "/v1/console/work-orders", tag = "console", params(BoardQuery),
-    security(("device_token" = [])),
-    responses((status = 200, description = "A page of the board", body = Board),
-        (status = 400, description = "Bad filter", body = crate::routes::openapi::schemas::ErrorBody),
-        (status = 403, description = "Not a dispatcher or admin", body = crate::routes::openapi::schemas::ErrorBody)))]
-pub async fn board(
-    State(state): State<AppState>,
-    _office: Office,
-    Query(q): Query<BoardQuery>,
-) -> Result<Json<Board>, AppError> {
-    let page = state.storage.board(board_filter(&q, page_size(q.limit)?)).await?;
-    let now = Utc::now();
-    Ok(Json(Board { total: page.total, orders: page.orders.into_iter().map(|o| entry(o, now)).collect() }))
-}
-
-/// The board's headers in the CSV export.
-pub const BOARD_CSV_HEADER: [&str; 12] = [
-    "工单编号",
-    "类型",
-    "状态",
-    "优先级",
-    "供热站",
-    "维修人员",
-    "户号",
-    "地址",
-    "故障描述",
-    "报修时间",
-    "完成时限",
-    "是否超时",
-];
-
-/// The filtered board as CSV (UTF-8 with BOM, Chinese headers), every matching order.
-#[utoipa::path(get, path = "/v1/console/work-orders.csv", tag = "console", params(BoardQuery),
-    security(("device_token" = [])),
-    responses((status = 200, description = "CSV", content_type = "text/csv"),
-        (status = 403, description = "Not a dispatcher or admin", body = crate::routes::openapi::schemas::ErrorBody)))]
-pub async fn board_csv(
-    State(state): State<AppState>,
-    _office: Office,
-    Query(q): Query<BoardQuery>,
-) -> Result<Response, AppError> {
-    let page = state.storage.board(board_filter(&q, u32::MAX)).await?;
-    let stations = state.storage.stations().await?;
-    let users = state.storage.users().await?;
-    let now = Utc::now();
-    let mut rows = Vec::with_capacity(page.orders.len());
-    for o in page.orders {
-        let household = state.storage.household(o.household_id).await?;
-        let station =
-            stations.iter().find(|s| s.id == o.station_id).map_or(String::new(), |s| s.name.clone());
-        let assignee = o
-            .assignee_id
-            .and_then(|a| users.iter().find(|u| u.user.id == a))
-            .map_or(String::new(), |u| u.user.display_name.clone());
-        rows.push(vec![
-            o.id.to_string(),
-            o.kind.to_string(),
-            o.status.to_string(),
-            o.priority.to_string(),
-            station,
-            assignee,
-            household.as_ref().map_or(String::new(), |h| h.account_no.clone()),
-            household.as_ref().map_or(String::new(), |h| h.address.clone()),
-            o.description.clone(),
-            csv_time(o.reported_at),
-            o.due_by.map(csv_time).unwrap_or_default(),
-            if is_overdue(o.due_by, now) { "是" } else { "否" }.to_owned(),
-        ]);
-    }
-    csv_response("work-orders.csv", &BOARD_CSV_HEADER, rows)
-}
-
-/// One work order as merged.
-#[utoipa::path(get, path = "/v1/console/work-orders/{id}", tag = "console",
-    params(("id" = Uuid, Path, description = "The order's id")), security(("device_token" = [])),
-    responses((status = 200, description = "The order", body = BoardEntry),
-        (status = 404, description = "No such order", body = crate::routes::openapi::schemas::ErrorBody),
-        (status = 403, description = "Not a dispatcher or admin", body = crate::routes::openapi::schemas::ErrorBody)))]
-pub async fn get_order(
-    State(state): State<AppState>,
-    _office: Office,
-    PathId(id): PathId,
-) -> Result<Json<BoardEntry>, AppError> {
-    let order = found(state.storage.work_order(id).await?, "work order", id)?;
-    Ok(Json(entry(order, Utc::now())))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AssignRequest {
-    /// The technician or inspector who takes the order.
-    pub assignee_id: Uuid,
-}
-
-/// Assigns or reassigns an order; a new order becomes assigned.
-#[utoipa::path(post, path = "/v1/console/work-orders/{id}/assign", tag = "console",
-    params(("id" = Uuid, Path, description = "The order's id")), request_body = AssignRequest,
-    security(("device_token" = [])),
-    responses((status = 200, description = "The order as merged", body = BoardEntry),
-        (status = 400, description = "Not an assignable user", body = crate::routes::openapi::schemas::ErrorBody),
-        (status = 404, description = "No such order", body = crate::routes::openapi::schemas::ErrorBody),
-        (status = 409, description = "The order is finished", body = crate::routes::openapi::schemas::ErrorBody),
-        (status = 403, description = "Not a dispatcher or admin", body = crate::routes::openapi::schemas::ErrorBody)))]
-pub async fn assign(
-    State(state): State<AppState>,
-    Office(caller): Office,
-    PathId(id): PathId,
-    Json(req): Json<AssignRequest>,
-) -> Result<Json<BoardEntry>, AppError> {
-    let order = found(state.storage.work_order(id).await?, "work order", id)?;
-    if !can_move(order.status, WorkOrderStatus::Cancelled) {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
-            format!("work order {id} is {} already; finished work is not reassigned", order.status),
-        ));
-    }
-    check_assignee(&state, req.assignee_id).await?;
-    let status = (order.status == WorkOrderStatus::New).then_some(WorkOrderStatus::Assigned);
-    let fields = WorkOrderFields { assignee_id: Some(req.assignee_id), status, ..Default::default() };
-    let order = office_edit(&state, &caller, id, fields).await?;
-    Ok(Json(entry(order, Utc::now())))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CancelRequest {
-    /// Why the order is cancelled; kept as the order's note.
-    pub reason: String,
-}
-
-/// Cancels an unfinished order. If a crew's "done" arrives later with an older stamp, the
-/// finished work wins and the cancel is kept in the conflict log.
-#[utoipa::path(post, path = "/v1/console/work-orders/{id}/cancel", tag = "console",
-    params(("id" = Uuid, Path, description = "The order's id")), request_body = CancelRequest,
-    security(("device_token" = [])),
-    responses((status = 200, description = "The order as merged", body = BoardEntry),
-        (status = 400, description = "No reason given", body = crate::routes::openapi::schemas::ErrorBody),
-        (status = 404, description = "No such order", body = crate::routes::openapi::schemas::ErrorBody),
-        (status = 409, description = "The order is finished", body = crate::routes::openapi::schemas::ErrorBody),
-        (status = 403, description = "Not a dispatcher or admin", body = crate::routes::openapi::schemas::ErrorBody)))]
-pub async fn cancel(
-    State(state): State<AppState>,
-    Office(caller): Office,
-    PathId(id): PathId,
-    Json(req): Json<CancelRequest>,
-) -> Result<Json<BoardEntry>, AppError> {
-    required("reason", &req.reason)?;
-    let order = found(state.storage.work_order(id).await?, "work order", id)?;
-    if !can_move(order.status, WorkOrderStatus::Cancelled) {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
-            format!("work order {id} is {} already and cannot be cancelled", order.status),
-        ));
-    }
-    let fields = WorkOrderFields {
-        status: Some(WorkOrderStatus::Cancelled),
-        status_note: Some(req.reason.trim().to_owned()),
-        ..Default::default()
-    };
-    let order = office_edit(&state, &caller, id, fields).await?;
-    Ok(Json(entry(order, Utc::now())))
 }

@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use hearth_core::model::{Priority, WorkOrder, WorkOrderKind, WorkOrderSource, WorkOrderStatus};
+use hearth_core::rules::CityProfile;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -57,14 +58,31 @@ pub struct Rates {
     pub satisfaction: Option<f64>,
 }
 
-/// What the signed checks imply under the refund tiers.
+/// What the signed checks imply under the refund tiers, in 元.
+///
+/// A signed non-compliant check proves one failing day: the day it was measured. Days before
+/// or after it are not on record, so each check counts one day and the sum is what the records
+/// prove the company owes, not a guess at the whole outage:
+/// Σ billed area × price per m² × the tier's refund share × 1 day ÷ the season's days.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct RefundExposure {
     /// Non-compliant checks that imply a refund.
     pub checks: u64,
-    /// Σ billed area × the tier's refund share, m²: multiply by the fee per m² and the share
-    /// of the season that failed to get the amount.
+    /// Σ billed area × the tier's refund share, m².
     pub refund_weighted_area_m2: f64,
+    /// The failing days on record: one per check.
+    pub failing_days: u64,
+    /// The refund those days imply, 元.
+    pub yuan: f64,
+}
+
+/// The city profile's price and season the refund in 元 is counted with.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RefundBasis {
+    /// The season's heating fee, 元 per m² of billed area.
+    pub price_yuan_per_m2: f64,
+    /// The heating season's length, days.
+    pub season_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -79,7 +97,9 @@ fn ratio(part: u64, whole: u64) -> Option<f64> {
 }
 
 impl Kpi {
-    pub fn from_counts(counts: KpiCounts) -> Kpi {
+    /// The rates and the refund exposure of `counts`, the refund priced with `profile`'s fee
+    /// and season.
+    pub fn from_counts(counts: KpiCounts, profile: &CityProfile) -> Kpi {
         let c = &counts;
         let passed = c.checks_compliant + c.checks_excused;
         let rates = Rates {
@@ -93,7 +113,8 @@ impl Kpi {
                 c.satisfied + c.fairly_satisfied + c.dissatisfied,
             ),
         };
-        let mut exposure = RefundExposure { checks: 0, refund_weighted_area_m2: 0.0 };
+        let mut exposure =
+            RefundExposure { checks: 0, refund_weighted_area_m2: 0.0, failing_days: 0, yuan: 0.0 };
         for (pct, sum) in &c.refund_tiers {
             let pct: f64 = pct.parse().unwrap_or(0.0);
             if pct > 0.0 {
@@ -101,6 +122,11 @@ impl Kpi {
                 exposure.refund_weighted_area_m2 += sum.billed_area_m2 * pct / 100.0;
             }
         }
+        exposure.failing_days = exposure.checks;
+        // One failing day per check (see `RefundExposure`), rounded to the fen.
+        let yuan = exposure.refund_weighted_area_m2 * profile.price_yuan_per_m2
+            / f64::from(profile.season_days.max(1));
+        exposure.yuan = (yuan * 100.0).round() / 100.0;
         Kpi { counts, rates, refund_exposure: exposure }
     }
 }
@@ -125,6 +151,7 @@ pub struct KpiReport {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub overall: Kpi,
+    pub refund_basis: RefundBasis,
     pub stations: Vec<StationKpi>,
     pub crews: Vec<CrewKpi>,
 }
@@ -142,7 +169,7 @@ pub async fn kpis(
 ) -> Result<Json<KpiReport>, AppError> {
     check_range(Some(q.from), Some(q.to))?;
     let profile = state.storage.city_profile().await?;
-    let groups = state.storage.kpi_groups(q.from, q.to, profile).await?;
+    let groups = state.storage.kpi_groups(q.from, q.to, profile.clone()).await?;
     let (mut overall, mut stations, mut crews) =
         (KpiCounts::default(), BTreeMap::<Uuid, KpiCounts>::new(), BTreeMap::<Uuid, KpiCounts>::new());
     for g in &groups {
@@ -157,13 +184,17 @@ pub async fn kpis(
     Ok(Json(KpiReport {
         from: q.from,
         to: q.to,
-        overall: Kpi::from_counts(overall),
+        overall: Kpi::from_counts(overall, &profile),
+        refund_basis: RefundBasis {
+            price_yuan_per_m2: profile.price_yuan_per_m2,
+            season_days: profile.season_days,
+        },
         stations: stations
             .into_iter()
             .map(|(id, c)| StationKpi {
                 station_id: id,
                 station_name: names.iter().find(|s| s.id == id).map_or(String::new(), |s| s.name.clone()),
-                kpi: Kpi::from_counts(c),
+                kpi: Kpi::from_counts(c, &profile),
             })
             .collect(),
         crews: crews
@@ -174,7 +205,7 @@ pub async fn kpis(
                     .iter()
                     .find(|u| u.user.id == id)
                     .map_or(String::new(), |u| u.user.display_name.clone()),
-                kpi: Kpi::from_counts(c),
+                kpi: Kpi::from_counts(c, &profile),
             })
             .collect(),
     }))
@@ -246,7 +277,8 @@ pub async fn create_follow_up(
         follows_up: Some(w.report_id),
         arrived_at: None,
         done_at: None,
+        number: None,
     };
-    state.storage.add_work_orders(vec![order.clone()], office_stamp(now)).await?;
+    let order = super::stored_one(state.storage.add_work_orders(vec![order], office_stamp(now)).await?)?;
     Ok((axum::http::StatusCode::CREATED, Json(order)))
 }

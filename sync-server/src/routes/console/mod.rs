@@ -8,10 +8,12 @@
 //! devices through the change feed.
 
 pub mod admin;
+pub mod board;
 pub mod intake;
 pub mod kpis;
 pub mod records;
 pub mod roster;
+pub mod words;
 
 use std::sync::{LazyLock, Mutex};
 
@@ -37,6 +39,7 @@ pub const MAX_PAGE: u32 = 1000;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(intake::router())
+        .merge(board::router())
         .merge(records::router())
         .merge(kpis::router())
         .merge(admin::router())
@@ -137,6 +140,11 @@ pub async fn office_edit(
         return Err(AppError::new(code, message));
     }
     found(state.storage.work_order(id).await?, "work order", id)
+}
+
+/// The one order a store of one order gave back (numbered, as stored).
+pub fn stored_one(mut stored: Vec<WorkOrder>) -> Result<WorkOrder, AppError> {
+    stored.pop().ok_or_else(|| AppError::new(ErrorCode::Internal, "the new work order was not stored"))
 }
 
 /// `Some` or a 404 naming what is missing.

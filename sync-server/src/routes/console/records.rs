@@ -1,4 +1,5 @@
-//! Synced records for the office: the report list with its filters, one report as stored
+//! Synced records for the office: the report list with its filters (a temperature check with
+//! its verdict, judged as the record view judges it), one report as stored
 //! with its blobs, its tamper check, its amendments and (a temperature check) its verdict
 //! under the thresholds in force, blob bytes, the conflict log, and the CSV export of a
 //! filtered report list.
@@ -10,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use hearth_core::model::{Household, ReportBody, ReportKind, Sha256};
+use hearth_core::rules::CityProfile;
 use hearth_core::rules::area::{self, AreaFinding};
 use hearth_core::rules::compliance::{self, Compliance};
 use hearth_core::rules::signing::verify_json;
@@ -17,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{Office, PathId, check_range, csv_response, csv_time, found, page_size};
+use super::{Office, PathId, check_range, csv_response, csv_time, found, page_size, words};
 use crate::AppState;
 use crate::error::{AppError, ErrorCode};
 use crate::extract::{Json, Query};
@@ -62,10 +64,53 @@ fn report_filter(q: &ReportQuery, limit: u32) -> Result<ReportFilter, AppError> 
     })
 }
 
+/// A line of the report list: the summary, and a temperature check's verdict.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportListEntry {
+    #[serde(flatten)]
+    pub summary: ReportSummary,
+    /// A temperature check's verdict (达标 / 不达标 / 免责 with the reason); absent for the
+    /// other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<TemperatureVerdict>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportList {
     pub total: u64,
-    pub reports: Vec<ReportSummary>,
+    pub reports: Vec<ReportListEntry>,
+}
+
+/// A temperature check's verdict from its record as stored, by hearth-core's rules under the
+/// thresholds in force (the record view's, the KPIs'); None for the other kinds.
+fn verdict_of(record: &serde_json::Value, profile: &CityProfile) -> Option<TemperatureVerdict> {
+    let body = record.pointer("/report/body").and_then(|b| ReportBody::deserialize(b).ok());
+    match body {
+        Some(ReportBody::TemperatureCheck(check)) => Some(TemperatureVerdict {
+            compliance: compliance::assess(&check, profile),
+            indoor_standard_c: profile.indoor_standard_c,
+        }),
+        _ => None,
+    }
+}
+
+/// The list's summaries with the verdict of each temperature check.
+async fn with_verdicts(
+    state: &AppState,
+    reports: Vec<ReportSummary>,
+) -> Result<Vec<ReportListEntry>, AppError> {
+    let profile = state.storage.city_profile().await?;
+    let mut out = Vec::with_capacity(reports.len());
+    for summary in reports {
+        let verdict = if summary.kind == ReportKind::TemperatureCheck.as_str() {
+            let stored = state.storage.report(summary.id).await?;
+            stored.and_then(|s| serde_json::from_str(&s.record).ok()).and_then(|r| verdict_of(&r, &profile))
+        } else {
+            None
+        };
+        out.push(ReportListEntry { summary, verdict });
+    }
+    Ok(out)
 }
 
 /// Reports by receive time, newest first.
@@ -80,12 +125,12 @@ pub async fn list_reports(
     Query(q): Query<ReportQuery>,
 ) -> Result<Json<ReportList>, AppError> {
     let page = state.storage.reports(report_filter(&q, page_size(q.limit)?)?).await?;
-    Ok(Json(ReportList { total: page.total, reports: page.reports }))
+    Ok(Json(ReportList { total: page.total, reports: with_verdicts(&state, page.reports).await? }))
 }
 
 /// The report list's headers in the CSV export.
-pub const REPORT_CSV_HEADER: [&str; 9] =
-    ["记录编号", "类型", "供热站", "记录人", "户号", "地址", "工单编号", "修正的记录", "接收时间"];
+pub const REPORT_CSV_HEADER: [&str; 10] =
+    ["记录编号", "类型", "供热站", "记录人", "户号", "地址", "工单号", "测温结论", "修正的记录", "上传时间"];
 
 /// The filtered report list as CSV (UTF-8 with BOM, Chinese headers), every matching report.
 #[utoipa::path(get, path = "/v1/console/reports.csv", tag = "console", params(ReportQuery),
@@ -102,11 +147,11 @@ pub async fn reports_csv(
     let stations = state.storage.stations().await?;
     let users = state.storage.users().await?;
     let mut rows = Vec::with_capacity(page.reports.len());
-    for r in page.reports {
+    for ReportListEntry { summary: r, verdict } in with_verdicts(&state, page.reports).await? {
         let household = state.storage.household(r.household_id).await?;
         rows.push(vec![
             r.id.to_string(),
-            r.kind.clone(),
+            words::report_kind(&r.kind),
             stations.iter().find(|s| s.id == r.station_id).map_or(String::new(), |s| s.name.clone()),
             users
                 .iter()
@@ -114,7 +159,11 @@ pub async fn reports_csv(
                 .map_or(r.author_id.to_string(), |u| u.user.display_name.clone()),
             household.as_ref().map_or(String::new(), |h| h.account_no.clone()),
             household.as_ref().map_or(String::new(), |h| h.address.clone()),
-            r.work_order_id.map(|w| w.to_string()).unwrap_or_default(),
+            r.work_order_number
+                .clone()
+                .or_else(|| r.work_order_id.map(|w| w.to_string()))
+                .unwrap_or_default(),
+            verdict.map(|v| words::verdict(&v.compliance)).unwrap_or_default(),
             r.amends.map(|a| a.to_string()).unwrap_or_default(),
             csv_time(r.received_at),
         ]);
@@ -233,13 +282,7 @@ pub async fn report_detail(
     // Judged from the body as stored, by the rules' own functions, so the office reads the
     // verdict the KPIs count.
     let body = record.pointer("/report/body").and_then(|b| ReportBody::deserialize(b).ok());
-    let verdict = match &body {
-        Some(ReportBody::TemperatureCheck(check)) => Some(TemperatureVerdict {
-            compliance: compliance::assess(check, &profile),
-            indoor_standard_c: profile.indoor_standard_c,
-        }),
-        _ => None,
-    };
+    let verdict = verdict_of(&record, &profile);
     let area = match &body {
         Some(ReportBody::AreaRemeasurement(m)) => Some(area::assess(m)),
         _ => None,

@@ -39,9 +39,9 @@ pub struct ApiDoc;
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        console::intake::find_households, console::intake::households_by_id, console::intake::get_household, console::intake::record_call, console::intake::list_calls,
-        console::intake::create_order, console::intake::board, console::intake::board_csv,
-        console::intake::get_order, console::intake::assign, console::intake::cancel,
+        console::intake::find_households, console::intake::households_by_id, console::intake::get_household, console::intake::household_activity, console::intake::record_call, console::intake::list_calls,
+        console::intake::create_order, console::board::board, console::board::board_csv,
+        console::board::get_order, console::board::assign, console::board::cancel,
         console::records::list_reports, console::records::reports_csv, console::records::report_detail,
         console::records::blob, console::records::list_conflicts,
         console::kpis::kpis, console::kpis::waiting, console::kpis::create_follow_up,
@@ -132,6 +132,7 @@ fn push() {}
     params(
         ("after" = Option<u64>, Query, description = "The cursor from the last page; 0 at first"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 5000, description = "Changes per page, clamped to 1..=5000; 1000 if absent"),
+        ("remaining" = Option<bool>, Query, description = "true: the answer's `remaining` counts the changes left after the page (a first pull's progress); false if absent"),
     ),
     security(("device_token" = [])),
     responses(

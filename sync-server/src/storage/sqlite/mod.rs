@@ -40,6 +40,8 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0001_init.sql")),
     M::up(include_str!("../../../migrations/0002_console.sql")),
     M::up(include_str!("../../../migrations/0003_kpi_hours.sql")),
+    M::up(include_str!("../../../migrations/0004_order_numbers.sql")),
+    M::up(include_str!("../../../migrations/0005_board_order.sql")),
 ];
 
 /// The migrations, for `validate()` in tests.
@@ -248,7 +250,7 @@ impl Storage for SqliteStorage {
         self.write(move |tx| admin::import_households(tx, &households)).await
     }
 
-    async fn add_work_orders(&self, orders: Vec<WorkOrder>, clock: Hlc) -> Result<()> {
+    async fn add_work_orders(&self, orders: Vec<WorkOrder>, clock: Hlc) -> Result<Vec<WorkOrder>> {
         self.write(move |tx| admin::add_work_orders(tx, &orders, clock)).await
     }
 
@@ -270,6 +272,11 @@ impl Storage for SqliteStorage {
         let wal = Arc::clone(&self.wal);
         tokio::task::spawn_blocking(move || sync_wal(&wal)).await??;
         Ok(page)
+    }
+
+    async fn remaining(&self, caller: &Caller, after: u64) -> Result<u64> {
+        let caller = caller.clone();
+        self.read(move |conn| sync::remaining(conn, &caller, after)).await
     }
 
     async fn checkpoint(&self) -> Result<()> {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{household, refused, stamp};
-use crate::{Server, server};
+use crate::{Server, server_without_orders};
 
 fn hours_ago(h: f64) -> DateTime<Utc> {
     Utc::now() - Duration::minutes((h * 60.0) as i64)
@@ -94,7 +94,7 @@ struct City {
 }
 
 async fn city() -> City {
-    let s = server().await;
+    let s = server_without_orders().await;
     let office = s.login("dispatcher").await;
     let (t1, tech1) = s.login_user("tech1").await;
     let (t2, tech2) = s.login_user("tech2").await;
@@ -190,8 +190,8 @@ async fn every_kpi_number_matches_the_records_made() {
         json!({
             "repairs_with_deadline": 3, "repairs_arrived_on_time": 2, "repairs_fixed_in_time": 1,
             "repairs_on_time": 1,
-            // The demo city's 40 open orders and a, b, c (d was cancelled); a, b done, c ended with a reason.
-            "orders": 43, "orders_closed": 3,
+            // a, b, c (d was cancelled); a, b done, c ended with a reason.
+            "orders": 3, "orders_closed": 3,
             "checks_compliant": 1, "checks_non_compliant": 3, "checks_excused": 1, "checks_undecided": 0,
             "area_remeasurements": 2, "area_outside_tolerance": 1,
             "satisfied": 10, "fairly_satisfied": 1, "dissatisfied": 1,
@@ -207,12 +207,17 @@ async fn every_kpi_number_matches_the_records_made() {
         overall["rates"],
         json!({
             "repair_on_time": 1.0 / 3.0, "arrived_on_time": 2.0 / 3.0, "fixed_within_deadline": 1.0 / 3.0,
-            "closure": 3.0 / 43.0,
+            "closure": 1.0,
             "temperature_compliance": 2.0 / 5.0, "satisfaction": 11.0 / 12.0,
         })
     );
     assert_eq!(overall["refund_exposure"]["checks"], 3);
     close(&overall["refund_exposure"]["refund_weighted_area_m2"], 0.2 * area(16) + 0.5 * area(20) + area(32));
+    // In 元: each check is one failing day of a 121-day season priced 25 元/m² (Tianjin).
+    assert_eq!(k["refund_basis"], json!({"price_yuan_per_m2": 25.0, "season_days": 121}));
+    assert_eq!(overall["refund_exposure"]["failing_days"], 3);
+    let yuan = |weighted: f64| (weighted * 25.0 / 121.0 * 100.0).round() / 100.0;
+    close(&overall["refund_exposure"]["yuan"], yuan(0.2 * area(16) + 0.5 * area(20) + area(32)));
 
     let station = |id: Uuid| {
         k["stations"].as_array().unwrap().iter().find(|s| s["station_id"] == json!(id)).unwrap().clone()
@@ -221,33 +226,35 @@ async fn every_kpi_number_matches_the_records_made() {
     assert_eq!(s0["station_name"], "和平供热站");
     assert_eq!(
         (s0["kpi"]["counts"]["orders"].clone(), s0["kpi"]["counts"]["orders_closed"].clone()),
-        (json!(13), json!(3))
+        (json!(3), json!(3))
     );
     assert_eq!(s0["kpi"]["rates"]["repair_on_time"], json!(1.0 / 3.0), "only a was on site and done in time");
     assert_eq!(s0["kpi"]["rates"]["temperature_compliance"], json!(0.4));
     assert_eq!(s0["kpi"]["counts"]["violations"], json!({}));
+    close(&s0["kpi"]["refund_exposure"]["yuan"], yuan(0.2 * area(16) + 0.5 * area(20) + area(32)));
     let s1 = station(household(1).station_id);
+    assert_eq!(s1["kpi"]["refund_exposure"]["yuan"], json!(0.0), "no failing check at station 1");
     assert_eq!(s1["kpi"]["counts"]["area_outside_tolerance"], 1);
     assert_eq!(s1["kpi"]["counts"]["violations"]["unauthorized_connection"], 2);
-    assert_eq!(s1["kpi"]["rates"]["closure"], json!(0.0), "10 demo orders, none closed");
+    assert_eq!(s1["kpi"]["rates"]["closure"], Value::Null, "no order at station 1");
     assert_eq!(s1["kpi"]["rates"]["repair_on_time"], Value::Null, "no repair to judge");
     assert_eq!(s1["kpi"]["rates"]["satisfaction"], json!(1.0));
-    assert_eq!(k["stations"].as_array().unwrap().len(), 4);
+    assert_eq!(k["stations"].as_array().unwrap().len(), 2, "the two stations with work in the range");
 
     let crew =
         |id: Uuid| k["crews"].as_array().unwrap().iter().find(|s| s["user_id"] == json!(id)).unwrap().clone();
     let t1 = crew(c.tech1.1);
     assert_eq!(
         (t1["kpi"]["counts"]["orders"].clone(), t1["kpi"]["counts"]["orders_closed"].clone()),
-        (json!(8), json!(3)),
-        "5 demo orders and a, b, c"
+        (json!(3), json!(3)),
+        "a, b, c"
     );
     assert_eq!(t1["kpi"]["counts"]["checks_non_compliant"], 3);
     assert_eq!(t1["kpi"]["rates"]["satisfaction"], json!(7.0 / 8.0), "one dissatisfied customer of 8");
     let t2 = crew(c.tech2);
     assert_eq!(t2["kpi"]["counts"]["area_remeasurements"], 2);
     assert_eq!(t2["kpi"]["counts"]["violations"]["heating_water_theft"], 1);
-    assert_eq!(t2["kpi"]["counts"]["orders"], 5);
+    assert_eq!(t2["kpi"]["counts"]["orders"], 0);
     assert!(!t2["display_name"].as_str().unwrap().is_empty());
 
     // A range before any of it: nothing to measure.
@@ -365,7 +372,7 @@ async fn non_compliant_households_wait_until_their_follow_up_is_done() {
 
 #[tokio::test]
 async fn a_tablet_whose_clock_runs_a_day_ahead_is_judged_by_when_its_record_arrived() {
-    let s = server().await;
+    let s = server_without_orders().await;
     let office = s.login("dispatcher").await;
     let (t1, tech1) = s.login_user("tech1").await;
     let mut order = hearth_core::demo::work_order(hours_ago(1.0)); // on site by +1 h, fixed by +7 h
@@ -451,4 +458,52 @@ async fn an_amended_check_counts_once_in_its_corrected_form() {
     let ids: Vec<Value> =
         waiting.body.as_array().unwrap().iter().map(|w| w["household_id"].clone()).collect();
     assert_eq!(ids, vec![json!(household(20).id), json!(household(32).id)]);
+}
+
+#[tokio::test]
+async fn the_refund_is_priced_in_yuan_from_the_profile_and_an_older_profile_reads_tianjins_price() {
+    let c = city().await;
+    let admin = c.s.login("admin").await;
+    let area = |n: usize| household(n).billed_area_m2;
+    let weighted = 0.2 * area(16) + 0.5 * area(20) + area(32);
+    // A profile stored before the price and season existed: Tianjin's are used.
+    let mut old = serde_json::to_value(hearth_core::rules::CityProfile::default()).unwrap();
+    let fields = old.as_object_mut().unwrap();
+    fields.remove("price_yuan_per_m2");
+    fields.remove("season_days");
+    c.s.sql(&format!(
+        "INSERT INTO settings (key, value) VALUES ('city_profile', '{old}')
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    ));
+    let stored = c.s.get("/v1/console/admin/thresholds", &admin).await;
+    assert_eq!(stored.status, StatusCode::OK, "{}", stored.body);
+    assert_eq!(
+        (stored.body["price_yuan_per_m2"].clone(), stored.body["season_days"].clone()),
+        (json!(25.0), json!(121))
+    );
+    assert_eq!(stored.body["design_outdoor_c"], json!(-7.0), "Tianjin's design temperature");
+    close(
+        &kpis(&c).await["overall"]["refund_exposure"]["yuan"],
+        (weighted * 25.0 / 121.0 * 100.0).round() / 100.0,
+    );
+
+    // The admin's price and season change the amount.
+    let mut profile = stored.body.clone();
+    profile["price_yuan_per_m2"] = json!(30.0);
+    profile["season_days"] = json!(150);
+    let put = c.s.call("PUT", "/v1/console/admin/thresholds", Some(&admin), Some(profile.to_string())).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    let k = kpis(&c).await;
+    assert_eq!(k["refund_basis"], json!({"price_yuan_per_m2": 30.0, "season_days": 150}));
+    close(&k["overall"]["refund_exposure"]["yuan"], (weighted * 30.0 / 150.0 * 100.0).round() / 100.0);
+    for (field, value) in
+        [("price_yuan_per_m2", json!(-1.0)), ("season_days", json!(0)), ("season_days", json!(400))]
+    {
+        let mut bad = profile.clone();
+        bad[field] = value;
+        let answer =
+            c.s.call("PUT", "/v1/console/admin/thresholds", Some(&admin), Some(bad.to_string())).await;
+        refused(&answer, StatusCode::BAD_REQUEST, "bad_request");
+        assert!(answer.body["error"]["message"].as_str().unwrap().contains(field), "{}", answer.body);
+    }
 }

@@ -2,6 +2,7 @@
 //! checked against records the tests made.
 
 mod admin;
+mod board;
 mod intake;
 mod kpis;
 mod records;

@@ -152,6 +152,8 @@ async fn the_report_list_and_the_board_export_as_csv_with_chinese_headers_and_qu
     assert!(rows[1..].iter().all(|r| r[4] == household(0).account_no || r[4] == household(4).account_no));
 
     let home = household(0);
+    let station_csv = format!("/v1/console/work-orders.csv?station_id={}", home.station_id);
+    let demo_orders = csv_rows(&raw_get(&s, &station_csv, &token).await.1).len() - 1;
     let description = "他说\"暖气不热\",还漏水\n楼道也冷";
     let call = s
         .post(
@@ -175,14 +177,31 @@ async fn the_report_list_and_the_board_export_as_csv_with_chinese_headers_and_qu
         raw_get(&s, &format!("/v1/console/work-orders.csv?station_id={station}"), &token).await;
     assert_eq!(status, StatusCode::OK);
     let rows = csv_rows(&bytes);
-    assert_eq!(rows[0], hearth_server::routes::console::intake::BOARD_CSV_HEADER);
-    let ours = rows.iter().find(|r| r[0] == call.body["work_order"]["id"].as_str().unwrap()).unwrap();
+    assert_eq!(rows[0], hearth_server::routes::console::board::BOARD_CSV_HEADER);
+    let order = &call.body["work_order"];
+    let ours = rows.iter().find(|r| r[16] == order["id"].as_str().unwrap()).unwrap();
     assert_eq!(ours[8], description, "commas, quotes and line breaks survive the quoting");
     assert_eq!(
-        (ours[6].as_str(), ours[7].as_str(), ours[11].as_str()),
+        (ours[6].as_str(), ours[7].as_str(), ours[14].as_str()),
         (home.account_no.as_str(), home.address.as_str(), "否")
     );
-    assert_eq!(rows.len(), 1 + 10 + 1, "the station's 10 demo orders and ours");
+    // The order's number, its kind, status and priority in words, both deadlines.
+    assert_eq!(ours[0], order["number"].as_str().unwrap());
+    assert_eq!((ours[1].as_str(), ours[2].as_str(), ours[3].as_str()), ("入户检修", "新建", "加急"));
+    let when = |field: &str| {
+        let t: chrono::DateTime<Utc> = order[field].as_str().unwrap().parse().unwrap();
+        t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    assert!(ours[10].starts_with(&when("arrive_by")), "{} vs {}", ours[10], when("arrive_by"));
+    assert!(ours[12].starts_with(&when("due_by")), "{} vs {}", ours[12], when("due_by"));
+    assert_eq!(
+        (ours[11].as_str(), ours[13].as_str(), ours[15].as_str()),
+        ("", "", "0"),
+        "not reached yet, no repeats"
+    );
+    assert_eq!(rows.len(), 1 + demo_orders + 1, "the station's demo orders and ours");
 }
 
 #[tokio::test]
@@ -258,4 +277,67 @@ async fn a_temperature_check_carries_its_verdict_under_the_thresholds_in_force()
     assert_eq!(body["verdict"]["verdict"], "compliant");
     assert_eq!(body["verdict"]["indoor_standard_c"], 16.0);
     assert_eq!(body["company_name"], "和平热力有限公司", "kept trimmed");
+}
+
+#[tokio::test]
+async fn the_records_list_and_its_csv_carry_each_checks_verdict_in_words() {
+    let s = server().await;
+    let token = s.login("dispatcher").await;
+    let (t1, tech1) = s.login_user("tech1").await;
+    let now = Utc::now();
+    let check = |n: usize, celsius: f64, outdoor: f64| {
+        let mut body = hearth_core::demo::temperature_check(now);
+        for r in &mut body.readings {
+            r.celsius = celsius;
+        }
+        body.outdoor_celsius = Some(outdoor);
+        let report =
+            hearth_core::demo::report(ReportBody::TemperatureCheck(body), household(n).id, tech1, now);
+        hearth_core::demo::sign(report, "张三", now).unwrap()
+    };
+    let warm = temperature_check(0, tech1);
+    let cold = check(4, 15.2, -3.0);
+    let freezing = check(8, 16.0, -12.0);
+    let repair = hearth_core::demo::report(
+        ReportBody::RepairVisit(hearth_core::demo::repair_visit(now)),
+        household(12).id,
+        tech1,
+        now,
+    );
+    let repair = hearth_core::demo::sign(repair, "李四", now).unwrap();
+    s.push_reports(&t1, &[warm.clone(), cold.clone(), freezing.clone(), repair.clone()]).await;
+
+    let list = s.get("/v1/console/reports", &token).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let line = |r: &SignedReport| {
+        list.body["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == json!(r.report().id))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(line(&warm)["verdict"]["verdict"], "compliant");
+    assert_eq!(line(&cold)["verdict"]["verdict"], "non_compliant");
+    assert_eq!(line(&cold)["verdict"]["lowest_c"], 15.2);
+    assert_eq!(line(&freezing)["verdict"]["excuses"], json!(["below_design_weather"]));
+    assert!(line(&repair).get("verdict").is_none(), "a repair has no temperature verdict");
+
+    let (status, bytes, _) = raw_get(&s, "/v1/console/reports.csv", &token).await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = csv_rows(&bytes);
+    assert_eq!(rows[0][7], "测温结论");
+    let row = |r: &SignedReport| rows.iter().find(|x| x[0] == r.report().id.to_string()).unwrap().clone();
+    assert_eq!(row(&warm)[7], "达标（最低 18.6 ℃）");
+    assert_eq!(row(&cold)[7], "不达标（最低 15.2 ℃，低于标准 2.8 ℃）");
+    assert_eq!(row(&freezing)[7], "免责（室外温度低于设计温度）");
+    assert_eq!(row(&repair)[7], "");
+    // The kinds in words, never `repair_visit`.
+    assert_eq!((row(&warm)[1].as_str(), row(&repair)[1].as_str()), ("测温记录", "维修记录"));
+    assert!(
+        rows.iter()
+            .flatten()
+            .all(|cell| !cell.contains("repair_visit") && !cell.contains("temperature_check"))
+    );
 }

@@ -1,11 +1,14 @@
 // The console's pure parts: the label table, times and ranges in Beijing time, signatures.
 import { describe, expect, it } from 'vitest';
-import { parseError } from './api';
-import { arrivalOverdue, boardOrder, completionOverdue } from './deadlines';
-import { dayEnd, dayStart, longDate, longTime, num, percent, short, shortTime, time } from './format';
+import { ApiError, parseError } from './api';
+import { errorMessage } from './errors';
+import { arrivalOverdue, completionOverdue } from './deadlines';
+import { dayEnd, dayStart, dayWords, longDate, longTime, num, orderName, percent, short, shortTime, time, yuan } from './format';
 import { codeLabel, tables, translate } from './i18n';
+// The tablet's own table: the console must use its words (issue 12, point 10).
+import { codeLabel as tabletLabel } from '../../../src/lib/i18n';
 import { signaturePaths, unpackPoints } from './strokes';
-import type { BoardEntry, WorkOrder } from './types';
+import type { WorkOrder } from './types';
 
 describe('the label table', () => {
   it('has every key in both languages, none empty', () => {
@@ -123,7 +126,6 @@ describe('the board', () => {
     id, household_id: 'h', station_id: 's', kind: 'repair', source: 'hotline', status: 'assigned',
     priority: 'normal', description: '', reported_at: hours(-1), arrive_by: hours(1), due_by: hours(7), ...o,
   });
-  const entry = (o: WorkOrder): BoardEntry => ({ order: o, overdue: false, due_soon: false });
 
   it('an arrival deadline passes only while the crew is not on site', () => {
     const late = order('a', { arrive_by: hours(-0.5) });
@@ -142,19 +144,49 @@ describe('the board', () => {
     expect(completionOverdue({ ...late, status: 'could_not_complete' }, now)).toBe(false);
     expect(completionOverdue({ ...late, status: 'cancelled' }, now)).toBe(false);
   });
+});
 
-  it('puts what must be reached first at the top', () => {
-    const rows = [
-      order('later', { arrive_by: hours(1.5) }),
-      order('urgent', { priority: 'urgent', arrive_by: hours(1.8) }),
-      order('unfinished', { status: 'on_site', arrive_by: hours(-6), due_by: hours(-0.2) }),
-      order('no-deadline', { arrive_by: undefined, due_by: undefined }),
-      order('not-there', { arrive_by: hours(-0.1), due_by: hours(8) }),
-      order('sooner', { arrive_by: hours(0.5) }),
-      order('emergency', { priority: 'emergency', arrive_by: hours(1.9) }),
-    ].map(entry);
-    expect(boardOrder(rows, now).map((e) => e.order.id)).toEqual([
-      'not-there', 'unfinished', 'urgent', 'emergency', 'sooner', 'later', 'no-deadline',
+
+describe('words a dispatcher reads', () => {
+  it('repeats a picked day in Chinese form beside the date input', () => {
+    expect(dayWords('zh-CN', '2026-12-03')).toBe('2026年12月03日');
+    expect(dayWords('en', '2026-12-03')).toBe('Dec 3, 2026');
+    expect(dayWords('zh-CN', '')).toBe('');
+  });
+
+  it('writes money in 元 and names an order by its number', () => {
+    expect(yuan('zh-CN', 1234.5)).toBe('1,234.50 元');
+    expect(yuan('en', 0)).toBe('¥0.00');
+    expect(orderName({ id: '0193a1b2-0000-7000-8000-00000000abcd', number: '和平-1202-007' })).toBe('和平-1202-007');
+    expect(orderName({ id: '0193a1b2-0000-7000-8000-00000000abcd' })).toBe('0000abcd');
+  });
+
+  it('shows a server refusal without its English message in the Chinese console', () => {
+    const refusal = new ApiError(400, 'bad_request', 'the password needs at least 8 characters');
+    expect(errorMessage('zh-CN', refusal)).toBe('输入有误');
+    expect(errorMessage('zh-CN', refusal, '请检查初始密码')).toBe('输入有误：请检查初始密码');
+    expect(errorMessage('en', refusal)).toBe('Check the input: the password needs at least 8 characters');
+  });
+
+  it('says priorities with the tablet\'s words', () => {
+    expect(['emergency', 'urgent', 'normal', 'low'].map((p) => codeLabel('zh-CN', 'priority', p))).toEqual([
+      '抢修', '加急', '一般', '计划',
     ]);
+  });
+});
+
+describe('one word per concept', () => {
+  it('names statuses, kinds, report kinds and priorities as the tablet does', () => {
+    const codes: Record<string, string[]> = {
+      status: ['new', 'assigned', 'en_route', 'on_site', 'done', 'could_not_complete', 'closed', 'cancelled'],
+      kind: ['temperature_check', 'repair', 'area_remeasure', 'inspection', 'follow_up'],
+      report: ['temperature_check', 'repair_visit', 'area_remeasurement', 'inspection'],
+      priority: ['emergency', 'urgent', 'normal', 'low'],
+    };
+    for (const [prefix, values] of Object.entries(codes)) {
+      for (const value of values) {
+        expect(codeLabel('zh-CN', prefix, value), `${prefix}.${value}`).toBe(tabletLabel('zh-CN', prefix, value));
+      }
+    }
   });
 });

@@ -98,3 +98,28 @@ export function num(n: number | null | undefined, digits = 2): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
   return String(Math.round(n * 10 ** digits) / 10 ** digits);
 }
+
+/** A picked day (`2026-12-03`) as the date inputs repeat it beside themselves: "2026年12月03日"
+ * / "Dec 3, 2026" (a browser draws the input itself in its own form, e.g. 12/03/2026). */
+export function dayWords(locale: string, day: string | null | undefined): string {
+  if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return '';
+  if (locale === 'zh-CN') {
+    const [y, m, d] = day.split('-');
+    return `${y}年${m}月${d}日`;
+  }
+  return longDate(locale, day);
+}
+
+/** How the console names an order: its number (和平-1202-007), or for an order made before
+ * numbers the last characters of its id. */
+export function orderName(order: { id: string; number?: string | null } | null | undefined): string {
+  if (!order) return '';
+  return order.number || short(order.id);
+}
+
+/** An amount of money in 元 with two decimals and grouped thousands: "1,234.50 元" / "¥1,234.50". */
+export function yuan(locale: string, amount: number | null | undefined): string {
+  if (amount === null || amount === undefined || !Number.isFinite(amount)) return '—';
+  const n = new Intl.NumberFormat(locale === 'zh-CN' ? 'zh-CN' : 'en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(amount);
+  return locale === 'zh-CN' ? `${n} 元` : `¥${n}`;
+}

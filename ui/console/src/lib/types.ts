@@ -37,6 +37,8 @@ export interface Household {
 
 export interface WorkOrder {
   id: string;
+  /** The number read over the phone (和平-1202-007); absent on orders made before numbers. */
+  number?: string;
   household_id: string;
   station_id: string;
   kind: string;
@@ -59,6 +61,16 @@ export interface BoardEntry {
   order: WorkOrder;
   overdue: boolean;
   due_soon: boolean;
+  /** Later calls about the same fault, attached to this order (重复来电), oldest first. */
+  repeat_calls: Call[];
+}
+
+/** A household's open orders and its calls of the last days, shown when it is picked at intake. */
+export interface HouseholdActivity {
+  open_orders: WorkOrder[];
+  recent_calls: Call[];
+  /** How many days back `recent_calls` reach. */
+  call_days: number;
 }
 
 export interface Board {
@@ -75,6 +87,8 @@ export interface Call {
   description: string;
   outcome: string;
   work_order_id?: string | null;
+  /** The number of that order (和平-1202-007), if it has one. */
+  work_order_number?: string | null;
 }
 
 export interface ReportSummary {
@@ -85,13 +99,20 @@ export interface ReportSummary {
   household_id: string;
   work_order_id?: string | null;
   amends?: string | null;
+  /** The number of the record's work order (和平-1202-007), if it has one. */
+  work_order_number?: string | null;
   created_at: string;
   received_at: string;
 }
 
+/** A line of the records list: a temperature check carries its verdict. */
+export interface ReportListEntry extends ReportSummary {
+  verdict?: TemperatureVerdict;
+}
+
 export interface ReportList {
   total: number;
-  reports: ReportSummary[];
+  reports: ReportListEntry[];
 }
 
 export interface BlobLink {
@@ -226,6 +247,8 @@ export interface ConflictEntry {
   winning_value: unknown;
   device_id: string;
   at: string;
+  /** The work order's number (和平-1202-007), when the entity is a numbered order. */
+  entity_number?: string | null;
 }
 
 export interface KpiCounts {
@@ -258,13 +281,20 @@ export interface Rates {
 export interface Kpi {
   counts: KpiCounts;
   rates: Rates;
-  refund_exposure: { checks: number; refund_weighted_area_m2: number };
+  refund_exposure: { checks: number; refund_weighted_area_m2: number; failing_days: number; yuan: number };
+}
+
+/** What the refund in 元 is computed from: the city profile's price and season. */
+export interface RefundBasis {
+  price_yuan_per_m2: number;
+  season_days: number;
 }
 
 export interface KpiReport {
   from: string;
   to: string;
   overall: Kpi;
+  refund_basis: RefundBasis;
   stations: { station_id: string; station_name: string; kpi: Kpi }[];
   crews: { user_id: string; display_name: string; kpi: Kpi }[];
 }

@@ -1,15 +1,15 @@
-//! Hotline intake and the work-order board on SQLite: household search, calls (with the order
-//! made from them, in one transaction) and the board of open orders.
+//! Hotline intake on SQLite: household search, calls (with the order made from them, in one
+//! transaction), a household's recent calls, one work order. The board is in `board.rs`.
 
 use chrono::{DateTime, Utc};
 use hearth_core::hlc::Hlc;
 use hearth_core::model::{Household, WorkOrder};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use uuid::Uuid;
 
 use super::super::{admin, parse_time, parse_uuid, time_text};
 use crate::error::{Error, Result};
-use crate::storage::console::{BoardFilter, BoardPage, Call, CallOutcome};
+use crate::storage::console::{Call, CallOutcome};
 
 pub(super) fn find_households(conn: &Connection, query: &str, limit: u32) -> Result<Vec<Household>> {
     let mut out: Vec<Household> = Vec::new();
@@ -50,10 +50,11 @@ pub(super) fn record_call(
     call: &Call,
     order: Option<&WorkOrder>,
     clock: Hlc,
-) -> Result<()> {
-    if let Some(order) = order {
-        admin::add_work_orders(tx, std::slice::from_ref(order), clock)?;
-    }
+) -> Result<Option<WorkOrder>> {
+    let order = match order {
+        Some(order) => admin::add_work_orders(tx, std::slice::from_ref(order), clock)?.pop(),
+        None => None,
+    };
     tx.execute(
         "INSERT INTO calls (id, received_at, dispatcher_id, caller_name, phone, household_id, description,
                             outcome, work_order_id)
@@ -70,12 +71,34 @@ pub(super) fn record_call(
             call.work_order_id.map(|w| w.to_string()),
         ],
     )?;
-    Ok(())
+    Ok(order)
 }
 
 fn outcome(s: &str) -> Result<CallOutcome> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
         .map_err(|_| Error::Corrupt(format!("call outcome {s:?}")))
+}
+
+/// A call's columns, from `calls c LEFT JOIN work_orders w ON w.id = c.work_order_id`.
+pub(super) const CALL_COLUMNS: &str =
+    "c.id, c.received_at, c.dispatcher_id, c.caller_name, c.phone, c.household_id,
+     c.description, c.outcome, c.work_order_id, w.number";
+
+/// A call read with [`CALL_COLUMNS`].
+pub(super) fn call(row: &Row<'_>) -> Result<Call> {
+    let uuid = |s: Option<String>| s.as_deref().map(parse_uuid).transpose();
+    Ok(Call {
+        id: parse_uuid(&row.get::<_, String>(0)?)?,
+        received_at: parse_time(&row.get::<_, String>(1)?)?,
+        dispatcher_id: parse_uuid(&row.get::<_, String>(2)?)?,
+        caller_name: row.get(3)?,
+        phone: row.get(4)?,
+        household_id: uuid(row.get(5)?)?,
+        description: row.get(6)?,
+        outcome: outcome(&row.get::<_, String>(7)?)?,
+        work_order_id: uuid(row.get(8)?)?,
+        work_order_number: row.get(9)?,
+    })
 }
 
 pub(super) fn calls(
@@ -84,27 +107,32 @@ pub(super) fn calls(
     to: Option<DateTime<Utc>>,
     limit: u32,
 ) -> Result<Vec<Call>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, received_at, dispatcher_id, caller_name, phone, household_id, description, outcome,
-                work_order_id
-         FROM calls WHERE (?1 IS NULL OR received_at >= ?1) AND (?2 IS NULL OR received_at < ?2)
-         ORDER BY received_at DESC LIMIT ?3",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CALL_COLUMNS} FROM calls c LEFT JOIN work_orders w ON w.id = c.work_order_id
+         WHERE (?1 IS NULL OR c.received_at >= ?1) AND (?2 IS NULL OR c.received_at < ?2)
+         ORDER BY c.received_at DESC LIMIT ?3"
+    ))?;
     let mut rows = stmt.query(params![from.map(time_text), to.map(time_text), limit])?;
     let mut out = Vec::new();
-    let uuid = |s: Option<String>| s.as_deref().map(parse_uuid).transpose();
     while let Some(row) = rows.next()? {
-        out.push(Call {
-            id: parse_uuid(&row.get::<_, String>(0)?)?,
-            received_at: parse_time(&row.get::<_, String>(1)?)?,
-            dispatcher_id: parse_uuid(&row.get::<_, String>(2)?)?,
-            caller_name: row.get(3)?,
-            phone: row.get(4)?,
-            household_id: uuid(row.get(5)?)?,
-            description: row.get(6)?,
-            outcome: outcome(&row.get::<_, String>(7)?)?,
-            work_order_id: uuid(row.get(8)?)?,
-        });
+        out.push(call(row)?);
+    }
+    Ok(out)
+}
+
+pub(super) fn calls_of_household(
+    conn: &Connection,
+    household_id: Uuid,
+    since: DateTime<Utc>,
+) -> Result<Vec<Call>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CALL_COLUMNS} FROM calls c LEFT JOIN work_orders w ON w.id = c.work_order_id
+         WHERE c.household_id = ?1 AND c.received_at >= ?2 ORDER BY c.received_at DESC"
+    ))?;
+    let mut rows = stmt.query(params![household_id.to_string(), time_text(since)])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(call(row)?);
     }
     Ok(out)
 }
@@ -115,38 +143,4 @@ pub(super) fn work_order(conn: &Connection, id: Uuid) -> Result<Option<WorkOrder
         .query_row([id.to_string()], |r| r.get(0))
         .optional()?;
     Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
-}
-
-pub(super) fn board(conn: &Connection, f: &BoardFilter) -> Result<BoardPage> {
-    // Without a status: the open orders, straight from the board index in its order.
-    let status = match f.status {
-        Some(_) => "status = ?1",
-        None => "is_open = 1 AND ?1 IS NULL",
-    };
-    let filter = format!(
-        "{status} AND (?2 IS NULL OR station_id = ?2) AND (?3 IS NULL OR assignee_id = ?3)
-         AND (?4 IS NULL OR kind = ?4)"
-    );
-    let args = (
-        f.status.map(|s| s.as_str()),
-        f.station_id.map(|s| s.to_string()),
-        f.assignee_id.map(|a| a.to_string()),
-        f.kind.map(|k| k.as_str()),
-    );
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM work_orders WHERE {filter}"))?
-        .query_row(params![args.0, args.1, args.2, args.3], |r| r.get(0))?;
-    // Overdue and soon-due first: the earliest due time first, orders without one last.
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT record FROM work_orders WHERE id IN (
-             SELECT id FROM work_orders WHERE {filter}
-             ORDER BY due_key, reported_key, id LIMIT ?5 OFFSET ?6)
-         ORDER BY due_key, reported_key, id"
-    ))?;
-    let mut rows = stmt.query(params![args.0, args.1, args.2, args.3, f.limit, f.offset])?;
-    let mut orders = Vec::new();
-    while let Some(row) = rows.next()? {
-        orders.push(serde_json::from_str(&row.get::<_, String>(0)?)?);
-    }
-    Ok(BoardPage { total: total.unsigned_abs(), orders })
 }

@@ -1,6 +1,7 @@
 //! The console's side of the SQLite store ([`crate::storage::console::ConsoleStorage`]), one
 //! module per concept. Report facts ([`facts`]) are written by the push itself.
 
+mod board;
 pub(super) mod facts;
 pub(super) mod hours;
 mod intake;
@@ -40,7 +41,12 @@ impl ConsoleStorage for SqliteStorage {
         .await
     }
 
-    async fn record_call(&self, call: Call, order: Option<WorkOrder>, clock: Hlc) -> Result<()> {
+    async fn record_call(
+        &self,
+        call: Call,
+        order: Option<WorkOrder>,
+        clock: Hlc,
+    ) -> Result<Option<WorkOrder>> {
         self.write(move |tx| intake::record_call(tx, &call, order.as_ref(), clock)).await
     }
 
@@ -58,7 +64,19 @@ impl ConsoleStorage for SqliteStorage {
     }
 
     async fn board(&self, filter: BoardFilter) -> Result<BoardPage> {
-        self.read(move |conn| intake::board(conn, &filter)).await
+        self.read(move |conn| board::board(conn, &filter)).await
+    }
+
+    async fn open_orders_of(&self, household_id: Uuid) -> Result<Vec<WorkOrder>> {
+        self.read(move |conn| board::open_orders_of(conn, household_id)).await
+    }
+
+    async fn calls_of_household(&self, household_id: Uuid, since: DateTime<Utc>) -> Result<Vec<Call>> {
+        self.read(move |conn| intake::calls_of_household(conn, household_id, since)).await
+    }
+
+    async fn repeat_calls(&self, order_ids: Vec<Uuid>) -> Result<Vec<Call>> {
+        self.read(move |conn| board::repeat_calls(conn, &order_ids)).await
     }
 
     async fn reports(&self, filter: ReportFilter) -> Result<ReportPage> {

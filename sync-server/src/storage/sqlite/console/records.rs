@@ -13,7 +13,11 @@ use crate::storage::console::{
 const SUMMARY: &str =
     "report_id, kind, station_id, author_id, household_id, work_order_id, amends, created_at, received_at";
 
-fn summary(row: &Row<'_>) -> Result<ReportSummary> {
+/// The number of a report's work order, as a column of a query over `report_facts` named `f`.
+const ORDER_NUMBER: &str = "(SELECT w.number FROM work_orders w WHERE w.id = f.work_order_id)";
+
+/// A summary from [`SUMMARY`]'s columns, with the order's number in column `number`.
+fn summary(row: &Row<'_>, number: usize) -> Result<ReportSummary> {
     let uuid = |s: Option<String>| s.as_deref().map(parse_uuid).transpose();
     Ok(ReportSummary {
         id: parse_uuid(&row.get::<_, String>(0)?)?,
@@ -22,6 +26,7 @@ fn summary(row: &Row<'_>) -> Result<ReportSummary> {
         author_id: parse_uuid(&row.get::<_, String>(3)?)?,
         household_id: parse_uuid(&row.get::<_, String>(4)?)?,
         work_order_id: uuid(row.get(5)?)?,
+        work_order_number: row.get(number)?,
         amends: uuid(row.get(6)?)?,
         created_at: parse_time(&row.get::<_, String>(7)?)?,
         received_at: parse_time(&row.get::<_, String>(8)?)?,
@@ -39,15 +44,16 @@ pub(super) fn reports(conn: &Connection, f: &ReportFilter) -> Result<ReportPage>
         f.kind.map(|k| k.as_str()),
     );
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM report_facts WHERE {filter}"))?
+        .prepare_cached(&format!("SELECT count(*) FROM report_facts f WHERE {filter}"))?
         .query_row(params![args.0, args.1, args.2, args.3, args.4], |r| r.get(0))?;
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {SUMMARY} FROM report_facts WHERE {filter} ORDER BY received_at DESC, report_id LIMIT ?6 OFFSET ?7"
+        "SELECT {SUMMARY}, {ORDER_NUMBER} FROM report_facts f WHERE {filter}
+         ORDER BY received_at DESC, report_id LIMIT ?6 OFFSET ?7"
     ))?;
     let mut rows = stmt.query(params![args.0, args.1, args.2, args.3, args.4, f.limit, f.offset])?;
     let mut reports = Vec::new();
     while let Some(row) = rows.next()? {
-        reports.push(summary(row)?);
+        reports.push(summary(row, 9)?);
     }
     Ok(ReportPage { total: total.unsigned_abs(), reports })
 }
@@ -55,12 +61,17 @@ pub(super) fn reports(conn: &Connection, f: &ReportFilter) -> Result<ReportPage>
 pub(super) fn report(conn: &Connection, id: Uuid) -> Result<Option<StoredReport>> {
     let found = conn
         .prepare_cached(&format!(
-            "SELECT {}, r.record, r.record_hash, r.device_id
+            "SELECT {}, r.record, r.record_hash, r.device_id, {ORDER_NUMBER}
              FROM report_facts f JOIN reports r ON r.id = f.report_id WHERE f.report_id = ?1",
             SUMMARY.split(", ").map(|c| format!("f.{c}")).collect::<Vec<_>>().join(", ")
         ))?
         .query_row([id.to_string()], |row| {
-            Ok((summary(row), row.get::<_, String>(9)?, row.get::<_, String>(10)?, row.get::<_, String>(11)?))
+            Ok((
+                summary(row, 12),
+                row.get::<_, String>(9)?,
+                row.get::<_, String>(10)?,
+                row.get::<_, String>(11)?,
+            ))
         })
         .optional()?;
     let Some((summary, record, record_hash, device)) = found else { return Ok(None) };
@@ -89,10 +100,12 @@ pub(super) fn blob(conn: &Connection, sha256: &str) -> Result<Option<Vec<u8>>> {
 
 pub(super) fn conflicts(conn: &Connection, f: &ConflictFilter) -> Result<Vec<ConflictEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, entity, entity_id, field, losing_value, winning_value, losing_hlc, winning_hlc, device_id, at
-         FROM conflicts WHERE (?1 IS NULL OR entity = ?1) AND (?2 IS NULL OR entity_id = ?2)
-             AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4)
-         ORDER BY id DESC LIMIT ?5 OFFSET ?6",
+        "SELECT c.id, c.entity, c.entity_id, c.field, c.losing_value, c.winning_value, c.losing_hlc, c.winning_hlc,
+                c.device_id, c.at, w.number
+         FROM conflicts c LEFT JOIN work_orders w ON c.entity = 'work_order' AND w.id = c.entity_id
+         WHERE (?1 IS NULL OR c.entity = ?1) AND (?2 IS NULL OR c.entity_id = ?2)
+             AND (?3 IS NULL OR c.at >= ?3) AND (?4 IS NULL OR c.at < ?4)
+         ORDER BY c.id DESC LIMIT ?5 OFFSET ?6",
     )?;
     let mut rows = stmt.query(params![
         f.entity,
@@ -115,6 +128,7 @@ pub(super) fn conflicts(conn: &Connection, f: &ConflictFilter) -> Result<Vec<Con
             winning_hlc: row.get(7)?,
             device_id: parse_uuid(&row.get::<_, String>(8)?)?,
             at: parse_time(&row.get::<_, String>(9)?)?,
+            entity_number: row.get(10)?,
         });
     }
     Ok(out)

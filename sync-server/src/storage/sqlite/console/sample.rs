@@ -148,8 +148,9 @@ pub(super) fn add_orders(tx: &Transaction<'_>, count: usize, now: DateTime<Utc>,
             follows_up: None,
             arrived_at: None,
             done_at: None,
+            number: None,
         });
     }
     let wall_ms = u64::try_from(now.timestamp_millis()).unwrap_or_default();
-    admin::add_work_orders(tx, &orders, Hlc { wall_ms, counter: 0, node: 0 })
+    admin::add_work_orders(tx, &orders, Hlc { wall_ms, counter: 0, node: 0 }).map(drop)
 }
