@@ -5,8 +5,10 @@
 //!   `Authorization: Bearer <token>`.
 //! - `POST /v1/sync/push` [`PushRequest`] → [`PushResponse`]: outbox entries, each with its
 //!   id, so a retried batch is applied once; one [`EntryResult`] per entry, in order.
-//! - `GET /v1/sync/pull?after=CURSOR&limit=N` → [`PullResponse`]: the changes the caller may
-//!   see with a server sequence number above `after`, in order, and the next cursor.
+//! - `GET /v1/sync/pull?after=CURSOR&limit=N[&remaining=true]` → [`PullResponse`]: the
+//!   changes the caller may see with a server sequence number above `after`, in order, the
+//!   next cursor and — when asked — how many changes wait after the page (a first pull's
+//!   progress).
 //! - `PUT /v1/blobs/{sha256}` (bytes) and `HEAD /v1/blobs/{sha256}`: photos and signature
 //!   images, checked against their hash.
 //! - Any error: a 4xx/5xx with [`ErrorBody`] `{"error":{"code","message"}}`.
@@ -180,6 +182,10 @@ pub struct PullQuery {
     pub after: u64,
     /// Changes per page, at most [`MAX_PULL_LIMIT`].
     pub limit: u32,
+    /// Ask for [`PullResponse::remaining`]. Off unless asked, so a device that does not
+    /// know the field never gets it, and a pull that needs no progress pays nothing for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remaining: bool,
 }
 
 /// A page of changes the caller may see.
@@ -192,6 +198,11 @@ pub struct PullResponse {
     pub next_cursor: u64,
     /// More changes wait after this page.
     pub more: bool,
+    /// How many changes the caller may still see after this page (0 when `more` is false),
+    /// when the pull asked for it ([`PullQuery::remaining`]); absent otherwise, and from a
+    /// server older than the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<u64>,
 }
 
 /// One change, with the server sequence number it got.
@@ -259,6 +270,17 @@ mod tests {
             serde_json::to_value(&rejected).unwrap(),
             json!({"result": "rejected", "code": "blob_missing", "message": "upload it"})
         );
+    }
+
+    #[test]
+    fn a_page_without_a_count_reads_and_a_count_is_written_only_when_there_is_one() {
+        // From a server older than the count, or a pull that did not ask for it.
+        let uncounted = json!({"changes": [], "next_cursor": 5, "more": false});
+        let page: PullResponse = serde_json::from_value(uncounted.clone()).unwrap();
+        assert_eq!(page.remaining, None);
+        assert_eq!(serde_json::to_value(&page).unwrap(), uncounted, "a device that never asks never sees it");
+        let counted = json!({"changes": [], "next_cursor": 5, "more": true, "remaining": 20012});
+        assert_eq!(serde_json::from_value::<PullResponse>(counted).unwrap().remaining, Some(20012));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use hearth_core::rules::CityProfile;
 use hearth_core::store::{Store, settings};
+use hearth_core::sync::PullProgress;
 use hearth_core::{Locale, model::User};
 
 use crate::config::{AppConfig, DEFAULT_SERVER_URL};
@@ -29,6 +30,8 @@ pub struct AppState {
     pub online: AtomicBool,
     /// A sync is running now.
     pub syncing: AtomicBool,
+    /// How far the running pull has come (None when no pull runs).
+    download: Mutex<Option<PullProgress>>,
 }
 
 impl AppState {
@@ -49,6 +52,7 @@ impl AppState {
             wake: Mutex::new(None),
             online: AtomicBool::new(false),
             syncing: AtomicBool::new(false),
+            download: Mutex::new(None),
         }
     }
 
@@ -93,6 +97,16 @@ impl AppState {
         if let Some(wake) = self.wake.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref() {
             let _ = wake.send(());
         }
+    }
+
+    /// The running pull's progress, as the sync worker last told it.
+    pub fn download(&self) -> Option<PullProgress> {
+        *self.download.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records the running pull's progress (None: no pull runs).
+    pub fn set_download(&self, progress: Option<PullProgress>) {
+        *self.download.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = progress;
     }
 
     pub fn is_online(&self) -> bool {

@@ -2,7 +2,9 @@
 //! timer, and — when the server cannot be reached — again after a growing, jittered wait.
 //! It first probes the server without holding the store, so a technician's save never waits
 //! for a network timeout; it then syncs with hearth-core's `sync` and emits the status bar's
-//! facts as a [`SyncStatusEvent`] whenever they may have changed.
+//! facts as a [`SyncStatusEvent`] whenever they may have changed — after each pulled page
+//! too, so a first download shows how far it has come. Orders the sync brought are then
+//! announced ([`crate::notice`]).
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::atomic::Ordering;
@@ -15,7 +17,7 @@ use hearth_core::sync::{self, Backoff};
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 
-use crate::dto::SyncStatusEvent;
+use crate::dto::{DownloadProgress, SyncStatusEvent};
 use crate::error::{IpcError, IpcResult};
 use crate::state::{AppState, LAST_ERROR_CODE_KEY};
 
@@ -64,7 +66,17 @@ fn once(app: &AppHandle, state: &AppState) -> bool {
     if reachable && logged_in {
         state.syncing.store(true, Ordering::Relaxed);
         emit(app, state);
-        let outcome = Client::new(&url).and_then(|client| sync::sync_shared(state.shared_store(), &client));
+        let first_pull = !status(state).is_ok_and(|s| s.first_pull_done);
+        // Gathered page by page: what a sync applied is announced even if a later page fails.
+        let mut news = Vec::new();
+        let outcome = Client::new(&url).and_then(|client| {
+            sync::sync_shared_with(state.shared_store(), &client, &mut |progress, arrived| {
+                news.extend_from_slice(arrived);
+                state.set_download(Some(progress));
+                emit(app, state);
+            })
+        });
+        state.set_download(None);
         let mut store = state.store();
         let code = match &outcome {
             Ok(_) => String::new(),
@@ -77,6 +89,7 @@ fn once(app: &AppHandle, state: &AppState) -> bool {
             eprintln!("hearth-app: sync failed: {e}");
         }
         drop(store);
+        crate::notice::announce(app, state, first_pull, &news);
         index_search_backlog(state);
         if let Err(e) = state.store().checkpoint() {
             eprintln!("hearth-app: cannot checkpoint the store: {e}");
@@ -145,6 +158,11 @@ pub fn status(state: &AppState) -> IpcResult<SyncStatusEvent> {
         last_success_at: s.last_success_at.map(|t| t.to_rfc3339()),
         last_error_code: code.or_else(|| s.last_error.as_ref().map(|_| "sync".to_owned())),
         last_error: s.last_error,
+        first_pull_done: s.last_success_at.is_some(),
+        download: state.download().map(|p| DownloadProgress {
+            done: u32::try_from(p.applied).unwrap_or(u32::MAX),
+            total: p.total.map(|t| u32::try_from(t).unwrap_or(u32::MAX)),
+        }),
     })
 }
 

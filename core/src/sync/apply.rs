@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 
-use crate::model::SignedReport;
+use crate::model::{SignedReport, User};
 use crate::protocol::{
     EntryResult, Incoming, Outcome, Outgoing, PullResponse, PushEntry, RejectCode, Withdrawn, WithdrawnKind,
     WorkOrderEdit,
@@ -14,6 +14,7 @@ use crate::store::outbox::{self, Entity, OutboxEntry};
 use crate::store::{Store, households, reports, settings, stations, work_orders};
 use crate::{Error, Result};
 
+use super::news::{NewOrder, judge};
 use super::plan::merge_work_order;
 
 /// The push entry for an outbox entry: a report is read (and verified) as stored.
@@ -128,8 +129,9 @@ pub fn record_push(store: &mut Store, sent: &[OutboxEntry], results: &[EntryResu
 }
 
 /// Applies a pulled page and moves the cursor, in one transaction. Work orders merge with
-/// the device's copy ([`merge_work_order`]); the clock takes in the stamps it sees.
-pub fn apply_page(store: &mut Store, page: &PullResponse) -> Result<()> {
+/// the device's copy ([`merge_work_order`]); the clock takes in the stamps it sees. Returns
+/// the orders that are news to `me`, the logged-in user ([`super::news::judge`]).
+pub fn apply_page(store: &mut Store, page: &PullResponse, me: Option<&User>) -> Result<Vec<NewOrder>> {
     let newest = page
         .changes
         .iter()
@@ -143,6 +145,7 @@ pub fn apply_page(store: &mut Store, page: &PullResponse) -> Result<()> {
         store.clock.observe(stamp, wall);
     }
     let last = store.clock.last();
+    let mut news = Vec::new();
     store.write(|tx| {
         for change in &page.changes {
             match &change.change {
@@ -150,7 +153,13 @@ pub fn apply_page(store: &mut Store, page: &PullResponse) -> Result<()> {
                 Incoming::Household(household) => households::upsert(tx, household, last)?,
                 Incoming::WorkOrder(state) => {
                     let local = work_orders::get_state(tx, state.order.id)?;
-                    work_orders::put_state(tx, &merge_work_order(local.as_ref(), state))?;
+                    let merged = merge_work_order(local.as_ref(), state);
+                    work_orders::put_state(tx, &merged)?;
+                    if let Some(kind) =
+                        me.and_then(|me| judge(local.as_ref().map(|l| &l.order), &merged.order, me))
+                    {
+                        news.push(NewOrder { order: merged.order, kind });
+                    }
                 }
                 Incoming::Withdrawn(Withdrawn { kind: WithdrawnKind::Household, id }) => {
                     households::remove(tx, *id)?
@@ -162,7 +171,8 @@ pub fn apply_page(store: &mut Store, page: &PullResponse) -> Result<()> {
         }
         settings::set(tx, settings::PULL_CURSOR, &page.next_cursor.to_string())?;
         crate::store::clock::save(tx, last)
-    })
+    })?;
+    Ok(news)
 }
 
 #[cfg(test)]
@@ -259,8 +269,9 @@ mod tests {
                 .collect(),
             next_cursor: 54,
             more: false,
+            remaining: None,
         };
-        apply_page(&mut store, &page).unwrap();
+        apply_page(&mut store, &page, None).unwrap();
         assert_eq!(store.setting(settings::PULL_CURSOR).unwrap().as_deref(), Some("54"));
         assert_eq!(
             store.search_households(&households[7].account_no, 5).unwrap(),
@@ -292,8 +303,9 @@ mod tests {
             ],
             next_cursor: 9,
             more: false,
+            remaining: None,
         };
-        apply_page(&mut store, &page).unwrap();
+        apply_page(&mut store, &page, None).unwrap();
         assert_eq!(households::get(store.conn(), moved.id).unwrap(), None);
         assert!(!store.search_households(&address, 10).unwrap().contains(moved));
         assert_eq!(store.work_order(order.id).unwrap(), None);
@@ -324,12 +336,44 @@ mod tests {
             changes: vec![PulledChange { seq: 1, change: Incoming::WorkOrder(state) }],
             next_cursor: 1,
             more: false,
+            remaining: None,
         };
-        apply_page(&mut store, &page).unwrap();
+        apply_page(&mut store, &page, None).unwrap();
         let merged = work_orders::get(store.conn(), order.id).unwrap().unwrap();
         assert_eq!(merged.status, WorkOrderStatus::OnSite);
         assert_eq!(merged.assignee_id, Some(uuid::Uuid::from_u128(7)));
         assert_eq!(store.outbox_len().unwrap(), 1, "the technician's edit still waits to be pushed");
+    }
+
+    #[test]
+    fn an_order_assigned_to_me_is_news_on_the_page_that_brings_it_and_not_again() {
+        let mut store = Store::open_in_memory().unwrap();
+        let mut order = demo::work_order(demo::now());
+        let me = crate::model::User {
+            id: uuid::Uuid::from_u128(77),
+            username: "tech1".into(),
+            display_name: "张师傅".into(),
+            role: crate::model::Role::Technician,
+            station_id: Some(uuid::Uuid::from_u128(1234)),
+        };
+        order.assignee_id = Some(me.id);
+        let page = |seq| PullResponse {
+            changes: vec![PulledChange {
+                seq,
+                change: Incoming::WorkOrder(WorkOrderState {
+                    order: order.clone(),
+                    clocks: Default::default(),
+                }),
+            }],
+            next_cursor: seq,
+            more: false,
+            remaining: None,
+        };
+        let news = apply_page(&mut store, &page(1), Some(&me)).unwrap();
+        assert_eq!(news.len(), 1);
+        assert_eq!((news[0].order.id, news[0].kind), (order.id, crate::sync::news::NewsKind::AssignedToMe));
+        assert!(apply_page(&mut store, &page(2), Some(&me)).unwrap().is_empty(), "an update of my order");
+        assert!(apply_page(&mut store, &page(3), None).unwrap().is_empty(), "no one logged in: no news");
     }
 
     #[test]
@@ -343,8 +387,9 @@ mod tests {
             changes: vec![PulledChange { seq: 1, change: Incoming::WorkOrder(state) }],
             next_cursor: 1,
             more: false,
+            remaining: None,
         };
-        apply_page(&mut store, &page).unwrap();
+        apply_page(&mut store, &page, None).unwrap();
         assert!(store.last_stamp() > ahead);
         store.advance_work_order(order.id, WorkOrderStatus::EnRoute, None).unwrap();
         let edit = store.outbox(1).unwrap().remove(0);

@@ -11,7 +11,8 @@ use reqwest::blocking::{Client as Http, RequestBuilder, Response};
 
 use crate::model::Sha256;
 use crate::protocol::{
-    ErrorBody, LoginRequest, LoginResponse, MAX_PUSH_ENTRIES, PullResponse, PushRequest, PushResponse,
+    ErrorBody, LoginRequest, LoginResponse, MAX_PUSH_ENTRIES, PullQuery, PullResponse, PushRequest,
+    PushResponse,
 };
 use crate::{Error, Result};
 
@@ -67,9 +68,13 @@ impl Client {
         json(send(request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body))?)
     }
 
-    /// `GET /v1/sync/pull`.
-    pub fn pull(&self, token: &str, after: u64, limit: u32) -> Result<PullResponse> {
-        let url = format!("{}?after={after}&limit={limit}", self.url("sync/pull"));
+    /// `GET /v1/sync/pull`; with `remaining` set, the answer counts what is left after it.
+    pub fn pull(&self, token: &str, query: PullQuery) -> Result<PullResponse> {
+        let PullQuery { after, limit, remaining } = query;
+        let mut url = format!("{}?after={after}&limit={limit}", self.url("sync/pull"));
+        if remaining {
+            url.push_str("&remaining=true");
+        }
         json(send(self.http.get(url).bearer_auth(token))?)
     }
 

@@ -7,6 +7,7 @@
 pub mod apply;
 #[cfg(feature = "client")]
 pub mod client;
+pub mod news;
 pub mod plan;
 
 use std::time::Duration;
@@ -72,17 +73,30 @@ impl Backoff {
     }
 }
 
+/// How far a sync's pull has come, told as it goes: once the first page is in (nothing
+/// applied yet), then after each page is applied.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PullProgress {
+    /// Changes this sync has applied so far.
+    pub applied: u64,
+    /// All the changes this sync will apply, as the server counted them when the pull began
+    /// (never less than `applied`); `None` from a server that does not count.
+    pub total: Option<u64>,
+}
+
 #[cfg(feature = "client")]
-pub use online::{SyncReport, login, sync, sync_shared};
+pub use online::{SyncReport, login, sync, sync_shared, sync_shared_with};
 
 #[cfg(feature = "client")]
 mod online {
     use serde::Serialize;
 
+    use super::PullProgress;
     use super::apply::{apply_page, push_body, record_push};
     use super::client::Client;
+    use super::news::NewOrder;
     use crate::model::User;
-    use crate::protocol::{LoginRequest, MAX_PULL_LIMIT};
+    use crate::protocol::{LoginRequest, MAX_PULL_LIMIT, PullQuery};
     use crate::store::{Store, StoreAccess, blobs, outbox, settings};
     use crate::{Error, Result};
 
@@ -90,12 +104,17 @@ mod online {
     const PUSHES_IN_FLIGHT: usize = 3;
 
     /// What one sync did.
-    #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+    #[derive(Debug, Default, Clone, PartialEq, Serialize)]
     pub struct SyncReport {
         pub blobs_uploaded: usize,
         pub pushed: usize,
         pub rejected: usize,
         pub pulled: usize,
+        /// This was the device's first pull: it had never finished a sync before.
+        pub first_pull: bool,
+        /// Open orders the pull brought that are news to the logged-in user, in feed order:
+        /// newly assigned to them, or new in their station's pool ([`super::news`]).
+        pub news: Vec<NewOrder>,
     }
 
     /// Logs in online and keeps the token and the user on the device, so the app opens
@@ -131,7 +150,19 @@ mod online {
     /// reads or writes it, not while it waits on the server — on a slow link that is minutes
     /// during which a technician still searches, opens orders and saves records.
     pub fn sync_shared(store: &impl StoreAccess, client: &Client) -> Result<SyncReport> {
-        let result = run(store, client);
+        sync_shared_with(store, client, &mut |_, _| {})
+    }
+
+    /// [`sync_shared`], telling `progress` how far the pull has come as it goes, with the news
+    /// among the page just applied (so news a sync applied is known even if a later page
+    /// fails). It is called with the store released: it may read the store, and the screens
+    /// may use it meanwhile.
+    pub fn sync_shared_with(
+        store: &impl StoreAccess,
+        client: &Client,
+        progress: &mut dyn FnMut(PullProgress, &[NewOrder]),
+    ) -> Result<SyncReport> {
+        let result = run(store, client, progress);
         store.with(|store| {
             let recorded = match &result {
                 Ok(_) => store
@@ -145,9 +176,19 @@ mod online {
         })
     }
 
-    fn run(store: &impl StoreAccess, client: &Client) -> Result<SyncReport> {
-        let token = store.with(|s| s.setting(settings::TOKEN))?.ok_or(Error::NotLoggedIn)?;
-        let mut report = SyncReport::default();
+    fn run(
+        store: &impl StoreAccess,
+        client: &Client,
+        progress: &mut dyn FnMut(PullProgress, &[NewOrder]),
+    ) -> Result<SyncReport> {
+        let (token, first_pull, me) = store.with(|s| {
+            let token = s.setting(settings::TOKEN)?.ok_or(Error::NotLoggedIn)?;
+            let first_pull = s.setting(settings::LAST_SUCCESS_AT)?.is_none_or(|t| t.is_empty());
+            // No user that reads back (logging out empties it): no news, the sync goes on.
+            let me = s.setting(settings::USER)?.and_then(|u| serde_json::from_str::<User>(&u).ok());
+            Ok::<_, Error>((token, first_pull, me))
+        })?;
+        let mut report = SyncReport { first_pull, ..SyncReport::default() };
 
         for sha256 in store.with(|s| blobs::not_uploaded(s.conn()))? {
             if !client.has_blob(&token, &sha256)? {
@@ -188,35 +229,52 @@ mod online {
         })?;
 
         // A first pull into an empty table builds the households' lookup indexes at its end.
-        report.pulled =
-            crate::store::households::without_lookup_indexes(store, || pull(store, client, &token))?;
+        let (pulled, news) = crate::store::households::without_lookup_indexes(store, || {
+            pull(store, client, &token, me.as_ref(), progress)
+        })?;
+        report.pulled = pulled;
+        report.news = news;
         Ok(report)
     }
 
-    /// Pulls until caught up; returns how many changes were applied.
-    fn pull(store: &impl StoreAccess, client: &Client, token: &str) -> Result<usize> {
+    /// Pulls until caught up; returns how many changes were applied, and the news among them.
+    /// Only the first page asks the server to count what is left (one indexed count a sync,
+    /// and none when that page is the last): the progress of the later pages follows from it.
+    fn pull(
+        store: &impl StoreAccess,
+        client: &Client,
+        token: &str,
+        me: Option<&User>,
+        progress: &mut dyn FnMut(PullProgress, &[NewOrder]),
+    ) -> Result<(usize, Vec<NewOrder>)> {
         let mut pulled = 0;
+        let mut news = Vec::new();
         let cursor: u64 =
             store.with(|s| s.setting(settings::PULL_CURSOR))?.and_then(|c| c.parse().ok()).unwrap_or(0);
-        let mut page = client.pull(token, cursor, MAX_PULL_LIMIT)?;
+        let query = |after| PullQuery { after, limit: MAX_PULL_LIMIT, remaining: false };
+        let mut page = client.pull(token, PullQuery { remaining: true, ..query(cursor) })?;
+        let total = page.remaining.map(|rest| rest + page.changes.len() as u64);
+        let told = |applied: u64| PullProgress { applied, total: total.map(|t| t.max(applied)) };
+        progress(told(0), &[]);
         loop {
             // The next page downloads while this one is applied: the server and the device's
             // disk work at the same time. At most two pages are held.
             let (next, applied) = std::thread::scope(|scope| {
-                let next =
-                    page.more.then(|| scope.spawn(|| client.pull(token, page.next_cursor, MAX_PULL_LIMIT)));
-                let applied = store.with(|s| apply_page(s, &page));
+                let next = page.more.then(|| scope.spawn(|| client.pull(token, query(page.next_cursor))));
+                let applied = store.with(|s| apply_page(s, &page, me));
                 (next.map(|n| n.join()), applied)
             });
-            applied?;
+            let arrived = applied?;
             pulled += page.changes.len();
+            progress(told(pulled as u64), &arrived);
+            news.extend(arrived);
             match next {
                 None => break,
                 Some(Ok(next)) => page = next?,
                 Some(Err(panic)) => std::panic::resume_unwind(panic),
             }
         }
-        Ok(pulled)
+        Ok((pulled, news))
     }
 }
 
@@ -257,6 +315,111 @@ mod tests {
         let store = shared.into_inner().unwrap();
         assert!(status(&store).unwrap().last_error.is_some(), "the status bar says why");
         server.join().unwrap();
+    }
+
+    /// A stand-in for the server's pull on loopback: answers `GET /v1/sync/pull?after=N…` with
+    /// the page that starts after `N` (the real wire types, serialized), and records each
+    /// request line. Serves `pages.len()` requests, then stops.
+    #[cfg(feature = "client")]
+    fn serve_pages(
+        pages: Vec<crate::protocol::PullResponse>,
+    ) -> (String, std::thread::JoinHandle<Vec<String>>) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let mut asked = Vec::new();
+            for _ in 0..pages.len() {
+                let (stream, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                reader.read_line(&mut request_line).unwrap();
+                let mut header = String::new();
+                while reader.read_line(&mut header).unwrap() > 2 {
+                    header.clear();
+                }
+                let after: u64 = request_line
+                    .split(['?', '&', ' '])
+                    .find_map(|p| p.strip_prefix("after="))
+                    .and_then(|a| a.parse().ok())
+                    .unwrap();
+                let page = pages.iter().find(|p| p.changes.first().is_some_and(|c| c.seq > after)).unwrap();
+                let body = serde_json::to_string(page).unwrap();
+                write!(
+                    &stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .unwrap();
+                asked.push(request_line.trim().to_owned());
+            }
+            asked
+        });
+        (url, server)
+    }
+
+    /// A first pull of three pages: the progress is told once the first page is in, then after
+    /// each page is applied, with the store released each time; the first page alone asks the
+    /// server to count; an order assigned to the technician comes back as news.
+    #[cfg(feature = "client")]
+    #[test]
+    fn a_first_pull_tells_its_progress_page_by_page_with_the_store_free() {
+        use crate::protocol::{Incoming, PullResponse, PulledChange, WorkOrderState};
+        let homes: Vec<_> = crate::demo::households(4, 10).collect();
+        let mut order = crate::demo::work_order(crate::demo::now());
+        let me = crate::model::User {
+            id: uuid::Uuid::from_u128(77),
+            username: "tech1".into(),
+            display_name: "张师傅".into(),
+            role: crate::model::Role::Technician,
+            station_id: Some(order.station_id),
+        };
+        order.assignee_id = Some(me.id);
+        let mut changes: Vec<Incoming> = homes.iter().cloned().map(Incoming::Household).collect();
+        changes.insert(
+            9,
+            Incoming::WorkOrder(WorkOrderState { order: order.clone(), clocks: Default::default() }),
+        );
+        let changes: Vec<PulledChange> = changes
+            .into_iter()
+            .enumerate()
+            .map(|(i, change)| PulledChange { seq: i as u64 + 1, change })
+            .collect();
+        let page = |from: usize, to: usize, remaining| PullResponse {
+            changes: changes[from..to].to_vec(),
+            next_cursor: to as u64,
+            more: to < changes.len(),
+            remaining,
+        };
+        // 11 changes: 4 + 4 + 3; only the first page was asked to count.
+        let (url, server) = serve_pages(vec![page(0, 4, Some(7)), page(4, 8, None), page(8, 11, None)]);
+
+        let mut store = Store::open_in_memory().unwrap();
+        store.set_setting(settings::TOKEN, "a-device-token").unwrap();
+        store.set_setting(settings::USER, &serde_json::to_string(&me).unwrap()).unwrap();
+        let shared = std::sync::Mutex::new(store);
+        let client = client::Client::new(&url).unwrap();
+        let mut told = Vec::new();
+        let mut arrived = Vec::new();
+        let report = sync_shared_with(&shared, &client, &mut |progress, news| {
+            let store = shared.try_lock().expect("the store is free while the progress is told");
+            let held = crate::store::households::count(store.conn()).unwrap();
+            told.push((progress, held));
+            arrived.extend(news.iter().map(|n| (progress.applied, n.order.id)));
+        })
+        .unwrap();
+
+        let at = |applied, held| (PullProgress { applied, total: Some(11) }, held);
+        assert_eq!(told, vec![at(0, 0), at(4, 4), at(8, 8), at(11, 10)]);
+        let asked = server.join().unwrap();
+        assert!(asked[0].contains("after=0&") && asked[0].contains("remaining=true"), "{asked:?}");
+        assert!(asked[1..].iter().all(|a| !a.contains("remaining")), "later pages need no count: {asked:?}");
+        assert_eq!((report.pulled, report.first_pull), (11, true));
+        assert_eq!(arrived, vec![(11, order.id)], "told with the page that brought it");
+        assert_eq!(report.news.len(), 1);
+        assert_eq!((report.news[0].order.id, report.news[0].kind), (order.id, news::NewsKind::AssignedToMe));
+        let store = shared.into_inner().unwrap();
+        assert!(status(&store).unwrap().last_success_at.is_some(), "the first pull is done");
     }
 
     #[test]
