@@ -15,6 +15,7 @@
 
 pub mod demo;
 pub mod error;
+pub mod glossary;
 pub mod hlc;
 pub mod i18n;
 pub mod model;

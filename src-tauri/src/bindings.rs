@@ -10,8 +10,8 @@ use hearth_core::model::{Refusal, Report, Signature};
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events};
 
-use crate::commands::{drafts, households, reports, session, sync, work_orders};
-use crate::dto::SyncStatusEvent;
+use crate::commands::{drafts, households, links, reports, session, settings, sync, work_orders};
+use crate::dto::{NewOrdersEvent, SyncStatusEvent};
 
 /// The commands and events of the shell.
 pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -33,6 +33,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             drafts::discard_draft,
             reports::validate_report,
             reports::assess_area,
+            reports::assess_temperature,
             reports::add_photo,
             reports::photo_preview,
             reports::sign_report,
@@ -41,8 +42,10 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             reports::start_amendment,
             sync::sync_status,
             sync::sync_now,
+            settings::set_map_app,
+            links::open_link,
         ])
-        .events(collect_events![SyncStatusEvent])
+        .events(collect_events![SyncStatusEvent, NewOrdersEvent])
         // The records the UI builds as JSON for hearth-core (a report and what it holds, the
         // signatures and a refusal): their TypeScript comes from hearth-core's own types.
         .typ::<Report>()

@@ -3,7 +3,7 @@
 // capability file). Included with `include!`, so it holds nothing but this constant.
 
 /// Every command the UI may call.
-pub const COMMANDS: [&str; 24] = [
+pub const COMMANDS: [&str; 27] = [
     "app_info",
     "login",
     "logout",
@@ -20,6 +20,7 @@ pub const COMMANDS: [&str; 24] = [
     "discard_draft",
     "validate_report",
     "assess_area",
+    "assess_temperature",
     "add_photo",
     "photo_preview",
     "sign_report",
@@ -28,4 +29,6 @@ pub const COMMANDS: [&str; 24] = [
     "start_amendment",
     "sync_status",
     "sync_now",
+    "set_map_app",
+    "open_link",
 ];

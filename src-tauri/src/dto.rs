@@ -7,10 +7,14 @@ use hearth_core::Locale;
 use hearth_core::model::{AttachmentRef, Household, SignedReport, User, WorkOrder, WorkOrderStatus};
 use hearth_core::rules::Problem;
 use hearth_core::rules::area::AreaFinding;
+use hearth_core::rules::compliance::{Compliance, Excuse};
 use hearth_core::rules::status;
+use hearth_core::rules::verdict::Verdict;
 use hearth_core::store::Draft;
 use serde::{Deserialize, Serialize};
 use specta::Type;
+
+use crate::commands::settings::MapApp;
 
 /// The logged-in user.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
@@ -53,6 +57,8 @@ pub struct AppInfo {
     pub user: Option<UserDto>,
     pub device_id: String,
     pub profile: ProfileDto,
+    /// The map app an address opens in (设置).
+    pub map_app: MapApp,
 }
 
 /// A household, as the search and the work orders show it.
@@ -94,6 +100,8 @@ const TECHNICIAN_MOVES: [WorkOrderStatus; 4] = [
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 pub struct WorkOrderDto {
     pub id: String,
+    /// The number read over the phone (和平-1202-007); None for orders made before numbers.
+    pub number: Option<String>,
     /// temperature_check, repair, area_remeasure, inspection, follow_up.
     pub kind: String,
     /// hotline, complaint, planned, follow_up.
@@ -111,7 +119,7 @@ pub struct WorkOrderDto {
     pub arrival_overdue: bool,
     /// Still open, and the completion deadline has passed.
     pub overdue: bool,
-    /// When the crew arrived, as the server stamped it (after a sync).
+    /// When the crew arrived: the server's stamp, or until it comes, this device's 已到场 tap.
     pub arrived_at: Option<String>,
     /// Assigned to the logged-in user (else the station's pool, for whoever takes it).
     pub assigned_to_me: bool,
@@ -165,6 +173,7 @@ impl WorkOrderDto {
     ) -> Self {
         WorkOrderDto {
             id: order.id.to_string(),
+            number: order.number.clone(),
             kind: order.kind.as_str().to_owned(),
             source: order.source.as_str().to_owned(),
             status: order.status.as_str().to_owned(),
@@ -251,6 +260,61 @@ impl AreaFindingDto {
             deviation_pct: f.deviation_pct.is_finite().then_some(f.deviation_pct),
             tolerance_pct,
             within_tolerance: f.within_tolerance,
+        }
+    }
+}
+
+/// A temperature check's verdict (hearth-core's `rules::verdict`), live on the form and on
+/// the signed record; the UI words it.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct VerdictDto {
+    /// compliant, non_compliant, excused or undecided.
+    pub verdict: String,
+    /// The lowest bedroom or living-room reading, °C.
+    pub lowest_c: Option<f64>,
+    /// How far it is below the standard, °C.
+    pub shortfall_c: Option<f64>,
+    /// Why a shortfall is excused: below_design_weather, or what the user did
+    /// (radiators_covered, installation_altered, system_water_drawn_off).
+    pub excuses: Vec<String>,
+    /// The room whose reading decided.
+    pub deciding_room: Option<String>,
+    pub indoor_standard_c: f64,
+    pub design_outdoor_c: f64,
+    /// The outdoor reading is below the design temperature: the form offers the waiver ticked.
+    pub suggest_below_design: bool,
+}
+
+impl From<&Verdict> for VerdictDto {
+    fn from(v: &Verdict) -> Self {
+        let (verdict, lowest_c, shortfall_c, excuses) = match &v.compliance {
+            Compliance::Compliant { lowest_c } => ("compliant", Some(*lowest_c), None, Vec::new()),
+            Compliance::NonCompliant { lowest_c, shortfall_c } => {
+                ("non_compliant", Some(*lowest_c), Some(*shortfall_c), Vec::new())
+            }
+            Compliance::Excused { lowest_c, shortfall_c, excuses } => (
+                "excused",
+                Some(*lowest_c),
+                Some(*shortfall_c),
+                excuses
+                    .iter()
+                    .map(|e| match e {
+                        Excuse::BelowDesignWeather => "below_design_weather".to_owned(),
+                        Excuse::UserCaused(finding) => finding.as_str().to_owned(),
+                    })
+                    .collect(),
+            ),
+            Compliance::Undecided => ("undecided", None, None, Vec::new()),
+        };
+        VerdictDto {
+            verdict: verdict.to_owned(),
+            lowest_c,
+            shortfall_c,
+            excuses,
+            deciding_room: v.deciding_room.clone(),
+            indoor_standard_c: v.indoor_standard_c,
+            design_outdoor_c: v.design_outdoor_c,
+            suggest_below_design: v.suggest_below_design,
         }
     }
 }
@@ -363,4 +427,44 @@ pub struct SyncStatusEvent {
     /// The code of the last sync error (the UI words it), if the last sync failed.
     pub last_error_code: Option<String>,
     pub last_error: Option<String>,
+    /// The device has finished its first download of orders and households: until then
+    /// an empty list means "not here yet", not "no work".
+    pub first_pull_done: bool,
+    /// How far the running pull has come, while one runs.
+    pub download: Option<DownloadProgress>,
+}
+
+/// A running pull: changes applied so far out of all it will apply.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Type)]
+pub struct DownloadProgress {
+    pub done: u32,
+    /// None until the server has counted (or from a server that does not count).
+    pub total: Option<u32>,
+}
+
+/// Work orders a sync brought that are news to the technician; sent after the sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct NewOrdersEvent {
+    /// The device's first download: one summary of `count` orders, not a notice each.
+    pub first_pull: bool,
+    /// How many orders are news (all of them, even when `orders` holds fewer).
+    pub count: u32,
+    /// The orders to announce one by one, in the order they arrived (empty after a first
+    /// download).
+    pub orders: Vec<NewOrderNotice>,
+}
+
+/// One order to announce: what it is and where.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct NewOrderNotice {
+    pub id: String,
+    pub number: Option<String>,
+    /// temperature_check, repair, area_remeasure, inspection, follow_up.
+    pub kind: String,
+    /// emergency, urgent, normal or low.
+    pub priority: String,
+    /// The household's address, when the device holds the household.
+    pub address: Option<String>,
+    /// Assigned to the technician (else new in the station's pool).
+    pub assigned_to_me: bool,
 }

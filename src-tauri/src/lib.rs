@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod dto;
 pub mod error;
+pub mod notice;
 pub mod state;
 pub mod sync_worker;
 
@@ -27,6 +28,11 @@ use tauri::Manager;
 pub fn run() {
     let specta = bindings::builder();
     let app = tauri::Builder::default()
+        // Phone and map links go through the app's own `open_link`, which checks them; the
+        // plugin's click handler for every external link is not wanted.
+        .plugin(tauri_plugin_opener::Builder::new().open_js_links_on_click(false).build())
+        // New work orders are announced by the sync worker, from Rust (`notice`).
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);

@@ -1,4 +1,5 @@
-//! Small value types shared by every record: content hashes, attachments, GPS locations.
+//! Small value types shared by every record: content hashes, attachments (and a repair
+//! photo's stage), GPS locations.
 
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +56,27 @@ pub struct AttachmentRef {
     pub sha256: Sha256,
     pub mime_type: String,
     pub size_bytes: u64,
+    /// A repair's photo taken before or after the work (§76); other photos have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<PhotoStage>,
 }
+
+/// When a repair's photo was taken: the fault as found, or the work as left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoStage {
+    /// 维修前
+    Before,
+    /// 维修后
+    After,
+}
+
+super::snake_case_names!(PhotoStage {
+    Before => "before",
+    After => "after",
+});
 
 /// Where the tablet was when the report was made, if it knew.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

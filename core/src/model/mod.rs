@@ -17,7 +17,7 @@ mod temperature;
 mod work_order;
 
 pub use area::{AppointmentRecord, AreaRemeasurement, MeasuredRoom, RoomMeasure};
-pub use common::{AttachmentRef, GeoLocation, Sha256};
+pub use common::{AttachmentRef, GeoLocation, PhotoStage, Sha256};
 pub use household::{Household, HouseholdStatus};
 pub use inspection::{Inspection, ViolationType};
 pub use org::{Role, Station, User};

@@ -14,7 +14,7 @@ pub fn put(tx: &Transaction<'_>, bytes: &[u8], mime_type: &str) -> Result<Attach
         "INSERT INTO blobs (sha256, mime_type, size_bytes, data) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING",
     )?
     .execute((sha256.as_str(), mime_type, bytes.len() as i64, bytes))?;
-    Ok(AttachmentRef { sha256, mime_type: mime_type.to_owned(), size_bytes: bytes.len() as u64 })
+    Ok(AttachmentRef { sha256, mime_type: mime_type.to_owned(), size_bytes: bytes.len() as u64, stage: None })
 }
 
 /// The bytes of a blob, if the device has them.

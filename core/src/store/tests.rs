@@ -322,6 +322,26 @@ fn a_work_order_only_moves_forward_and_each_move_is_queued() {
 }
 
 #[test]
+fn the_arrival_is_the_on_site_tap_until_the_server_stamps_it() {
+    let mut store = Store::open_in_memory().unwrap();
+    let order = demo::work_order(demo::now());
+    store.put_work_order(&order).unwrap();
+    let arrival = |store: &Store| work_orders::arrival(&store.work_order(order.id).unwrap().unwrap());
+    store.advance_work_order(order.id, WorkOrderStatus::EnRoute, None).unwrap();
+    assert_eq!(arrival(&store), None, "en route is not there yet");
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    store.advance_work_order(order.id, WorkOrderStatus::OnSite, None).unwrap();
+    let tapped = arrival(&store).expect("the 已到场 tap is the arrival");
+    assert!(tapped >= before && tapped <= chrono::Utc::now() + chrono::Duration::seconds(1), "{tapped}");
+    // Once the server's stamp is there, it is the arrival.
+    let mut state = store.work_order(order.id).unwrap().unwrap();
+    let stamped = demo::now() - chrono::Duration::minutes(30);
+    state.order.arrived_at = Some(stamped);
+    store.put_work_order(&state.order).unwrap();
+    assert_eq!(arrival(&store), Some(stamped));
+}
+
+#[test]
 fn an_office_edit_stamps_only_the_fields_it_changes() {
     let mut store = Store::open_in_memory().unwrap();
     let order = demo::work_order(demo::now());

@@ -100,6 +100,17 @@ pub fn list_finished_since(
     Ok(finished)
 }
 
+/// When the crew reached the household (到达时间): the server's stamp once it has one, else,
+/// while the order is on site, when its status moved there — the 已到场 tap on this device
+/// (or the move another device made, as the server sent it).
+pub fn arrival(state: &WorkOrderState) -> Option<DateTime<Utc>> {
+    state.order.arrived_at.or_else(|| {
+        (state.order.status == crate::model::WorkOrderStatus::OnSite)
+            .then(|| status_moved_at(state))
+            .flatten()
+    })
+}
+
 /// When an order's status last moved: the wall time of the status field's HLC stamp.
 fn status_moved_at(state: &WorkOrderState) -> Option<DateTime<Utc>> {
     let stamp = state.clocks.get(field::STATUS)?;

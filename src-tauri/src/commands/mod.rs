@@ -4,8 +4,10 @@
 
 pub mod drafts;
 pub mod households;
+pub mod links;
 pub mod reports;
 pub mod session;
+pub mod settings;
 pub mod sync;
 pub mod work_orders;
 

@@ -8,7 +8,7 @@ use chrono::Utc;
 use hearth_core::model::{
     AttachmentRef, Refusal, Report, ReportBody, Sha256, Signature, SignedReport, Stroke, StrokePoint,
 };
-use hearth_core::rules::{ValidationContext, area, signing, validate_report as validate};
+use hearth_core::rules::{ValidationContext, area, signing, validate_report as validate, verdict};
 use hearth_core::store::{Draft, Store, blobs, reports};
 use hearth_core::{Error, Locale};
 use tauri::State;
@@ -16,6 +16,7 @@ use tauri::State;
 use super::{parse_id, with_store};
 use crate::dto::{
     AreaFindingDto, AttachmentDto, DraftDto, ProblemDto, RefusalInput, SignatureInput, SignedReportDto,
+    VerdictDto,
 };
 use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
@@ -55,6 +56,18 @@ pub fn assess_area(state: State<'_, AppState>, report: serde_json::Value) -> Ipc
     match parse_report(report, locale)?.body {
         ReportBody::AreaRemeasurement(m) => Ok(AreaFindingDto::new(&area::assess(&m), m.tolerance_pct)),
         _ => Err(IpcError::new("invalid_argument", "not an area re-measurement")),
+    }
+}
+
+/// A temperature check's verdict under the city's thresholds (达标 / 不达标 / 免责), live as
+/// readings are typed and on the signed record: hearth-core's rule, not a copy of it.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn assess_temperature(state: State<'_, AppState>, report: serde_json::Value) -> IpcResult<VerdictDto> {
+    let locale = AppState::locale(&state.store());
+    match parse_report(report, locale)?.body {
+        ReportBody::TemperatureCheck(c) => Ok(VerdictDto::from(&verdict::judge(&c, &state.profile))),
+        _ => Err(IpcError::new("invalid_argument", "not a temperature check")),
     }
 }
 

@@ -7,12 +7,14 @@ use hearth_core::store::{Store, settings};
 use hearth_core::sync::client::Client;
 use tauri::{AppHandle, Manager, State};
 
+use super::settings::MapApp;
 use super::with_store;
 use crate::dto::{AppInfo, ProfileDto, UserDto};
 use crate::error::{IpcError, IpcResult};
 use crate::state::{AppState, LOCALE_KEY};
 
-fn info(state: &AppState) -> IpcResult<AppInfo> {
+/// The start-up facts, as `app_info` answers them (the settings' commands answer them too).
+pub(crate) fn app_info_of(state: &AppState) -> IpcResult<AppInfo> {
     with_store(state, |store, locale| {
         let p = &state.profile;
         Ok(AppInfo {
@@ -27,6 +29,7 @@ fn info(state: &AppState) -> IpcResult<AppInfo> {
                 probe_height_max_m: p.probe_height_max_m,
                 area_tolerance_pct: p.area_tolerance_pct,
             },
+            map_app: MapApp::saved(store),
         })
     })
 }
@@ -42,7 +45,7 @@ fn locale_name(locale: Locale) -> &'static str {
 #[tauri::command(async)]
 #[specta::specta]
 pub fn app_info(state: State<'_, AppState>) -> IpcResult<AppInfo> {
-    info(&state)
+    app_info_of(&state)
 }
 
 /// Logs in online; the token and user are kept, so the app opens offline afterwards.
@@ -97,5 +100,5 @@ pub fn logout(state: State<'_, AppState>) -> IpcResult<()> {
 pub fn set_locale(state: State<'_, AppState>, locale: String) -> IpcResult<AppInfo> {
     let parsed: Locale = locale.parse().map_err(|e: String| IpcError::new("invalid_argument", e))?;
     with_store(&state, |store, _| store.set_setting(LOCALE_KEY, locale_name(parsed)))?;
-    info(&state)
+    app_info_of(&state)
 }

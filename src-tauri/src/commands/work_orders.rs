@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use hearth_core::model::{WorkOrder, WorkOrderStatus};
 use hearth_core::rules::deadlines::{arrival_overdue, completion_overdue};
-use hearth_core::store::{Store, households};
+use hearth_core::store::{Store, households, work_orders};
 use tauri::State;
 use uuid::Uuid;
 
@@ -28,7 +28,13 @@ fn dto(
         assigned_to_me: me.is_some() && order.assignee_id == me,
     };
     let reports = store.reports_for_work_order(order.id)?;
-    Ok(WorkOrderDto::new(order, household.as_ref(), facts, &reports))
+    let mut dto = WorkOrderDto::new(order, household.as_ref(), facts, &reports);
+    // Before the server's stamp arrives, the arrival is the device's own 已到场 tap.
+    if order.arrived_at.is_none() && order.status == WorkOrderStatus::OnSite {
+        dto.arrived_at =
+            store.work_order(order.id)?.and_then(|s| work_orders::arrival(&s)).map(|t| t.to_rfc3339());
+    }
+    Ok(dto)
 }
 
 /// The orders of the logged-in user (or of nobody yet): every open one, soonest due first,

@@ -6,7 +6,6 @@
 //! by default. Screens are photographed in zh-CN and en along the way.
 
 use chrono::{Duration, Local};
-use hearth_core::model::WorkOrderKind;
 use hearth_core::protocol::PullResponse;
 use hearth_tests::e2e::webdriver::Session;
 use serde_json::{Value, json};
@@ -51,6 +50,33 @@ fn image_width(app: &Session, css: &str) -> u64 {
     app.execute(script, json!([css])).as_u64().unwrap_or(0)
 }
 
+/// The open order of `kind` given to `username` due last on the office's board, and its due
+/// day by the tablet's clock.
+fn last_due(office: &Office, kind: &str, username: &str) -> (String, String) {
+    let orders = office.board(&format!("kind={kind}&assignee_id={}&limit=100", office.crew_id(username)));
+    let last = orders.iter().filter(|e| e["order"]["due_by"].is_string()).max_by_key(|e| {
+        chrono::DateTime::parse_from_rfc3339(e["order"]["due_by"].as_str().unwrap_or_default()).ok()
+    });
+    let order = &last.unwrap_or_else(|| panic!("no open {kind} with a deadline"))["order"];
+    let due =
+        chrono::DateTime::parse_from_rfc3339(order["due_by"].as_str().unwrap_or_default()).expect("a time");
+    (
+        order["id"].as_str().unwrap_or_default().to_owned(),
+        due.with_timezone(&Local).format("%Y-%m-%d").to_string(),
+    )
+}
+
+/// The orders listed above `id` (each with its priority, and whether it says a deadline
+/// passed), or None while `id` is not listed.
+fn orders_above(app: &Session, id: &str) -> Option<Vec<(String, bool)>> {
+    let script = "return [...document.querySelectorAll('[data-testid=order]')].map((e) =>
+        [e.dataset.id, e.dataset.priority, /超时/.test(e.innerText)])";
+    let listed = app.execute(script, json!([]));
+    let rows: Vec<(String, String, bool)> = serde_json::from_value(listed).unwrap_or_default();
+    let at = rows.iter().position(|(listed, ..)| listed == id)?;
+    Some(rows[..at].iter().map(|(_, priority, late)| (priority.clone(), *late)).collect())
+}
+
 #[test]
 fn a_days_work_done_offline_reaches_the_server() {
     let mut fx = Fixture::start();
@@ -64,29 +90,30 @@ fn a_days_work_done_offline_reaches_the_server() {
     shot(&app, "en", "01-login");
     use_locale(&app, "zh-CN");
     fixture::login(&app, "tech1");
-    // The demo city gives each station, per kind of order, one order for its technician and
-    // one not yet assigned: the technician's tablet lists both.
-    let open = 2 * WorkOrderKind::ALL.len();
+    // The demo city's station has work of every kind called in over the last days: the
+    // technician's tablet lists every open order that is his or not yet anyone's.
+    let open = Office::login(&fx).open_orders_for("tech1");
     all_open_orders(&app);
     app.wait_until("the orders pulled from the server", || orders_shown(&app) == open);
     app.wait_until("the first sync recorded", || !app.text("[data-testid=last-sync]").contains("尚未同步"));
     shot(&app, "zh-CN", "02-orders");
 
-    // The list shows a day's orders by the tablet's date. The demo's orders are to be
-    // reached 2 hours and done 8 hours after they were made: the day they are due lists them
-    // all, a later day none.
-    let due_day = local_day(Duration::hours(8));
+    // The list shows a day's orders by the tablet's date: the day a planned inspection is
+    // due lists it, a day with nothing due lists none.
+    let (planned, due_day) = last_due(&Office::login(&fx), "inspection", "tech1");
     pick_day(&app, &due_day);
-    app.wait_until("the orders of the day they are due", || orders_shown(&app) == open);
+    app.wait_for(&format!("[data-testid=order][data-id=\"{planned}\"]"));
     let (month, day) = due_day[5..].split_once('-').expect("a YYYY-MM-DD day");
     let in_words = format!("{}月{}日", month.trim_start_matches('0'), day.trim_start_matches('0'));
     assert!(app.text("[data-testid=orders-day-in-words]").contains(&in_words), "the day picked, in Chinese");
     pick_day(&app, &local_day(Duration::days(10)));
     app.wait_for("[data-testid=orders-empty]");
     app.click("[data-testid=orders-today]");
-    // Today lists them all, whatever the hour: they are to be reached within 2 hours, so they
-    // are this shift's work even when their deadlines fall after midnight.
-    app.wait_until("today's orders", || orders_shown(&app) == open);
+    // Today opens on what is already late: the repair called in last night that nobody has
+    // reached yet.
+    app.wait_until("today's list, late work first", || {
+        orders_shown(&app) > 0 && app.text("[data-testid=order]").contains("到场超时")
+    });
 
     // No signal: the server is gone, and the app reopens without asking for a login.
     fx.server.kill();
@@ -184,10 +211,11 @@ fn a_days_work_done_offline_reaches_the_server() {
     let urgent = office.post("calls", &call)["work_order"]["id"].as_str().expect("the order made").to_owned();
     app.click("[data-testid=nav-orders]");
     app.click("[data-testid=orders-today]");
-    app.wait_until("the urgent order at the top of today's list", || {
-        app.attribute("[data-testid=order]", "data-id").as_deref() == Some(urgent.as_str())
+    app.wait_until("the urgent order at the top of today's list, under only what is late or urgent", || {
+        let above = orders_above(&app, &urgent);
+        above.is_some_and(|above| above.iter().all(|(priority, late)| *late || priority == "urgent"))
     });
-    let top = app.text("[data-testid=order]");
+    let top = app.text(&format!("[data-testid=order][data-id=\"{urgent}\"]"));
     assert!(top.contains("加急") && top.contains("派给我"), "urgent and assigned to me: {top}");
     assert!(
         top.contains("到场时限") && top.contains("完成时限") && top.contains("月"),
@@ -272,11 +300,11 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.type_into("[data-testid=insp-measures]", "拍照取证，告知用户限期恢复");
     let photo_dir = tempfile::tempdir().expect("photo dir");
     let photo_file = fixture::photo(photo_dir.path());
-    app.choose_file("[data-testid=photo-input]", &photo_file);
+    app.choose_file("[data-testid=photos-input]", &photo_file);
     app.wait_until("the photo attached", || {
         app.attribute("[data-testid=photos]", "data-count").as_deref() == Some("1")
     });
-    app.wait_until("the photo's preview shown", || image_width(&app, "[data-testid=photo-preview]") == 320);
+    app.wait_until("the photo's preview shown", || image_width(&app, "[data-testid=photos-preview]") == 320);
     shot(&app, "zh-CN", "07-inspection");
 
     // The app is closed mid-form again: the photo's preview comes back from the device's
@@ -286,7 +314,7 @@ fn a_days_work_done_offline_reaches_the_server() {
     let app = fx.driver.open_app();
     reopen_draft(&app, "inspection");
     app.wait_until("the photo's preview shown after the restart", || {
-        image_width(&app, "[data-testid=photo-preview]") == 320
+        image_width(&app, "[data-testid=photos-preview]") == 320
     });
     assert_eq!(app.value("[data-testid=insp-description]"), "厨房私接暖气管一处", "the draft kept the text");
 
@@ -307,6 +335,10 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.type_into("[data-testid=amend-reason]", "违规类型记录有误");
     app.click("[data-testid=amend]");
     app.wait_for("[data-testid=report-form][data-kind=inspection]");
+    app.wait_until("the correction naming the record it corrects, in words", || {
+        !app.find_all("[data-testid=amendment-of]").is_empty()
+            && app.text("[data-testid=amendment-of]").contains("签字的稽查记录")
+    });
     assert_eq!(
         app.value("[data-testid=insp-description]"),
         "厨房私接暖气管一处",

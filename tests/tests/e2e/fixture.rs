@@ -23,9 +23,15 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn start() -> Fixture {
+        Fixture::with_households(400)
+    }
+
+    /// [`Fixture::start`] with a demo city of `households` (spread over its four stations).
+    pub fn with_households(households: usize) -> Fixture {
         let server_dir = tempfile::tempdir().expect("server dir");
         let app_dir = tempfile::tempdir().expect("app dir");
-        server::cli(server_dir.path(), &["demo", "--households", "400"], None);
+        let households = households.to_string();
+        server::cli(server_dir.path(), &["demo", "--households", &households], None);
         server::add_user(server_dir.path(), DISPATCHER, "dispatcher", None, DISPATCHER_PASSWORD);
         let server = Server::start(server_dir.path());
         // Square, so the window fits both as a landscape and as a portrait tablet.
@@ -40,7 +46,11 @@ impl Fixture {
                 ("HEARTH_SYNC_INTERVAL_SECS", "2".to_owned()),
             ],
         );
-        Fixture { server, driver, _display: display, _dirs: (server_dir, app_dir) }
+        let fx = Fixture { server, driver, _display: display, _dirs: (server_dir, app_dir) };
+        // The inspector is off today: the office hands his inspections and re-measurements
+        // to tech1, whose tablet the tests follow through every kind of work.
+        crate::office::Office::login(&fx).hand_over("insp1", "tech1");
+        fx
     }
 }
 
@@ -49,9 +59,44 @@ pub fn screenshot_dir() -> PathBuf {
     workspace().join("target/e2e-screenshots")
 }
 
-/// Saves a screenshot named `{locale}-{name}.png`.
+/// Saves a screenshot named `{locale}-{name}.png`. A Chinese screen is read too: it may show
+/// no English ([`latin_words`]).
 pub fn shot(app: &Session, locale: &str, name: &str) {
     app.screenshot(&screenshot_dir().join(format!("{locale}-{name}.png")));
+    if locale == "zh-CN" {
+        let words = latin_words(app);
+        assert!(words.is_empty(), "the Chinese screen {name} shows Latin words {words:?}");
+    }
+}
+
+/// The Latin words the screen shows (its text, and its inputs' placeholders), outside what a
+/// Chinese screen may show: the product's name Hearth, the language switch's "English",
+/// units (°C, m², m after a number) and identifiers (a word with a digit in it: an account
+/// or a thermometer's number, an id).
+pub fn latin_words(app: &Session) -> Vec<String> {
+    let script = r#"const root = document.querySelector('[data-testid=app]');
+        if (!root) return [];
+        const shown = root.innerText;
+        const placeholders = [...root.querySelectorAll('[placeholder]')].map((e) => e.placeholder).join(' ');
+        const lang = document.querySelector('[data-testid=lang-switch]')?.innerText;
+        const text = (shown + ' ' + placeholders)
+            .replace(lang || '\u0000', ' ')
+            .replace(/°C|℃|m²|㎡/g, ' ')
+            .replace(/(\d)\s*m\b/g, '$1 ');
+        return (text.match(/[A-Za-z][A-Za-z0-9_.\-]*/g) ?? []).filter((w) => w !== 'Hearth' && !/\d/.test(w));"#;
+    app.execute(script, serde_json::json!([]))
+        .as_array()
+        .map(|words| words.iter().filter_map(|w| w.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+/// The text of `css` whether or not it is shown (inside a closed section, say).
+pub fn text_content(app: &Session, css: &str) -> String {
+    app.execute("return document.querySelector(arguments[0])?.textContent ?? ''", serde_json::json!([css]))
+        .as_str()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 /// The number of records the status bar says are waiting.
@@ -178,7 +223,8 @@ pub struct Signed {
 pub fn sign(app: &Session) -> Signed {
     app.click("[data-testid=sign]");
     app.wait_for("[data-testid=signed-view]");
-    let content_hash = app.text("[data-testid=content-hash]");
+    // The hash is for the crew, folded away under 核验信息.
+    let content_hash = text_content(app, "[data-testid=content-hash]");
     assert_eq!(content_hash.len(), 64, "the signed view shows a SHA-256 content hash, not {content_hash:?}");
     let id = app.attribute("[data-testid=signed-view]", "data-report-id").expect("the signed report's id");
     Signed { id, content_hash }

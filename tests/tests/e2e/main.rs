@@ -4,6 +4,8 @@
 //! into `target/e2e-screenshots/`.
 
 mod day;
+mod field;
+mod firstpull;
 mod fixture;
 mod mistakes;
 mod office;

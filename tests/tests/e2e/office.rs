@@ -52,6 +52,53 @@ impl Office {
         self.get(&format!("work-orders/{id}"), "work order")
     }
 
+    /// `GET /v1/console/households/{id}`: the household as the office keeps it.
+    pub fn household(&self, id: &str) -> Value {
+        self.get(&format!("households/{id}"), "household")
+    }
+
+    /// The id of the technician or inspector `username`, from the roster.
+    pub fn crew_id(&self, username: &str) -> String {
+        let roster = self.get("roster", "roster");
+        let crew = roster["crew"].as_array().cloned().unwrap_or_default();
+        let member = crew.iter().find(|c| c["username"] == username);
+        member
+            .and_then(|c| c["id"].as_str())
+            .unwrap_or_else(|| panic!("{username} is not on the roster"))
+            .to_owned()
+    }
+
+    /// Gives every open order of `from` to `to` on the board, as a dispatcher does when a
+    /// crew member is off (the demo gives inspections and re-measurements to the inspector;
+    /// the day's tests follow the technician through every kind of work).
+    pub fn hand_over(&self, from: &str, to: &str) {
+        let (from, to) = (self.crew_id(from), self.crew_id(to));
+        for entry in self.board(&format!("assignee_id={from}&limit=100")) {
+            let id = entry["order"]["id"].as_str().expect("an order's id");
+            self.post(&format!("work-orders/{id}/assign"), &serde_json::json!({ "assignee_id": to }));
+        }
+    }
+
+    /// `GET /v1/console/work-orders?{query}`: the board's entries (open orders unless the
+    /// query names a status).
+    pub fn board(&self, query: &str) -> Vec<Value> {
+        self.get(&format!("work-orders?{query}"), "board")["orders"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The open orders a technician's tablet lists: theirs and their station's unassigned.
+    pub fn open_orders_for(&self, username: &str) -> usize {
+        let me = self.crew_id(username);
+        let roster = self.get("roster", "roster");
+        let crew = roster["crew"].as_array().cloned().unwrap_or_default();
+        let station = crew.iter().find(|c| c["id"] == me.as_str()).map(|c| c["station_id"].clone());
+        let station = station.and_then(|s| s.as_str().map(str::to_owned)).expect("a station");
+        let orders = self.board(&format!("station_id={station}&limit=100"));
+        orders
+            .iter()
+            .filter(|e| e["order"]["assignee_id"].is_null() || e["order"]["assignee_id"] == me.as_str())
+            .count()
+    }
+
     /// `GET /v1/console/{path}` as JSON; `what` names it if the server has none.
     fn get(&self, path: &str, what: &str) -> Value {
         self.http

@@ -9,7 +9,7 @@ function order(
   id: string, due_by: string | null, finished_at: string | null = null, more: Partial<WorkOrderDto> = {},
 ): WorkOrderDto {
   return {
-    id, kind: 'repair', source: 'hotline', status: finished_at ? 'done' : 'assigned', priority: 'normal',
+    id, number: null, kind: 'repair', source: 'hotline', status: finished_at ? 'done' : 'assigned', priority: 'normal',
     description: '', reported_at: '2026-11-26T00:00:00Z', arrive_by: null, due_by, arrival_overdue: false,
     overdue: false, arrived_at: null, assigned_to_me: true, finished_at, status_note: null, household: null,
     next_statuses: [], reports: [], ...more,

@@ -95,3 +95,17 @@ export function fromReport(report: Json, info: AppInfo, original: SignedReportDt
     body: body(report.body?.kind, report.body?.data ?? {}),
   };
 }
+
+/** The record an amendment corrects, named as people know it: its kind and when it was
+ *  signed ("维修记录", "12月3日 08:42"), not its id. Null when the device lacks it. */
+export async function amendedRecord(
+  id: string,
+  read: (id: string) => Promise<SignedReportDto>,
+): Promise<{ kind: string; signedAt: string } | null> {
+  try {
+    const original = await read(id);
+    return { kind: original.kind, signedAt: original.signatures[0]?.signed_at ?? original.created_at };
+  } catch {
+    return null;
+  }
+}

@@ -55,6 +55,11 @@ export const commands = {
 	validateReport: (report: Value) => typedError<ProblemDto[], IpcError>(__TAURI_INVOKE("validate_report", { report })),
 	/**  The measured total against the billed area and the tolerance, live as rooms are typed. */
 	assessArea: (report: Value) => typedError<AreaFindingDto, IpcError>(__TAURI_INVOKE("assess_area", { report })),
+	/**
+	 *  A temperature check's verdict under the city's thresholds (达标 / 不达标 / 免责), live as
+	 *  readings are typed and on the signed record: hearth-core's rule, not a copy of it.
+	 */
+	assessTemperature: (report: Value) => typedError<VerdictDto, IpcError>(__TAURI_INVOKE("assess_temperature", { report })),
 	/**  Keeps a photo on the device until the server has it. */
 	addPhoto: (bytes: number[], mimeType: string) => typedError<AttachmentDto, IpcError>(__TAURI_INVOKE("add_photo", { bytes, mimeType })),
 	/**
@@ -81,10 +86,15 @@ export const commands = {
 	syncStatus: () => typedError<SyncStatusEvent, IpcError>(__TAURI_INVOKE("sync_status")),
 	/**  Asks the worker to sync now; the outcome arrives as a status event. */
 	syncNow: () => typedError<null, IpcError>(__TAURI_INVOKE("sync_now")),
+	/**  Chooses the map app addresses open in: system, amap, baidu or tencent. */
+	setMapApp: (mapApp: string) => typedError<AppInfo, IpcError>(__TAURI_INVOKE("set_map_app", { mapApp })),
+	/**  Opens a phone or map link in the app the system has for it. */
+	openLink: (url: string) => typedError<null, IpcError>(__TAURI_INVOKE("open_link", { url })),
 };
 
 /** Events */
 export const events = {
+	newOrdersEvent: makeEvent<NewOrdersEvent, NewOrdersEvent>("new-orders-event"),
 	syncStatusEvent: makeEvent<SyncStatusEvent, SyncStatusEvent>("sync-status-event"),
 };
 
@@ -104,6 +114,8 @@ export type AppInfo = {
 	user: UserDto | null,
 	device_id: string,
 	profile: ProfileDto,
+	/**  The map app an address opens in (设置). */
+	map_app: MapApp,
 };
 
 /**  The appointment with the customer and whether the crew kept it (§21: 不能失约). */
@@ -150,6 +162,8 @@ export type AttachmentRef = {
 	sha256: Sha256,
 	mime_type: string,
 	size_bytes: number,
+	/**  A repair's photo taken before or after the work (§76); other photos have none. */
+	stage?: PhotoStage | null,
 };
 
 /**  The customer's opinion at the end of the visit (§69, §76). */
@@ -158,6 +172,13 @@ export type CustomerFeedback = {
 	opinion?: string,
 	/**  Required when the customer signs; absent when they refused. */
 	satisfaction?: Satisfaction | null,
+};
+
+/**  A running pull: changes applied so far out of all it will apply. */
+export type DownloadProgress = {
+	done: number,
+	/**  None until the server has counted (or from a server that does not count). */
+	total: number | null,
 };
 
 /**  A form in progress; `data` is the form's state as the UI keeps it. */
@@ -226,6 +247,17 @@ export type IpcError = {
 	problems: ProblemDto[],
 };
 
+/**  The map app an address opens in. */
+export type MapApp = 
+/**  系统地图: a `geo:` link, which the system offers to every map app installed. */
+"system" | 
+/**  高德地图 */
+"amap" | 
+/**  百度地图 */
+"baidu" | 
+/**  腾讯地图 */
+"tencent";
+
 /**  One measured room. */
 export type MeasuredRoom = {
 	name: string,
@@ -240,6 +272,33 @@ export type MeasuringConditions = {
 	probe_at_room_centre: boolean,
 	/**  The probe's height above the floor, in metres. */
 	probe_height_m: number | null,
+};
+
+/**  One order to announce: what it is and where. */
+export type NewOrderNotice = {
+	id: string,
+	number: string | null,
+	/**  temperature_check, repair, area_remeasure, inspection, follow_up. */
+	kind: string,
+	/**  emergency, urgent, normal or low. */
+	priority: string,
+	/**  The household's address, when the device holds the household. */
+	address: string | null,
+	/**  Assigned to the technician (else new in the station's pool). */
+	assigned_to_me: boolean,
+};
+
+/**  Work orders a sync brought that are news to the technician; sent after the sync. */
+export type NewOrdersEvent = {
+	/**  The device's first download: one summary of `count` orders, not a notice each. */
+	first_pull: boolean,
+	/**  How many orders are news (all of them, even when `orders` holds fewer). */
+	count: number,
+	/**
+	 *  The orders to announce one by one, in the order they arrived (empty after a first
+	 *  download).
+	 */
+	orders: NewOrderNotice[],
 };
 
 /**  A signed record of an order, as its detail links it. */
@@ -259,6 +318,13 @@ export type PartUsed = {
 	/**  个, 米, 套… */
 	unit: string,
 };
+
+/**  When a repair's photo was taken: the fault as found, or the work as left. */
+export type PhotoStage = 
+/**  维修前 */
+"before" | 
+/**  维修后 */
+"after";
 
 /**  One problem with one field, worded in the UI's language. */
 export type ProblemDto = {
@@ -449,6 +515,13 @@ export type SyncStatusEvent = {
 	/**  The code of the last sync error (the UI words it), if the last sync failed. */
 	last_error_code: string | null,
 	last_error: string | null,
+	/**
+	 *  The device has finished its first download of orders and households: until then
+	 *  an empty list means "not here yet", not "no work".
+	 */
+	first_pull_done: boolean,
+	/**  How far the running pull has come, while one runs. */
+	download: DownloadProgress | null,
 };
 
 /**  入户测温记录: recorded exactly as measured (如实填写, §67). */
@@ -495,6 +568,30 @@ export type UserDto = {
 
 export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
 
+/**
+ *  A temperature check's verdict (hearth-core's `rules::verdict`), live on the form and on
+ *  the signed record; the UI words it.
+ */
+export type VerdictDto = {
+	/**  compliant, non_compliant, excused or undecided. */
+	verdict: string,
+	/**  The lowest bedroom or living-room reading, °C. */
+	lowest_c: number | null,
+	/**  How far it is below the standard, °C. */
+	shortfall_c: number | null,
+	/**
+	 *  Why a shortfall is excused: below_design_weather, or what the user did
+	 *  (radiators_covered, installation_altered, system_water_drawn_off).
+	 */
+	excuses: string[],
+	/**  The room whose reading decided. */
+	deciding_room: string | null,
+	indoor_standard_c: number | null,
+	design_outdoor_c: number | null,
+	/**  The outdoor reading is below the design temperature: the form offers the waiver ticked. */
+	suggest_below_design: boolean,
+};
+
 /**  The violations the rulebook and city rules name (§35). */
 export type ViolationType = 
 /**  私接 */
@@ -515,6 +612,8 @@ export type ViolationType =
 /**  A work order with its household, for the list and the detail screen. */
 export type WorkOrderDto = {
 	id: string,
+	/**  The number read over the phone (和平-1202-007); None for orders made before numbers. */
+	number: string | null,
 	/**  temperature_check, repair, area_remeasure, inspection, follow_up. */
 	kind: string,
 	/**  hotline, complaint, planned, follow_up. */
@@ -532,7 +631,7 @@ export type WorkOrderDto = {
 	arrival_overdue: boolean,
 	/**  Still open, and the completion deadline has passed. */
 	overdue: boolean,
-	/**  When the crew arrived, as the server stamped it (after a sync). */
+	/**  When the crew arrived: the server's stamp, or until it comes, this device's 已到场 tap. */
 	arrived_at: string | null,
 	/**  Assigned to the logged-in user (else the station's pool, for whoever takes it). */
 	assigned_to_me: boolean,

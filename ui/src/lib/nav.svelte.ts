@@ -5,6 +5,7 @@ import type { OrderView } from './agenda';
 export type Screen =
   | { name: 'orders' }
   | { name: 'search' }
+  | { name: 'settings' }
   | { name: 'order'; id: string }
   | { name: 'household'; id: string }
   | { name: 'form'; draftId: string }

@@ -1,7 +1,7 @@
 // A signed report's content as rows of label and value, in the user's language, for the
 // read-only view. Pure presentation of hearth-core's JSON: no rule is applied here.
 import { type Key, type Locale, codeLabel, translate } from './i18n';
-import { shortTime } from './time';
+import { inputInWords, shortTime } from './time';
 
 export interface Row {
   label: string;
@@ -22,7 +22,7 @@ export function rows(locale: Locale, body: Json | undefined): Row[] {
   switch (body?.kind) {
     case 'temperature_check':
       row('temp.serial', text(d.thermometer?.serial));
-      row('temp.certificate', `${text(d.thermometer?.certificate_no)} · ${text(d.thermometer?.certificate_expires)}`);
+      row('temp.certificate', `${text(d.thermometer?.certificate_no)} · ${inputInWords(locale, d.thermometer?.certificate_expires ?? '') || '—'}`);
       row('temp.checked', yes(d.thermometer?.checked_working));
       row('temp.doorsClosed', String(d.conditions?.doors_windows_closed_minutes ?? '—'));
       row('temp.atCentre', yes(d.conditions?.probe_at_room_centre));
@@ -72,6 +72,6 @@ export function rows(locale: Locale, body: Json | undefined): Row[] {
 export function feedbackRows(locale: Locale, report: Json | undefined): Row[] {
   const f: Json = report?.feedback ?? {};
   const out: Row[] = [{ label: translate(locale, 'sign.opinion'), value: f.opinion?.trim() ? f.opinion : '—' }];
-  if (f.satisfaction) out.push({ label: translate(locale, 'sign.satisfaction'), value: codeLabel(locale, 'sat', f.satisfaction) });
+  if (f.satisfaction) out.push({ label: translate(locale, 'sign.satisfaction'), value: codeLabel(locale, 'satisfaction', f.satisfaction) });
   return out;
 }

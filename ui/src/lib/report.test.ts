@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { byField, messagesFor } from './problems';
-import { type FormState, blankBody, reportKindFor, toReport } from './report';
+import { type FormState, blankBody, photosAt, reportKindFor, toReport } from './report';
+import { toLocalInput } from './time';
 import { fromReport } from './amend';
 
 function state(kind: Parameters<typeof blankBody>[0]): FormState {
@@ -68,6 +69,35 @@ describe('forms to reports', () => {
     const s = state('inspection');
     s.refused = true;
     expect(toReport(s).report.feedback).toEqual({ opinion: '' });
+  });
+
+  it('a household caught in a violation is not asked its satisfaction; one found in order is', () => {
+    const s = state('inspection');
+    if (s.body.kind !== 'inspection') throw new Error('kind');
+    s.body.form.violations = ['unauthorized_connection'];
+    expect(toReport(s).report.feedback).toEqual({ opinion: '' });
+    s.body.form.violations = [];
+    expect(toReport(s).report.feedback).toEqual({ opinion: '', satisfaction: 'satisfied' });
+  });
+
+  it("a repair's arrival starts from the order's 已到场, and a repair started elsewhere is blank", () => {
+    const tapped = '2026-11-27T09:12:00.000Z';
+    const body = blankBody('repair_visit', { now: tapped, billedArea: 0, tolerancePct: 3, arrivedAt: tapped });
+    if (body.kind !== 'repair_visit') throw new Error('kind');
+    expect(body.form.arrivedAt).toBe(toLocalInput(tapped));
+    expect(body.form.arrivedFromOrder).toBe(true);
+    const blank = blankBody('repair_visit', { now: tapped, billedArea: 0, tolerancePct: 3 });
+    if (blank.kind !== 'repair_visit') throw new Error('kind');
+    expect(blank.form.arrivedAt).toBe('');
+  });
+
+  it("a repair's photos keep whether they were taken before or after the work", () => {
+    const s = state('repair_visit');
+    const photo = (n: string, stage?: 'before' | 'after') => ({ sha256: n.repeat(64), mime_type: 'image/png', size_bytes: 10, ...(stage ? { stage } : {}) });
+    s.photos = [photo('a', 'before'), photo('b', 'after'), photo('c', 'after')];
+    expect(toReport(s).report.attachments?.map((p) => p.stage)).toEqual(['before', 'after', 'after']);
+    expect(photosAt(s.photos, 'after').map((p) => p.sha256[0])).toEqual(['b', 'c']);
+    expect(photosAt([photo('d')], null)).toHaveLength(1);
   });
 
   it('an amendment reads back into the same form', () => {

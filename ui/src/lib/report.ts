@@ -11,7 +11,7 @@ import type {
   AreaRemeasurement, AttachmentRef, CustomerFeedback, FaultCategory, Inspection, RepairVisit, Report,
   ReportBody, RoomType, Satisfaction, TemperatureCheck, UserCausedFinding, ViolationType,
 } from './bindings';
-import { fromLocalInput } from './time';
+import { fromLocalInput, toLocalInput } from './time';
 
 export type ReportKind = ReportBody['kind'];
 
@@ -29,12 +29,16 @@ export interface TemperatureForm {
   readings: { roomName: string; roomType: RoomType; celsius: string; measuredAt: string | null }[];
   outdoor: string;
   belowDesign: boolean;
+  /** The outdoor reading (as typed) for which "below design weather" was suggested. */
+  belowDesignSuggestedFor?: string;
   findings: UserCausedFinding[];
   findingsNote: string;
 }
 
 export interface RepairForm {
   arrivedAt: string;
+  /** The arrival was filled in from the order's 已到场 (the technician may change it). */
+  arrivedFromOrder?: boolean;
   faultCategory: FaultCategory;
   cause: string;
   workDone: string;
@@ -215,6 +219,17 @@ function inspectionData(f: InspectionForm): Inspection {
   return { violations: f.violations, description: f.description, measures_taken: f.measuresTaken };
 }
 
+/** Whether the form asks the customer's satisfaction: not of a household an inspection
+ *  caught in a violation (hearth-core's `rules::asks_satisfaction` says the same). */
+export function asksSatisfaction(body: FormBody): boolean {
+  return !(body.kind === 'inspection' && body.form.violations.length > 0);
+}
+
+/** The photos of a repair taken at `stage`; every photo of the other forms for `null`. */
+export function photosAt(photos: Photo[], stage: Photo['stage'] | null): Photo[] {
+  return photos.filter((p) => (p.stage ?? null) === (stage ?? null));
+}
+
 /** Builds the report JSON from the form; unreadable text is listed in `local`. */
 export function toReport(s: FormState): Converted {
   const r = new Reader();
@@ -228,7 +243,7 @@ export function toReport(s: FormState): Converted {
           ? { kind: b.kind, data: areaData(b.form, r, s.createdAt) }
           : { kind: b.kind, data: inspectionData(b.form) };
   const feedback: CustomerFeedback = { opinion: s.opinion };
-  if (s.satisfaction && !s.refused) feedback.satisfaction = s.satisfaction;
+  if (s.satisfaction && !s.refused && asksSatisfaction(s.body)) feedback.satisfaction = s.satisfaction;
   const report: Report = {
     id: s.reportId,
     household_id: s.householdId,
@@ -247,7 +262,7 @@ export function toReport(s: FormState): Converted {
  *  where the city profile or the household says what is expected. */
 export function blankBody(
   kind: ReportKind,
-  ctx: { now: string; billedArea: number; tolerancePct: number },
+  ctx: { now: string; billedArea: number; tolerancePct: number; arrivedAt?: string | null },
 ): FormBody {
   switch (kind) {
     case 'temperature_check':
@@ -272,7 +287,8 @@ export function blankBody(
       return {
         kind,
         form: {
-          arrivedAt: '',
+          arrivedAt: ctx.arrivedAt ? toLocalInput(ctx.arrivedAt) : '',
+          arrivedFromOrder: Boolean(ctx.arrivedAt),
           faultCategory: 'no_heat',
           cause: '',
           workDone: '',

@@ -129,7 +129,8 @@ pub fn validate_report(report: &Report, ctx: &ValidationContext<'_>) -> Vec<Prob
 
 /// Checks the end of a form (§69, §76, DOMAIN "Signature"): the customer signs, or refuses
 /// with a reason and a named witness who signs; every signature has strokes and binds
-/// `content_hash`, the hash of the report as shown; a signing customer gives satisfaction.
+/// `content_hash`, the hash of the report as shown; a signing customer gives satisfaction
+/// (unless [`asks_satisfaction`] says it is not asked).
 pub fn validate_sign_off(
     report: &Report,
     signatures: &[Signature],
@@ -155,7 +156,7 @@ pub fn validate_sign_off(
             if !has(SignerRole::Customer) {
                 p.push("signatures", ProblemKind::CustomerSignatureMissing);
             }
-            if report.feedback.satisfaction.is_none() {
+            if report.feedback.satisfaction.is_none() && asks_satisfaction(report) {
                 p.push("feedback.satisfaction", ProblemKind::Missing { what: Label::Satisfaction });
             }
         }
@@ -171,6 +172,12 @@ pub fn validate_sign_off(
         }
     }
     p.0
+}
+
+/// Whether the customer is asked how satisfied they are: not a household caught in a
+/// violation by an inspection (稽查), whose "satisfaction" with being caught means nothing.
+pub fn asks_satisfaction(report: &Report) -> bool {
+    !matches!(&report.body, ReportBody::Inspection(i) if !i.violations.is_empty())
 }
 
 /// Checks a household as the office imports it: the fields a crew needs to find the home,

@@ -222,6 +222,27 @@ fn a_signature_needs_strokes_and_the_customers_satisfaction() {
 }
 
 #[test]
+fn a_household_caught_in_a_violation_is_not_asked_its_satisfaction() {
+    let mut r = report_of(ReportBody::Inspection(demo::inspection()));
+    r.attachments = vec![demo::photo(b"found")];
+    r.feedback.satisfaction = None;
+    let hash = crate::rules::signing::content_hash(&r);
+    let sig = demo::signature("张伟", SignerRole::Customer, &hash, demo::now());
+    assert!(!asks_satisfaction(&r));
+    assert_eq!(validate_sign_off(&r, std::slice::from_ref(&sig), None, &hash), vec![]);
+    // An inspection that found nothing wrong asks, as every other visit does.
+    let ReportBody::Inspection(ref mut found) = r.body else { unreachable!() };
+    found.violations.clear();
+    let hash = crate::rules::signing::content_hash(&r);
+    let sig = demo::signature("张伟", SignerRole::Customer, &hash, demo::now());
+    assert!(asks_satisfaction(&r));
+    assert_eq!(
+        codes(&validate_sign_off(&r, &[sig], None, &hash)),
+        vec![("feedback.satisfaction", "missing")]
+    );
+}
+
+#[test]
 fn a_household_needs_an_account_and_a_real_area() {
     let p = CityProfile::default();
     let mut h = demo::households(1, 1).next().unwrap();
