@@ -408,12 +408,7 @@ async fn an_order_reassigned_away_from_a_crew_member_of_another_station_leaves_t
     let s = server().await;
     let (tech1, tech2, office) =
         (s.login("tech1").await, s.login("tech2").await, s.login("dispatcher").await);
-    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
-    let user_id = |name: &str| -> Uuid {
-        let id: String =
-            conn.query_row("SELECT id FROM users WHERE username = ?1", [name], |r| r.get(0)).unwrap();
-        id.parse().unwrap()
-    };
+    let user_id = |name: &str| user_id(&s, name);
     let station1 = hearth_core::demo::stations()[0].id;
     let (_, order) = orders(&s, &office).await.into_iter().find(|(_, o)| o.station_id == station1).unwrap();
     let key = ("work_order".to_owned(), order.id.to_string());
@@ -435,6 +430,14 @@ async fn an_order_reassigned_away_from_a_crew_member_of_another_station_leaves_t
     assert_eq!(news[0]["change"]["data"], serde_json::json!({ "kind": "work_order", "id": order.id }));
     assert!(!held(&s.pull_all(&tech2, 7).await).contains_key(&key));
     assert!(held(&s.pull_all(&tech1, 7).await).contains_key(&key), "its own station keeps it throughout");
+}
+
+/// The id of the user `name`, read from the server's database.
+fn user_id(s: &Server, name: &str) -> Uuid {
+    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
+    let id: String =
+        conn.query_row("SELECT id FROM users WHERE username = ?1", [name], |r| r.get(0)).unwrap();
+    id.parse().unwrap()
 }
 
 /// Walks every page of `token`'s pull asking for the count, and checks each page's
@@ -466,12 +469,7 @@ async fn a_pull_asked_to_count_says_how_many_changes_are_left_to_the_caller() {
     let s = server().await;
     let (tech1, tech2, office) =
         (s.login("tech1").await, s.login("tech2").await, s.login("dispatcher").await);
-    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
-    let user_id = |name: &str| -> Uuid {
-        let id: String =
-            conn.query_row("SELECT id FROM users WHERE username = ?1", [name], |r| r.get(0)).unwrap();
-        id.parse().unwrap()
-    };
+    let user_id = |name: &str| user_id(&s, name);
     // One station-1 order assigned to its own technician (seen through both the station and
     // the assignee: counted once), one lent to station 2's technician, then taken back from
     // them (a withdrawal for them, none for the office).

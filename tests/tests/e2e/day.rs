@@ -245,6 +245,10 @@ fn a_days_work_done_offline_reaches_the_server() {
     assert_eq!(app.text("[data-testid=order-status]"), "已完成");
     assert_eq!(app.attribute("[data-testid=order-records]", "data-count").as_deref(), Some("1"));
     assert!(app.find_all("[data-testid=start-form]").is_empty(), "a finished order offers no form again");
+    app.execute(
+        "document.querySelector('[data-testid=order-records]').scrollIntoView({block: 'center'})",
+        json!([]),
+    );
     shot(&app, "zh-CN", "08-order-done");
     app.wait_until("the office seeing the order done, with the arrival stamped", || {
         let entry = office.work_order(&order_id);
