@@ -4,7 +4,7 @@
 //! the JSON hearth-core reads and writes, so it has exactly one definition: the Rust one.
 
 use hearth_core::Locale;
-use hearth_core::model::{AttachmentRef, Household, SignedReport, User, WorkOrder, WorkOrderStatus};
+use hearth_core::model::{AttachmentRef, Household, SignedReport, User, WorkOrder};
 use hearth_core::rules::Problem;
 use hearth_core::rules::area::AreaFinding;
 use hearth_core::rules::compliance::{Compliance, Excuse};
@@ -59,6 +59,8 @@ pub struct AppInfo {
     pub profile: ProfileDto,
     /// The map app an address opens in (设置).
     pub map_app: MapApp,
+    /// Whether a company CA is saved (设置: 公司根证书).
+    pub has_company_ca: bool,
 }
 
 /// A household, as the search and the work orders show it.
@@ -87,14 +89,6 @@ impl From<&Household> for HouseholdDto {
         }
     }
 }
-
-/// The moves a technician makes on site; closing and cancelling are the office's.
-const TECHNICIAN_MOVES: [WorkOrderStatus; 4] = [
-    WorkOrderStatus::EnRoute,
-    WorkOrderStatus::OnSite,
-    WorkOrderStatus::Done,
-    WorkOrderStatus::CouldNotComplete,
-];
 
 /// A work order with its household, for the list and the detail screen.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
@@ -189,11 +183,8 @@ impl WorkOrderDto {
             finished_at: None,
             status_note: order.status_note.clone(),
             household: household.map(HouseholdDto::from),
-            next_statuses: TECHNICIAN_MOVES
-                .iter()
-                .filter(|&&to| status::can_move(order.status, to))
-                .map(|to| to.as_str().to_owned())
-                .collect(),
+            // The crew's moves only (hearth-core's rule): closing and cancelling are the office's.
+            next_statuses: status::crew_moves(order.status).map(|to| to.as_str().to_owned()).collect(),
             reports: reports.iter().map(OrderReportDto::from).collect(),
         }
     }

@@ -102,6 +102,7 @@ pub enum ProblemKind {
     SignedAndRefused,
     SignatureWithoutStrokes,
     SignatureForOtherContent,
+    OfficeOnlyStatus,
 }
 
 /// One problem with one field of a record.
@@ -153,6 +154,7 @@ impl Problem {
             SignedAndRefused => "signed_and_refused",
             SignatureWithoutStrokes => "signature_without_strokes",
             SignatureForOtherContent => "signature_for_other_content",
+            OfficeOnlyStatus => "office_only_status",
         }
     }
 
@@ -235,6 +237,10 @@ impl Problem {
             SignatureForOtherContent => l.pick(
                 "签名后记录内容已改变，请重新签字",
                 "The record changed after it was signed; please sign again.",
+            ),
+            OfficeOnlyStatus => l.pick(
+                "结单和撤销工单由调度员办理，维修人员不能操作，请联系调度",
+                "Closing or cancelling an order is the office's to do, not the crew's; call the dispatcher.",
             ),
         }
     }

@@ -2,7 +2,7 @@
 //! closed, or cancelled before the work is done. It only moves forward, so a stale edit
 //! never reopens a finished order (ARCHITECTURE.md, "Data"; §75 closure rate).
 
-use crate::model::{RepairOutcome, Report, ReportBody, WorkOrder, WorkOrderStatus};
+use crate::model::{RepairOutcome, Report, ReportBody, Role, WorkOrder, WorkOrderStatus};
 use crate::rules::{Label, Problem, ProblemKind};
 use crate::{Error, Result};
 
@@ -39,6 +39,40 @@ pub fn can_move(from: WorkOrderStatus, to: WorkOrderStatus) -> bool {
         Cancelled => step(from) < step(Done),
         _ => step(to) > step(from),
     }
+}
+
+/// The moves a crew member (technician, inspector) makes on site: on the way, arrived, and
+/// the outcome — done or could not complete (§74: reach the household in time; §76: repair and
+/// fill in the record). Every other move is the office's: closing an order once its outcome is
+/// accounted for and cancelling one (§28, §31: the hotline takes the call, sees it through to
+/// 处理率 100 % and calls back), and putting an order back to new or assigned (reopening,
+/// assigning), which [`can_move`] never allows on a device anyway.
+pub const CREW_MOVES: [WorkOrderStatus; 4] = [
+    WorkOrderStatus::EnRoute,
+    WorkOrderStatus::OnSite,
+    WorkOrderStatus::Done,
+    WorkOrderStatus::CouldNotComplete,
+];
+
+/// Whether a crew member may move an order to `to` (see [`CREW_MOVES`]); `false` means the
+/// move is the office's (dispatchers, admins), whatever the order's current status.
+pub fn crew_may_move(to: WorkOrderStatus) -> bool {
+    CREW_MOVES.contains(&to)
+}
+
+/// Whether `role` may move an order to `to`: the office may make any move, a crew member only
+/// the crew's ([`crew_may_move`]). Whether the move is possible from the order's status is
+/// [`can_move`]'s question.
+pub fn role_may_move(role: Role, to: WorkOrderStatus) -> bool {
+    match role {
+        Role::Dispatcher | Role::Admin => true,
+        Role::Technician | Role::Inspector => crew_may_move(to),
+    }
+}
+
+/// The moves a crew member may make now from `from`: the crew's moves [`can_move`] allows.
+pub fn crew_moves(from: WorkOrderStatus) -> impl Iterator<Item = WorkOrderStatus> {
+    CREW_MOVES.into_iter().filter(move |&to| can_move(from, to))
 }
 
 /// The later of two statuses, for merging edits from two sides; the same whichever side
@@ -149,6 +183,22 @@ mod tests {
         for &to in WorkOrderStatus::ALL {
             assert!(!can_move(Closed, to) && !can_move(Cancelled, to));
         }
+    }
+
+    #[test]
+    fn the_crew_moves_on_site_and_the_office_closes_and_cancels() {
+        for to in [EnRoute, OnSite, Done, CouldNotComplete] {
+            assert!(crew_may_move(to), "{to:?}");
+            assert!(role_may_move(Role::Technician, to) && role_may_move(Role::Inspector, to));
+        }
+        for to in [Cancelled, Closed, New, Assigned] {
+            assert!(!crew_may_move(to), "{to:?} is the office's");
+            assert!(!role_may_move(Role::Technician, to) && !role_may_move(Role::Inspector, to));
+            assert!(role_may_move(Role::Dispatcher, to) && role_may_move(Role::Admin, to));
+        }
+        assert_eq!(crew_moves(Assigned).collect::<Vec<_>>(), [EnRoute, OnSite, Done, CouldNotComplete]);
+        assert_eq!(crew_moves(OnSite).collect::<Vec<_>>(), [Done, CouldNotComplete]);
+        assert_eq!(crew_moves(Done).count(), 0, "closing a done order is the office's");
     }
 
     #[test]

@@ -321,6 +321,50 @@ fn a_work_order_only_moves_forward_and_each_move_is_queued() {
     assert!(store.open_work_orders().unwrap().is_empty());
 }
 
+/// Logs `role` in on `store`, as a login stores the user.
+fn log_in_as(store: &mut Store, role: crate::model::Role) {
+    let user = crate::model::User {
+        id: Uuid::now_v7(),
+        username: "tech1".into(),
+        display_name: "张师傅".into(),
+        role,
+        station_id: None,
+    };
+    store.set_setting(settings::USER, &serde_json::to_string(&user).unwrap()).unwrap();
+}
+
+#[test]
+fn a_crew_member_cannot_cancel_or_close_an_order_and_nothing_is_saved() {
+    use crate::model::Role;
+    let mut store = Store::open_in_memory().unwrap();
+    log_in_as(&mut store, Role::Technician);
+    let order = demo::work_order(demo::now());
+    store.put_work_order(&order).unwrap();
+    let before = store.work_order(order.id).unwrap();
+    let err = store.advance_work_order(order.id, WorkOrderStatus::Cancelled, Some("用户说不用修了".into()));
+    let Err(Error::Invalid(problems)) = err else { panic!("not refused: {err:?}") };
+    assert_eq!((problems[0].field.as_str(), problems[0].code()), ("status", "office_only_status"));
+    assert_eq!(
+        problems[0].message(crate::Locale::ZhCn),
+        "结单和撤销工单由调度员办理，维修人员不能操作，请联系调度"
+    );
+    assert!(problems[0].message(crate::Locale::En).contains("office"));
+    assert_eq!(store.work_order(order.id).unwrap(), before, "the order is as it was");
+    assert_eq!(store.outbox_len().unwrap(), 0, "nothing is queued for the server");
+
+    // The crew's own moves go through; closing the finished order is refused the same way.
+    store.advance_work_order(order.id, WorkOrderStatus::OnSite, None).unwrap();
+    store.advance_work_order(order.id, WorkOrderStatus::Done, Some("电话确认已恢复".into())).unwrap();
+    let err = store.advance_work_order(order.id, WorkOrderStatus::Closed, None).unwrap_err();
+    assert_eq!(err.code(), "invalid");
+    assert_eq!(store.work_order(order.id).unwrap().unwrap().order.status, WorkOrderStatus::Done);
+    assert_eq!(store.outbox_len().unwrap(), 2);
+
+    // A dispatcher's device may close it.
+    log_in_as(&mut store, Role::Dispatcher);
+    store.advance_work_order(order.id, WorkOrderStatus::Closed, None).unwrap();
+}
+
 #[test]
 fn the_arrival_is_the_on_site_tap_until_the_server_stamps_it() {
     let mut store = Store::open_in_memory().unwrap();

@@ -6,9 +6,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 use crate::hlc::Hlc;
-use crate::model::{Report, WorkOrder};
+use crate::model::{Report, Role, User, WorkOrder};
 use crate::protocol::{WorkOrderFields, WorkOrderState};
-use crate::rules::status;
+use crate::rules::{Problem, ProblemKind, status};
 use crate::store::outbox::{self, Entity};
 use crate::sync::plan::field;
 use crate::{Error, Result};
@@ -127,10 +127,24 @@ pub fn finish_with_report(tx: &Transaction<'_>, id: Uuid, report: &Report, stamp
     edit(tx, id, &fields, stamp).map(drop)
 }
 
+/// The role of the user logged in on this device; None when nobody is (a device nobody
+/// logged in on cannot sync, and the server judges every move again).
+fn logged_in_role(conn: &Connection) -> Result<Option<Role>> {
+    let user = crate::store::settings::get(conn, crate::store::settings::USER)?;
+    Ok(user.and_then(|json| serde_json::from_str::<User>(&json).ok()).map(|user| user.role))
+}
+
 /// Changes an order's fields on this device — the technician moving the status on, a
 /// dispatcher reassigning — stamping each changed field and queueing the edit for the server,
-/// in `tx`. A status may only move forward ([`status::advance`]).
+/// in `tx`. A status may only move forward ([`status::advance`]), and a crew member may make
+/// only the crew's moves ([`status::role_may_move`]): closing and cancelling are refused before
+/// anything is saved.
 pub fn edit(tx: &Transaction<'_>, id: Uuid, fields: &WorkOrderFields, stamp: Hlc) -> Result<WorkOrder> {
+    if let Some(to) = fields.status
+        && logged_in_role(tx)?.is_some_and(|role| !status::role_may_move(role, to))
+    {
+        return Err(Error::Invalid(vec![Problem::new(field::STATUS, ProblemKind::OfficeOnlyStatus)]));
+    }
     let mut state =
         get_state(tx, id)?.ok_or_else(|| Error::NotFound { what: "work order", id: id.to_string() })?;
     let order = &mut state.order;

@@ -44,10 +44,11 @@ async fn what_a_device_sends_and_gets_fits_the_documented_schemas() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     schemas.assert_valid("LoginResponse", &answer.body);
     let token = answer.body["token"].as_str().unwrap().to_owned();
+    let me: Uuid = answer.body["user"]["id"].as_str().unwrap().parse().unwrap();
 
     // An accepted report, a report refused (another station's household) and an edit of an
     // order the server does not know: both kinds of change, both kinds of outcome.
-    let report = |n| Outgoing::Report(Box::new(report_for(&household(n))));
+    let report = |n| Outgoing::Report(Box::new(report_for(&household(n), me)));
     let edit = Outgoing::WorkOrderEdit(WorkOrderEdit {
         work_order_id: Uuid::now_v7(),
         fields: WorkOrderFields { status_note: Some("门禁坏了".into()), ..WorkOrderFields::default() },
@@ -96,11 +97,11 @@ async fn what_a_device_sends_and_gets_fits_the_documented_schemas() {
 async fn a_body_the_schemas_refuse_the_server_refuses_and_stores_nothing() {
     let s = server().await;
     let schemas = Schemas::of(&s).await;
-    let token = s.login("tech1").await;
+    let (token, me) = s.login_user("tech1").await;
     let entry = PushEntry {
         id: Uuid::now_v7(),
         hlc: Hlc { wall_ms: 1, counter: 0, node: 7 },
-        change: Outgoing::Report(Box::new(report_for(&household(0)))),
+        change: Outgoing::Report(Box::new(report_for(&household(0), me))),
     };
     let push = serde_json::to_value(PushRequest { entries: vec![entry] }).unwrap();
     let before = s.counts();

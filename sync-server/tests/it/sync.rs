@@ -28,9 +28,9 @@ fn result(response: &PushResponse, i: usize) -> Value {
 #[tokio::test]
 async fn a_batch_pushed_twice_is_applied_once_with_the_same_answer() {
     let s = server().await;
-    let token = s.login("tech1").await;
+    let (token, me) = s.login_user("tech1").await;
     let entries: Vec<_> =
-        (0..3).map(|i| entry(Outgoing::Report(Box::new(report_for(&household(i * 4)))), 1)).collect();
+        (0..3).map(|i| entry(Outgoing::Report(Box::new(report_for(&household(i * 4), me))), 1)).collect();
     let first = push(&s, &token, &entries).await;
     assert!(
         (0..3).all(|i| result(&first, i)["result"] == "accepted" && first.results[i].id == entries[i].id)
@@ -46,10 +46,10 @@ async fn a_batch_pushed_twice_is_applied_once_with_the_same_answer() {
 #[tokio::test]
 async fn a_report_for_a_household_the_server_lacks_is_rejected_and_stores_nothing() {
     let s = server().await;
-    let token = s.login("tech1").await;
+    let (token, me) = s.login_user("tech1").await;
     let before = s.counts();
     let stranger = Household { id: Uuid::now_v7(), ..household(0) };
-    let response = push(&s, &token, &[entry(Outgoing::Report(Box::new(report_for(&stranger))), 1)]).await;
+    let response = push(&s, &token, &[entry(Outgoing::Report(Box::new(report_for(&stranger, me))), 1)]).await;
     assert_eq!(result(&response, 0)["code"], "unknown_reference");
     assert_eq!(s.counts(), before);
 }
@@ -57,9 +57,10 @@ async fn a_report_for_a_household_the_server_lacks_is_rejected_and_stores_nothin
 #[tokio::test]
 async fn a_technician_cannot_file_a_report_for_another_stations_household() {
     let s = server().await;
-    let token = s.login("tech1").await;
+    let (token, me) = s.login_user("tech1").await;
     let before = s.counts();
-    let response = push(&s, &token, &[entry(Outgoing::Report(Box::new(report_for(&household(1)))), 1)]).await;
+    let response =
+        push(&s, &token, &[entry(Outgoing::Report(Box::new(report_for(&household(1), me))), 1)]).await;
     assert_eq!(result(&response, 0)["code"], "forbidden");
     assert_eq!(s.counts(), before);
 }
@@ -67,13 +68,13 @@ async fn a_technician_cannot_file_a_report_for_another_stations_household() {
 #[tokio::test]
 async fn a_report_naming_a_missing_blob_is_accepted_once_the_blob_is_uploaded() {
     let s = server().await;
-    let token = s.login("tech1").await;
+    let (token, me) = s.login_user("tech1").await;
     let photo = b"radiator photo".to_vec();
     let home = household(0);
     let mut report = hearth_core::demo::report(
         hearth_core::model::ReportBody::TemperatureCheck(hearth_core::demo::temperature_check(Utc::now())),
         home.id,
-        Uuid::now_v7(),
+        me,
         Utc::now(),
     );
     report.attachments.push(hearth_core::demo::photo(&photo));
@@ -97,8 +98,8 @@ async fn a_report_naming_a_missing_blob_is_accepted_once_the_blob_is_uploaded() 
 #[tokio::test]
 async fn a_report_id_stored_with_other_content_is_rejected_and_logged() {
     let s = server().await;
-    let token = s.login("tech1").await;
-    let original = report_for(&household(0));
+    let (token, me) = s.login_user("tech1").await;
+    let original = report_for(&household(0), me);
     push(&s, &token, &[entry(Outgoing::Report(Box::new(original.clone())), 1)]).await;
     let mut changed = original.into_parts().report;
     changed.feedback.opinion = "改过的意见".into();
@@ -206,6 +207,116 @@ async fn work_order_edits_merge_forward_only_and_a_stale_one_is_logged() {
 }
 
 #[tokio::test]
+async fn a_technician_cannot_cancel_or_close_his_stations_order_and_nothing_is_stored() {
+    use hearth_core::model::WorkOrderStatus::*;
+    let s = server().await;
+    let tech = s.login("tech1").await;
+    let station = hearth_core::demo::stations()[0].id;
+    let (seq, order) = orders(&s, &tech)
+        .await
+        .into_iter()
+        .find(|(_, o)| o.station_id == station && hearth_core::rules::status::is_open(o.status))
+        .unwrap();
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap();
+    let edit = |status, wall_ms| {
+        let fields = WorkOrderFields { status: Some(status), ..Default::default() };
+        entry(Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: order.id, fields }), wall_ms)
+    };
+    let cancel = edit(Cancelled, now_ms + 10_000);
+    let body = serde_json::to_value(&cancel).unwrap();
+    assert_eq!(body["change"]["data"]["fields"], serde_json::json!({"status": "cancelled"}));
+    let before = s.counts();
+    let response = push(&s, &tech, &[cancel]).await;
+    assert_eq!(result(&response, 0)["result"], "rejected");
+    assert_eq!(result(&response, 0)["code"], "forbidden");
+    let message = result(&response, 0)["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("office") && message.contains("cancelled"), "{message}");
+    assert_eq!(s.counts(), before, "nothing of it is stored");
+    let (same_seq, unchanged) = orders(&s, &tech).await.into_iter().find(|(_, o)| o.id == order.id).unwrap();
+    assert_eq!((same_seq, &unchanged), (seq, &order), "the order is as it was");
+
+    // The crew's own moves are accepted; closing the finished order is refused the same way.
+    let done =
+        WorkOrderFields { status: Some(Done), status_note: Some("已修复".into()), ..Default::default() };
+    let finish = entry(
+        Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: order.id, fields: done }),
+        now_ms + 20_000,
+    );
+    assert_eq!(result(&push(&s, &tech, &[finish]).await, 0)["result"], "accepted");
+    let response = push(&s, &tech, &[edit(Closed, now_ms + 30_000)]).await;
+    assert_eq!(result(&response, 0)["code"], "forbidden");
+    let (_, finished) = orders(&s, &tech).await.into_iter().find(|(_, o)| o.id == order.id).unwrap();
+    assert_eq!(finished.status, Done);
+
+    // The office closes it.
+    let office = s.login("dispatcher").await;
+    let response = push(&s, &office, &[edit(Closed, now_ms + 40_000)]).await;
+    assert_eq!(result(&response, 0)["result"], "accepted");
+    let (_, closed) = orders(&s, &tech).await.into_iter().find(|(_, o)| o.id == order.id).unwrap();
+    assert_eq!(closed.status, Closed);
+}
+
+/// The device and user that delivered report `id`, and the author its KPI facts credit.
+fn delivery(s: &Server, id: Uuid) -> (String, String, String) {
+    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
+    conn.query_row(
+        "SELECT r.device_id, r.delivered_by, f.author_id FROM reports r
+         JOIN report_facts f ON f.report_id = r.id WHERE r.id = ?1",
+        [id.to_string()],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_crew_mates_report_is_accepted_only_from_a_tablet_they_logged_in_on() {
+    let s = server().await;
+    // tech1 and insp1 share station 0's tablet: insp1 logged in on it first, then tech1.
+    let tablet = Uuid::now_v7();
+    let insp1_token = s.login_on("insp1", tablet).await;
+    let tech1 = s.login_on("tech1", tablet).await;
+    let (insp1, tech1_id, tech2) = (user_id(&s, "insp1"), user_id(&s, "tech1"), user_id(&s, "tech2"));
+    assert_eq!(
+        s.call("GET", "/v1/sync/pull", Some(&insp1_token), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Another station's user as the author: refused, in words, and nothing stored.
+    let before = s.counts();
+    let foreign = report_for(&household(0), tech2);
+    let response = push(&s, &tech1, &[entry(Outgoing::Report(Box::new(foreign)), 1)]).await;
+    assert_eq!(result(&response, 0)["code"], "forbidden");
+    let message = result(&response, 0)["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains(&tech2.to_string()) && message.contains("not a crew member of your station"),
+        "{message}"
+    );
+    assert_eq!(s.counts(), before);
+
+    // The crew mate who used this tablet: accepted, credited to her, delivered by tech1.
+    let mates = report_for(&household(4), insp1);
+    let response = push(&s, &tech1, &[entry(Outgoing::Report(Box::new(mates.clone())), 2)]).await;
+    assert_eq!(result(&response, 0)["result"], "accepted", "{:?}", response);
+    let delivered = delivery(&s, mates.report().id);
+    assert_eq!(delivered, (tablet.to_string(), tech1_id.to_string(), insp1.to_string()));
+
+    // The same crew mate, from a tablet she never logged in on: refused.
+    let (other_tablet_token, _) = s.login_user("tech1").await;
+    let before = s.counts();
+    let elsewhere = report_for(&household(8), insp1);
+    let response = push(&s, &other_tablet_token, &[entry(Outgoing::Report(Box::new(elsewhere)), 3)]).await;
+    assert_eq!(result(&response, 0)["code"], "forbidden");
+    let message = result(&response, 0)["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("never logged in on this device"), "{message}");
+    assert_eq!(s.counts(), before);
+
+    // A user the server does not know: refused.
+    let nobody = report_for(&household(8), Uuid::now_v7());
+    let response = push(&s, &tech1, &[entry(Outgoing::Report(Box::new(nobody)), 4)]).await;
+    assert_eq!(result(&response, 0)["code"], "forbidden");
+}
+
+#[tokio::test]
 async fn a_csv_with_a_bad_row_imports_nothing_and_names_the_line() {
     let s = server().await;
     let before = s.counts();
@@ -231,10 +342,10 @@ async fn a_csv_with_a_bad_row_imports_nothing_and_names_the_line() {
 #[tokio::test]
 async fn a_tampered_report_is_rejected_alone_and_the_rest_of_the_batch_applies() {
     let s = server().await;
-    let token = s.login("tech1").await;
-    let good = entry(Outgoing::Report(Box::new(report_for(&household(0)))), 1);
+    let (token, me) = s.login_user("tech1").await;
+    let good = entry(Outgoing::Report(Box::new(report_for(&household(0), me))), 1);
     let mut tampered =
-        serde_json::to_value(entry(Outgoing::Report(Box::new(report_for(&household(4)))), 2)).unwrap();
+        serde_json::to_value(entry(Outgoing::Report(Box::new(report_for(&household(4), me))), 2)).unwrap();
     tampered["change"]["data"]["report"]["feedback"]["opinion"] = "不满意".into();
     let body = serde_json::json!({"entries": [tampered, good]}).to_string();
     let answer = s.call("POST", "/v1/sync/push", Some(&token), Some(body)).await;
@@ -250,8 +361,8 @@ async fn a_tampered_report_is_rejected_alone_and_the_rest_of_the_batch_applies()
 #[tokio::test]
 async fn a_report_is_stored_byte_for_byte_as_sent_whatever_the_order_of_its_change_fields() {
     let s = server().await;
-    let token = s.login("tech1").await;
-    let report = report_for(&household(0));
+    let (token, me) = s.login_user("tech1").await;
+    let report = report_for(&household(0), me);
     // `data` before `entity`, and the report spaced out: valid JSON a client may well send.
     let sent = serde_json::to_string_pretty(&report).unwrap();
     let body = format!(

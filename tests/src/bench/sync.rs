@@ -54,12 +54,12 @@ fn households_of(store: &Store) -> BenchResult<Vec<Household>> {
 fn sign_reports(store: &mut Store, n: usize) -> BenchResult<()> {
     let households = households_of(store)?;
     let now = chrono::Utc::now();
+    // The logged-in user is the author: the server refuses reports by someone else (issue 13).
+    let user = store.setting(hearth_core::store::settings::USER)?.ok_or("not logged in")?;
+    let author = serde_json::from_str::<hearth_core::model::User>(&user)?.id;
     for i in 0..n {
-        let signed = hearth_core::demo::signed_temperature_check(
-            &households[i % households.len()],
-            store.device_id(),
-            now,
-        )?;
+        let signed =
+            hearth_core::demo::signed_temperature_check(&households[i % households.len()], author, now)?;
         store.save_signed_report(&signed)?;
     }
     Ok(())

@@ -50,9 +50,14 @@ impl Device {
             .expect("household")
     }
 
+    /// The id of the user logged in on this tablet: the author of what it signs.
+    fn me(&self) -> uuid::Uuid {
+        let user = self.store.setting(settings::USER).expect("user").expect("logged in");
+        serde_json::from_str::<hearth_core::model::User>(&user).expect("the stored user").id
+    }
+
     fn sign_check(&mut self, household: &Household) -> SignedReport {
-        let signed = demo::signed_temperature_check(household, self.store.device_id(), chrono::Utc::now())
-            .expect("sign");
+        let signed = demo::signed_temperature_check(household, self.me(), chrono::Utc::now()).expect("sign");
         self.store.save_signed_report(&signed).expect("save");
         signed
     }
@@ -205,8 +210,7 @@ fn a_technician_sees_only_their_station_and_cannot_change_a_signed_report() {
     );
 
     // 河西's technician cannot file a report on a 和平 household.
-    let foreign =
-        demo::signed_temperature_check(&household, c.store.device_id(), chrono::Utc::now()).expect("sign");
+    let foreign = demo::signed_temperature_check(&household, c.me(), chrono::Utc::now()).expect("sign");
     let answer = c.client.push(&c.token(), &PushRequest { entries: vec![entry(foreign)] }).expect("push");
     assert!(
         matches!(answer.results[0].outcome, Outcome::Rejected { code: RejectCode::Forbidden, .. }),
@@ -222,6 +226,77 @@ fn a_technician_sees_only_their_station_and_cannot_change_a_signed_report() {
     }
     let status = sync::status(&a.store).expect("status");
     assert!(status.last_error.is_some_and(|e| e.contains("device_revoked")));
+}
+
+/// The server's copy of order `id`'s status.
+fn server_status(server: &Server, id: uuid::Uuid) -> String {
+    server
+        .database()
+        .query_row(
+            "SELECT json_extract(record, '$.status') FROM work_orders WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .expect("the order on the server")
+}
+
+#[test]
+fn a_shared_tablet_delivers_a_crew_mates_report_but_no_crew_member_cancels_an_order() {
+    let (_dir, server) = city(40);
+    // 和平's tablet: tech-a signs a check, then hands the tablet to tech-b before it syncs.
+    let mut tablet = Device::login(&server, "tech-a");
+    tablet.sync();
+    let tech_a = tablet.me();
+    let household = tablet.any_household();
+    let check = tablet.sign_check(&household);
+    sync::login(&mut tablet.store, &tablet.client, "tech-b", PASSWORD, "和平 shared tablet").expect("login");
+    let tech_b = tablet.me();
+    assert_eq!(tablet.sync().pushed, 1, "tech-b's sync delivers tech-a's check");
+    let (delivered_by, author): (String, String) = server
+        .database()
+        .query_row(
+            "SELECT r.delivered_by, f.author_id FROM reports r JOIN report_facts f ON f.report_id = r.id
+             WHERE r.id = ?1",
+            [check.report().id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the check on the server");
+    assert_eq!((delivered_by, author), (tech_b.to_string(), tech_a.to_string()), "the KPIs credit tech-a");
+
+    // 河西's technician cannot deliver a report naming tech-a, on his own tablet.
+    let mut c = Device::login(&server, "tech-c");
+    c.sync();
+    let home = c.any_household();
+    let posing = demo::signed_temperature_check(&home, tech_a, chrono::Utc::now()).expect("sign");
+    let stamp = c.store.last_stamp();
+    let entry = |change| PushEntry { id: hearth_core::new_id(), hlc: stamp, change };
+    let answer =
+        c.client.push(&c.token(), &PushRequest { entries: vec![entry(Outgoing::Report(Box::new(posing)))] });
+    let answer = answer.expect("push");
+    assert!(
+        matches!(&answer.results[0].outcome, Outcome::Rejected { code: RejectCode::Forbidden, message } if message.contains("not a crew member of your station")),
+        "{answer:?}"
+    );
+
+    // The tablet refuses tech-b's cancel before saving anything; sent anyway, the server refuses it.
+    let order = tablet.store.open_work_orders().expect("orders").into_iter().next().expect("an open order");
+    let before = server_status(&server, order.id);
+    let err = tablet.store.advance_work_order(order.id, WorkOrderStatus::Cancelled, None).unwrap_err();
+    assert_eq!(err.code(), "invalid");
+    assert_eq!(tablet.store.outbox_len().expect("outbox"), 0);
+    let cancel = hearth_core::protocol::WorkOrderEdit {
+        work_order_id: order.id,
+        fields: WorkOrderFields { status: Some(WorkOrderStatus::Cancelled), ..WorkOrderFields::default() },
+    };
+    let answer = tablet
+        .client
+        .push(&tablet.token(), &PushRequest { entries: vec![entry(Outgoing::WorkOrderEdit(cancel))] })
+        .expect("push");
+    assert!(
+        matches!(&answer.results[0].outcome, Outcome::Rejected { code: RejectCode::Forbidden, message } if message.contains("office")),
+        "{answer:?}"
+    );
+    assert_eq!(server_status(&server, order.id), before, "the order is unchanged on the server");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use hearth_core::model::{Role, SignedReport};
 use hearth_core::protocol::{
     EntryResult, Incoming, Outcome, Outgoing, RejectCode, Withdrawn, WithdrawnKind, WorkOrderEdit,
 };
-use hearth_core::rules::CityProfile;
+use hearth_core::rules::{CityProfile, status};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
@@ -235,6 +235,9 @@ fn apply_report(
             format!("household {} belongs to another station's crews", report.household_id),
         ));
     }
+    if let Some(refusal) = authorship_refusal(tx, caller, report.author_id)? {
+        return Ok(rejected(RejectCode::Forbidden, refusal));
+    }
 
     let mut missing = Vec::new();
     let wanted = report
@@ -259,8 +262,9 @@ fn apply_report(
         None => serde_json::to_string(signed)?,
     };
     tx.prepare_cached(
-        "INSERT INTO reports (id, record, record_hash, household_id, station_id, device_id, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO reports (id, record, record_hash, household_id, station_id, device_id, delivered_by,
+                              received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         report.id.to_string(),
@@ -269,10 +273,50 @@ fn apply_report(
         report.household_id.to_string(),
         station.to_string(),
         caller.device_id.to_string(),
+        caller.user.id.to_string(),
         time_text(now),
     ])?;
     super::console::facts::record(tx, signed, &station.to_string(), billed_area_m2, now, profile, sums)?;
     Ok(Outcome::Accepted { received_at: now })
+}
+
+/// Why a crew member may not deliver a report naming `author` (None: he may). Tablets are
+/// shared within a crew, so the author may be the caller, or a technician or inspector of the
+/// caller's station who has logged in on the caller's device (`device_users`, kept at every
+/// login). The office delivers what it is given.
+fn authorship_refusal(tx: &Transaction<'_>, caller: &Caller, author: Uuid) -> Result<Option<String>> {
+    let Scope::Crew { station, user } = scope(caller) else { return Ok(None) };
+    if author == user {
+        return Ok(None);
+    }
+    let crew_mate: Option<(Option<String>, String, bool)> = tx
+        .prepare_cached(
+            "SELECT u.station_id, u.role,
+                    EXISTS (SELECT 1 FROM device_users d WHERE d.device_id = ?2 AND d.user_id = u.id)
+             FROM users u WHERE u.id = ?1",
+        )?
+        .query_row(params![author.to_string(), caller.device_id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let refusal = match crew_mate {
+        None => format!("the report names user {author} as its author, who is not known to the server"),
+        Some((author_station, role, _))
+            if author_station != station.map(|s| s.to_string())
+                || !matches!(role.as_str(), "technician" | "inspector") =>
+        {
+            format!(
+                "the report names user {author} as its author, who is not a crew member of your \
+                 station; a report is delivered by its author or a crew mate on the same tablet"
+            )
+        }
+        Some((_, _, false)) => format!(
+            "the report names user {author} as its author, who has never logged in on this device; \
+             a crew mate's report is accepted only from a tablet they used"
+        ),
+        Some((_, _, true)) => return Ok(None),
+    };
+    Ok(Some(format!("{refusal}; nothing was stored")))
 }
 
 fn apply_edit(
@@ -302,6 +346,15 @@ fn apply_edit(
             return Ok(rejected(
                 RejectCode::Forbidden,
                 "a crew member may change only an order's status and its note; assignment, priority and due time are the office's".to_owned(),
+            ));
+        }
+        if let Some(to) = f.status.filter(|&to| !status::role_may_move(caller.user.role, to)) {
+            return Ok(rejected(
+                RejectCode::Forbidden,
+                format!(
+                    "a crew member may not move work order {id} to {to}: closing and cancelling an \
+                     order are the office's (call the dispatcher); nothing was stored"
+                ),
             ));
         }
     }
