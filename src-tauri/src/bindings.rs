@@ -43,6 +43,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
             sync::sync_status,
             sync::sync_now,
             settings::set_map_app,
+            session::set_company_ca,
             links::open_link,
         ])
         .events(collect_events![SyncStatusEvent, NewOrdersEvent])

@@ -3,7 +3,7 @@
 // capability file). Included with `include!`, so it holds nothing but this constant.
 
 /// Every command the UI may call.
-pub const COMMANDS: [&str; 27] = [
+pub const COMMANDS: [&str; 28] = [
     "app_info",
     "login",
     "logout",
@@ -30,5 +30,6 @@ pub const COMMANDS: [&str; 27] = [
     "sync_status",
     "sync_now",
     "set_map_app",
+    "set_company_ca",
     "open_link",
 ];

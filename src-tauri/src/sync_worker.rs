@@ -56,10 +56,10 @@ fn run(app: &AppHandle, woken: &Receiver<()>, interval: Duration) {
 
 /// One round: probe, sync if logged in and reachable, emit the status. True if reachable.
 fn once(app: &AppHandle, state: &AppState) -> bool {
-    let (url, logged_in) = {
+    let (url, logged_in, company_ca) = {
         let store = state.store();
         let token = store.setting(settings::TOKEN).ok().flatten().unwrap_or_default();
-        (state.server_url(&store), !token.is_empty())
+        (state.server_url(&store), !token.is_empty(), crate::commands::session::company_ca(&store))
     };
     let reachable = probe(&url);
     state.online.store(reachable, Ordering::Relaxed);
@@ -69,7 +69,7 @@ fn once(app: &AppHandle, state: &AppState) -> bool {
         let first_pull = !status(state).is_ok_and(|s| s.first_pull_done);
         // Gathered page by page: what a sync applied is announced even if a later page fails.
         let mut news = Vec::new();
-        let outcome = Client::new(&url).and_then(|client| {
+        let outcome = Client::with_company_ca(&url, company_ca.as_deref()).and_then(|client| {
             sync::sync_shared_with(state.shared_store(), &client, &mut |progress, arrived| {
                 news.extend_from_slice(arrived);
                 state.set_download(Some(progress));

@@ -3,7 +3,8 @@
 //! (ARCHITECTURE.md, "Sync protocol"; the wire types are `hearth_core::protocol`).
 //!
 //! [`app`] is the whole HTTP API as a router, so tests call it without a socket; [`serve`]
-//! runs it on a listener until a shutdown signal. Storage sits behind [`storage::Storage`].
+//! runs it on a listener until a shutdown signal, over HTTPS when given a [`tls`] acceptor,
+//! with the connection and request limits of [`serve::Limits`]. Storage sits behind [`storage::Storage`].
 #![forbid(unsafe_code)]
 
 pub mod auth;
@@ -13,7 +14,9 @@ pub mod extract;
 pub mod import;
 pub mod merge;
 pub mod routes;
+pub mod serve;
 pub mod storage;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -22,6 +25,7 @@ use axum::Router;
 use axum::extract::MatchedPath;
 use axum::http::Request;
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tower_http::trace::TraceLayer;
 
 pub use error::{AppError, Error, Result};
@@ -72,11 +76,14 @@ pub fn app(state: AppState) -> Router {
 /// How often the storage's idle upkeep runs while serving.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Serves `state`'s API on `listener` until `shutdown` resolves, then finishes the requests
-/// in flight. Runs the storage's upkeep ([`Storage::checkpoint`]) every few seconds meanwhile.
+/// Serves `state`'s API on `listener` (HTTPS when `tls` is given) with `limits` until
+/// `shutdown` resolves, then finishes the requests in flight. Runs the storage's upkeep
+/// ([`Storage::checkpoint`]) every few seconds meanwhile.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
+    tls: Option<TlsAcceptor>,
+    limits: serve::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let storage = Arc::clone(&state.storage);
@@ -89,7 +96,7 @@ pub async fn serve(
             }
         }
     });
-    let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    let served = serve::run(listener, app(state), tls, limits, shutdown).await;
     upkeep.abort();
     served
 }

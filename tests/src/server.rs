@@ -58,34 +58,49 @@ pub struct Server {
     child: Child,
     data: PathBuf,
     addr: String,
+    /// The `serve` options it was started with (TLS files, limits), kept for a restart.
+    options: Vec<String>,
+    https: bool,
 }
 
 impl Server {
     /// Starts `hearth-server serve` on a free loopback port and waits until it listens.
     pub fn start(data: &Path) -> Server {
-        Server::start_at(data, "127.0.0.1:0")
+        Server::start_at(data, "127.0.0.1:0", Vec::new())
+    }
+
+    /// Starts `hearth-server serve OPTIONS…` (`--tls-cert`, `--header-timeout`…) on a free
+    /// loopback port and waits until it listens.
+    pub fn start_with(data: &Path, options: &[&str]) -> Server {
+        Server::start_at(data, "127.0.0.1:0", options.iter().map(|o| (*o).to_owned()).collect())
     }
 
     /// Starts the server again on the address it had, as after a crash.
     pub fn restart(&mut self) {
         self.kill();
-        *self = Server::start_at(&self.data, &self.addr);
+        *self = Server::start_at(&self.data, &self.addr, std::mem::take(&mut self.options));
     }
 
-    fn start_at(data: &Path, listen: &str) -> Server {
+    fn start_at(data: &Path, listen: &str, options: Vec<String>) -> Server {
         let mut child = Command::new(binary())
-            .args(["serve", "--listen", listen, "--data"])
+            .args(["serve", "--listen", listen])
+            .args(&options)
+            .arg("--data")
             .arg(data)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start hearth-server serve");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let addr = loop {
+        let (addr, https) = loop {
             match lines.next() {
                 Some(Ok(line)) => {
                     if let Some(addr) = line.strip_prefix("listening on ") {
-                        break addr.trim().trim_start_matches("http://").to_owned();
+                        let addr = addr.trim();
+                        match addr.strip_prefix("https://") {
+                            Some(addr) => break (addr.to_owned(), true),
+                            None => break (addr.trim_start_matches("http://").to_owned(), false),
+                        }
                     }
                 }
                 _ => {
@@ -96,12 +111,23 @@ impl Server {
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Server { child, data: data.to_path_buf(), addr }
+        Server { child, data: data.to_path_buf(), addr, options, https }
     }
 
-    /// `http://ADDR`.
+    /// `http://ADDR`, or `https://localhost:PORT` when serving HTTPS (the name its test
+    /// certificates are made for).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        if self.https {
+            let port = self.addr.rsplit(':').next().unwrap_or_default();
+            format!("https://localhost:{port}")
+        } else {
+            format!("http://{}", self.addr)
+        }
+    }
+
+    /// The `IP:PORT` it listens on.
+    pub fn addr(&self) -> &str {
+        &self.addr
     }
 
     /// The server process's id.

@@ -3,6 +3,13 @@
 //! as [`Error::Unreachable`] (try again later), [`Error::Certificate`] (the server's TLS
 //! certificate was refused: trying again will not help until someone fixes it) or
 //! [`Error::Server`] with the server's code.
+//!
+//! The server's certificate is checked against the system's roots plus, where the company runs
+//! its own certificate authority, that CA ([`Client::with_company_ca`]). No request hangs
+//! forever: each has a connect timeout and an overall timeout, and a connection whose server
+//! or network went silent is given up by TCP keepalive probes (while waiting for an answer)
+//! and `TCP_USER_TIMEOUT` (while sending). (reqwest's per-read timeout cannot be used: its
+//! blocking client reads a body outside the runtime the timer needs, and panics.)
 
 use std::time::Duration;
 
@@ -24,14 +31,46 @@ pub struct Client {
     push_batch: usize,
 }
 
+/// Time to open a connection (TCP and TLS).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest one request takes, upload included (a slow link sends smaller push batches).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// A silent connection is probed after this long, then every [`PROBE_EVERY`], and given up
+/// after three unanswered probes: a vanished server or network is noticed within ~30 s.
+const PROBE_AFTER: Duration = Duration::from_secs(15);
+const PROBE_EVERY: Duration = Duration::from_secs(5);
+/// Data sent but not acknowledged for this long closes the connection (Linux and Android).
+const UNACKNOWLEDGED: Duration = Duration::from_secs(30);
+/// A kept-alive connection is dropped after this long unused: sooner than the server closes
+/// an idle one (its header timeout, 15 s by default), so a request never races that close.
+const POOL_IDLE: Duration = Duration::from_secs(10);
+
 impl Client {
-    /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8080`).
+    /// A client for the server at `base_url` (e.g. `https://hearth.example.com`), trusting the
+    /// system's certificate authorities.
     pub fn new(base_url: &str) -> Result<Client> {
-        let http = Http::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(120))
-            .build()
-            .map_err(|e| Error::Unreachable(e.to_string()))?;
+        Client::with_company_ca(base_url, None)
+    }
+
+    /// A client that also trusts the company's own certificate authority: `company_ca` is
+    /// one or more PEM certificates (`-----BEGIN CERTIFICATE-----`). Text that holds none is
+    /// refused as [`Error::Certificate`] in words.
+    pub fn with_company_ca(base_url: &str, company_ca: Option<&str>) -> Result<Client> {
+        let mut builder = Http::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .tcp_keepalive(PROBE_AFTER)
+            .tcp_keepalive_interval(PROBE_EVERY)
+            .tcp_keepalive_retries(3)
+            .pool_idle_timeout(POOL_IDLE);
+        #[cfg(any(target_os = "android", target_os = "linux"))]
+        {
+            builder = builder.tcp_user_timeout(UNACKNOWLEDGED);
+        }
+        if let Some(pem) = company_ca.map(str::trim).filter(|pem| !pem.is_empty()) {
+            builder = builder.tls_certs_merge(company_certificates(pem)?);
+        }
+        let http = builder.build().map_err(|e| Error::Unreachable(e.to_string()))?;
         Ok(Client { http, base_url: base_url.trim_end_matches('/').to_owned(), push_batch: MAX_PUSH_ENTRIES })
     }
 
@@ -96,6 +135,20 @@ impl Client {
     /// `PUT /v1/blobs/{sha256}`.
     pub fn put_blob(&self, token: &str, sha256: &Sha256, bytes: Vec<u8>) -> Result<()> {
         send(self.http.put(self.url(&format!("blobs/{sha256}"))).bearer_auth(token).body(bytes)).map(drop)
+    }
+}
+
+/// The certificates of a company CA given as PEM text.
+fn company_certificates(pem: &str) -> Result<Vec<reqwest::Certificate>> {
+    const NOT_PEM: &str = "the company certificate is not a PEM certificate: paste the whole text \
+                           from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----";
+    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(Error::Certificate(NOT_PEM.to_owned()));
+    }
+    match reqwest::Certificate::from_pem_bundle(pem.as_bytes()) {
+        Ok(certs) if !certs.is_empty() => Ok(certs),
+        Ok(_) => Err(Error::Certificate(NOT_PEM.to_owned())),
+        Err(e) => Err(Error::Certificate(format!("{NOT_PEM} ({e})"))),
     }
 }
 
@@ -248,6 +301,18 @@ mod tests {
             "{outcome:?}"
         );
         assert_eq!(outcome.unwrap_err().code(), "certificate");
+    }
+
+    #[test]
+    fn a_company_ca_that_is_not_a_certificate_is_refused_in_words() {
+        for text in ["hello", "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n"] {
+            let refused = Client::with_company_ca("https://localhost", Some(text));
+            assert!(
+                matches!(&refused, Err(Error::Certificate(why)) if why.contains("PEM")),
+                "{text}: {refused:?}"
+            );
+        }
+        assert!(Client::with_company_ca("https://localhost", Some("  ")).is_ok(), "blank means none");
     }
 
     #[test]

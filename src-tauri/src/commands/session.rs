@@ -1,5 +1,7 @@
 //! Logging in (online, once) and the app's start-up facts: after one login the app opens
-//! offline with the saved user. The language switch is saved here too.
+//! offline with the saved user. The language switch is saved here too, and the company's own
+//! certificate authority (a PEM given at login or in 设置), which the device trusts besides
+//! the system's for the server's HTTPS certificate.
 
 use hearth_core::Locale;
 use hearth_core::model::User;
@@ -30,6 +32,7 @@ pub(crate) fn app_info_of(state: &AppState) -> IpcResult<AppInfo> {
                 area_tolerance_pct: p.area_tolerance_pct,
             },
             map_app: MapApp::saved(store),
+            has_company_ca: company_ca(store).is_some(),
         })
     })
 }
@@ -59,13 +62,19 @@ pub async fn login(
     server_url: String,
     username: String,
     password: String,
+    company_ca: Option<String>,
 ) -> IpcResult<UserDto> {
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
         let user = {
             let mut store = state.store();
             let locale = AppState::locale(&store);
-            log_in(&mut store, server_url.trim(), username.trim(), &password)
+            // Given at login (blank: none), it replaces the saved one once the login succeeds.
+            let ca = match company_ca {
+                Some(text) => Some(checked_company_ca(&text, locale)?),
+                None => None,
+            };
+            log_in(&mut store, server_url.trim(), username.trim(), &password, ca.as_deref())
                 .map_err(|e| IpcError::from_login(e, locale))?
         };
         state.wake_sync();
@@ -75,13 +84,72 @@ pub async fn login(
     .map_err(|e| IpcError::new("internal", e.to_string()))?
 }
 
-/// Logs in at `url` and keeps it as the server.
-fn log_in(store: &mut Store, url: &str, username: &str, password: &str) -> hearth_core::Result<User> {
-    let client = Client::new(url)?;
+/// Logs in at `url` and keeps it as the server. `company_ca` (checked PEM, blank for none)
+/// replaces the saved company CA; `None` keeps it.
+fn log_in(
+    store: &mut Store,
+    url: &str,
+    username: &str,
+    password: &str,
+    company_ca: Option<&str>,
+) -> hearth_core::Result<User> {
+    let client = match company_ca {
+        Some(pem) => Client::with_company_ca(url, Some(pem))?,
+        None => client_for(store, url)?,
+    };
     let device_name = format!("Hearth {}", &store.device_id().to_string()[..8]);
     let user = hearth_core::sync::login(store, &client, username, password, &device_name)?;
     store.set_setting(settings::SERVER_URL, url)?;
+    if let Some(pem) = company_ca {
+        store.set_setting(COMPANY_CA_KEY, pem)?;
+    }
     Ok(user)
+}
+
+/// The device-store key of the company CA (PEM text; empty for none).
+pub const COMPANY_CA_KEY: &str = "app.company_ca";
+/// The code of a company CA that is not a PEM certificate.
+const COMPANY_CA_INVALID: &str = "company_ca_invalid";
+
+/// The company CA saved on this device, if any.
+pub(crate) fn company_ca(store: &Store) -> Option<String> {
+    store.setting(COMPANY_CA_KEY).ok().flatten().filter(|pem| !pem.trim().is_empty())
+}
+
+/// The sync client for `url`: the system's roots plus the saved company CA.
+pub(crate) fn client_for(store: &Store, url: &str) -> hearth_core::Result<Client> {
+    Client::with_company_ca(url, company_ca(store).as_deref())
+}
+
+/// `text` trimmed if it is a PEM certificate (or blank, for none); otherwise refused in words.
+fn checked_company_ca(text: &str, locale: Locale) -> IpcResult<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(String::new());
+    }
+    Client::with_company_ca("https://localhost", Some(text)).map(|_| text.to_owned()).map_err(|e| {
+        eprintln!("hearth-app: company certificate refused: {e}");
+        IpcError::new(
+            COMPANY_CA_INVALID,
+            locale.pick(
+                "公司根证书内容无法识别，请向公司信息部门重新索取证书全文后粘贴",
+                "The company certificate cannot be read: paste the whole certificate text from \
+                 your IT department (-----BEGIN CERTIFICATE----- …).",
+            ),
+        )
+    })
+}
+
+/// Saves the company's own certificate authority (PEM text; blank removes it), which the
+/// device trusts besides the system's for the server's certificate; the next sync uses it.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn set_company_ca(state: State<'_, AppState>, company_ca: String) -> IpcResult<AppInfo> {
+    let locale = AppState::locale(&state.store());
+    let pem = checked_company_ca(&company_ca, locale)?;
+    with_store(&state, |store, _| store.set_setting(COMPANY_CA_KEY, &pem))?;
+    state.wake_sync();
+    app_info_of(&state)
 }
 
 /// Forgets the login on this device. Unsynced records stay and go out after the next login.
@@ -101,4 +169,30 @@ pub fn set_locale(state: State<'_, AppState>, locale: String) -> IpcResult<AppIn
     let parsed: Locale = locale.parse().map_err(|e: String| IpcError::new("invalid_argument", e))?;
     with_store(&state, |store, _| store.set_setting(LOCALE_KEY, locale_name(parsed)))?;
     app_info_of(&state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A self-signed CA certificate (EC P-256), as an IT department would hand it out.
+    const COMPANY_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBlzCCAT2gAwIBAgIUQvwLIuPagw/PBkqGk7Z6bezOfdowCgYIKoZIzj0EAwIw\nITEfMB0GA1UEAwwWSGVhcnRoIHRlc3QgY29tcGFueSBDQTAeFw0yNjEyMDMwOTQ1\nMTBaFw0zNjExMzAwOTQ1MTBaMCExHzAdBgNVBAMMFkhlYXJ0aCB0ZXN0IGNvbXBh\nbnkgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAT44rZyp1R5rExdDs+Ym2Vv\nn7csXqVAaHt5nVoG/slcMupi3pmKwLgRTdqJ6xffopDGECvK2tIHiz9C0LzJTfCg\no1MwUTAdBgNVHQ4EFgQUmkrTW8L7mCxq0EIQFf0iEcSeo9owHwYDVR0jBBgwFoAU\nmkrTW8L7mCxq0EIQFf0iEcSeo9owDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQD\nAgNIADBFAiBECETQ+LjIgwILewiYoM2cThoTJbT+KWOdCRr+7hIq9QIhAOJRsZXZ\nyk7dQai8pISYg633sKkbMY1iw/zvvsPXNqE3\n-----END CERTIFICATE-----";
+
+    #[test]
+    fn a_company_ca_is_kept_trimmed_and_blank_means_none() {
+        let pasted = format!("\n  {COMPANY_CA}\n\n");
+        assert_eq!(checked_company_ca(&pasted, Locale::ZhCn).expect("a PEM certificate"), COMPANY_CA);
+        assert_eq!(checked_company_ca("  \n", Locale::ZhCn).expect("blank"), "");
+    }
+
+    #[test]
+    fn text_that_is_not_a_certificate_is_refused_in_words() {
+        for text in ["这是证书", &COMPANY_CA.replace("MII", "!!!"), "-----BEGIN CERTIFICATE-----"] {
+            let refused = checked_company_ca(text, Locale::ZhCn).expect_err(text);
+            assert_eq!(refused.code, "company_ca_invalid");
+            assert!(refused.message.starts_with("公司根证书内容无法识别"), "{}", refused.message);
+        }
+        let en = checked_company_ca("hello", Locale::En).expect_err("hello");
+        assert!(en.message.contains("company certificate"), "{}", en.message);
+    }
 }

@@ -79,3 +79,58 @@ fn user_add_reads_the_password_from_stdin_and_refuses_a_crew_member_without_a_st
     assert!(!no_station.status.success());
     assert!(String::from_utf8_lossy(&no_station.stderr).contains("--station"));
 }
+
+#[test]
+fn plain_http_is_refused_on_a_public_address_and_bad_tls_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let public = hearth_server(dir.path()).args(["serve", "--listen", "0.0.0.0:0"]).output().unwrap();
+    assert!(!public.status.success(), "plain HTTP on every interface must be refused");
+    let err = String::from_utf8_lossy(&public.stderr);
+    assert!(err.contains("--tls-cert") && err.contains("TLS proxy"), "{err}");
+
+    let cert = dir.path().join("cert.pem");
+    std::fs::write(&cert, "not a certificate").unwrap();
+    let bad = hearth_server(dir.path())
+        .args(["serve", "--listen", "0.0.0.0:0", "--tls-cert"])
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(dir.path().join("missing-key.pem"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("cert.pem") && err.contains("no certificate"), "{err}");
+
+    let no_key = hearth_server(dir.path()).args(["serve", "--tls-cert"]).arg(&cert).output().unwrap();
+    assert!(!no_key.status.success(), "a certificate without its key is refused");
+    assert!(String::from_utf8_lossy(&no_key.stderr).contains("--tls-key"));
+}
+
+#[test]
+fn plain_http_on_loopback_says_at_start_up_that_remote_devices_need_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = hearth_server(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains("plain HTTP") && line.contains("Remote devices need HTTPS"), "{line}");
+}
+
+#[test]
+fn a_console_idle_time_under_an_hour_is_refused_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let zero = hearth_server(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--console-idle-hours", "0"])
+        .output()
+        .unwrap();
+    assert!(!zero.status.success());
+    let said = String::from_utf8_lossy(&zero.stderr);
+    assert!(said.contains("idle time must be at least 1 hour"), "{said}");
+}

@@ -9,3 +9,4 @@ mod firstpull;
 mod fixture;
 mod mistakes;
 mod office;
+mod tls;

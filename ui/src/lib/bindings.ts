@@ -15,7 +15,7 @@ export const commands = {
 	 *  The HTTP client blocks, and a blocking client may not run (nor be dropped) on the async
 	 *  runtime's threads: the login runs on the blocking pool.
 	 */
-	login: (serverUrl: string, username: string, password: string) => typedError<UserDto, IpcError>(__TAURI_INVOKE("login", { serverUrl, username, password })),
+	login: (serverUrl: string, username: string, password: string, companyCa: string | null) => typedError<UserDto, IpcError>(__TAURI_INVOKE("login", { serverUrl, username, password, companyCa })),
 	/**  Forgets the login on this device. Unsynced records stay and go out after the next login. */
 	logout: () => typedError<null, IpcError>(__TAURI_INVOKE("logout")),
 	/**  Switches the UI language ("zh-CN" or "en"); hearth-core words its messages in it too. */
@@ -88,6 +88,11 @@ export const commands = {
 	syncNow: () => typedError<null, IpcError>(__TAURI_INVOKE("sync_now")),
 	/**  Chooses the map app addresses open in: system, amap, baidu or tencent. */
 	setMapApp: (mapApp: string) => typedError<AppInfo, IpcError>(__TAURI_INVOKE("set_map_app", { mapApp })),
+	/**
+	 *  Saves the company's own certificate authority (PEM text; blank removes it), which the
+	 *  device trusts besides the system's for the server's certificate; the next sync uses it.
+	 */
+	setCompanyCa: (companyCa: string) => typedError<AppInfo, IpcError>(__TAURI_INVOKE("set_company_ca", { companyCa })),
 	/**  Opens a phone or map link in the app the system has for it. */
 	openLink: (url: string) => typedError<null, IpcError>(__TAURI_INVOKE("open_link", { url })),
 };
@@ -116,6 +121,8 @@ export type AppInfo = {
 	profile: ProfileDto,
 	/**  The map app an address opens in (设置). */
 	map_app: MapApp,
+	/**  Whether a company CA is saved (设置: 公司根证书). */
+	has_company_ca: boolean,
 };
 
 /**  The appointment with the customer and whether the crew kept it (§21: 不能失约). */
