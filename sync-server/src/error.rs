@@ -50,6 +50,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     Unauthorized,
     DeviceRevoked,
+    /// A console (browser) session unused for longer than the idle limit: log in again.
+    SessionExpired,
     Forbidden,
     NotFound,
     /// The request contradicts the record's state (cancelling finished work).
@@ -58,6 +60,10 @@ pub enum ErrorCode {
     PayloadTooLarge,
     TooManyEntries,
     HashMismatch,
+    /// Too many failed logins: wait for the `Retry-After` seconds.
+    TooManyRequests,
+    /// The server did not answer in time (the request timeout, `serve::Limits`).
+    Timeout,
     Internal,
 }
 
@@ -70,6 +76,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::DeviceRevoked => "device_revoked",
+            ErrorCode::SessionExpired => "session_expired",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
@@ -77,6 +84,8 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::TooManyEntries => "too_many_entries",
             ErrorCode::HashMismatch => "hash_mismatch",
+            ErrorCode::TooManyRequests => "too_many_requests",
+            ErrorCode::Timeout => "timeout",
             ErrorCode::Internal => "internal",
         }
     }
@@ -87,12 +96,16 @@ impl ErrorCode {
                 StatusCode::BAD_REQUEST
             }
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorCode::Unauthorized | ErrorCode::DeviceRevoked => StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized | ErrorCode::DeviceRevoked | ErrorCode::SessionExpired => {
+                StatusCode::UNAUTHORIZED
+            }
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::PayloadTooLarge | ErrorCode::TooManyEntries => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

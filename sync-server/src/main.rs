@@ -5,12 +5,15 @@ use std::io::{BufRead, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use hearth_core::model::{Role, User};
+use hearth_server::serve::Limits;
 use hearth_server::storage::{SqliteStorage, Storage};
-use hearth_server::{AppState, auth, demo, import};
+use hearth_server::{AppState, auth, demo, import, tls};
+use tokio_rustls::TlsAcceptor;
 use uuid::Uuid;
 
 /// jemalloc instead of glibc's malloc. A push batch arrives as a few MB of JSON; glibc returned
@@ -36,6 +39,19 @@ enum Command {
         /// Address to listen on; port 0 picks a free one (printed on the `listening on` line).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Serve HTTPS with this certificate chain (PEM: the server's certificate, then any
+        /// intermediates). Without it the server speaks plain HTTP, on a loopback address only.
+        #[arg(long, requires = "tls_key", value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert (PEM).
+        #[arg(long, requires = "tls_cert", value_name = "FILE")]
+        tls_key: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
+        /// Hours a console (browser) session may go unused before it must log in again
+        /// (default: HEARTH_CONSOLE_IDLE_HOURS, else 12); tablets' tokens do not expire.
+        #[arg(long, value_name = "HOURS")]
+        console_idle_hours: Option<u32>,
     },
     /// Manage users.
     User {
@@ -68,6 +84,50 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         households: usize,
     },
+}
+
+/// The connection and request limits (`hearth_server::serve::Limits`); the defaults suit a
+/// fleet of tablets on mobile networks.
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Seconds for a request's headers to arrive (also a TLS handshake's, and how long an idle
+    /// kept-alive connection stays open).
+    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+    header_timeout: u64,
+    /// Seconds for any request but the uploads (push, blobs) to be answered.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    request_timeout: u64,
+    /// Connections open at once from one client address (raise it behind a proxy, whose
+    /// connections all come from one address).
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    max_connections_per_address: usize,
+    /// The slowest an upload may be, in bytes a second over --upload-window; slower is cut.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024)]
+    min_upload_rate: u64,
+    /// Seconds over which an upload's rate is measured.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    upload_window: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> anyhow::Result<Limits> {
+        let secs = |name: &str, value: u64| {
+            if value == 0 {
+                bail!("--{name} must be at least 1 second");
+            }
+            Ok(Duration::from_secs(value))
+        };
+        if self.max_connections_per_address == 0 {
+            bail!("--max-connections-per-address must be at least 1");
+        }
+        Ok(Limits {
+            header_read: secs("header-timeout", self.header_timeout)?,
+            request: secs("request-timeout", self.request_timeout)?,
+            per_address: self.max_connections_per_address,
+            min_upload_rate: self.min_upload_rate,
+            upload_window: secs("upload-window", self.upload_window)?,
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -137,7 +197,16 @@ async fn run() -> anyhow::Result<()> {
     }
     let storage = open(&cli.data)?;
     match cli.command {
-        Command::Serve { listen } => serve(storage, listen).await,
+        Command::Serve { listen, tls_cert, tls_key, limits, console_idle_hours } => {
+            if let Some(hours) = console_idle_hours {
+                hearth_server::auth::set_console_idle_hours(hours)?;
+            }
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(tls::acceptor(&cert, &key).map_err(anyhow::Error::msg)?),
+                _ => None,
+            };
+            serve(storage, listen, tls, limits.limits()?).await
+        }
         Command::User { command: UserCommand::Add { username, role, station, password, display_name } } => {
             add_user(storage.as_ref(), username, &role, station, password, display_name).await
         }
@@ -167,15 +236,35 @@ fn open(data: &Path) -> anyhow::Result<Arc<dyn Storage>> {
     Ok(Arc::new(storage))
 }
 
-async fn serve(storage: Arc<dyn Storage>, listen: SocketAddr) -> anyhow::Result<()> {
+async fn serve(
+    storage: Arc<dyn Storage>,
+    listen: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    limits: Limits,
+) -> anyhow::Result<()> {
+    if tls.is_none() && !listen.ip().is_loopback() {
+        bail!(
+            "refusing to serve plain HTTP on {listen}: tablets would send passwords, tokens and \
+             customers' data in clear. Remote devices need HTTPS: give --tls-cert FILE and \
+             --tls-key FILE, or keep --listen on 127.0.0.1 and put a TLS proxy (nginx, Caddy) \
+             in front"
+        );
+    }
     let listener =
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr()?;
+    if tls.is_none() {
+        eprintln!(
+            "hearth-server: plain HTTP on {addr}, reachable from this machine only. Remote devices \
+             need HTTPS: restart with --tls-cert and --tls-key, or put a TLS proxy in front."
+        );
+    }
     // The one line system tests wait for: the server answers from now on.
     let mut stdout = std::io::stdout();
-    writeln!(stdout, "listening on {addr}")?;
+    let scheme = if tls.is_some() { "https://" } else { "" };
+    writeln!(stdout, "listening on {scheme}{addr}")?;
     stdout.flush()?;
-    hearth_server::serve(listener, AppState::new(storage), shutdown_signal()).await?;
+    hearth_server::serve(listener, AppState::new(storage), tls, limits, shutdown_signal()).await?;
     Ok(())
 }
 

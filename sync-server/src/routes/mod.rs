@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(console_page::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::map_response(console_page::nosniff))
 }
 
 async fn not_found(method: Method, uri: Uri) -> AppError {

@@ -283,6 +283,126 @@ pub struct UserEntry {
     pub disabled_at: Option<DateTime<Utc>>,
 }
 
+/// An office action the audit trail keeps (审计日志).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    UserAdded,
+    UserDisabled,
+    DeviceRevoked,
+    ThresholdsChanged,
+    /// A planned order, made directly on the board.
+    OrderCreated,
+    /// An order made from a hotline call.
+    OrderFromCall,
+    /// A follow-up visit (回访) ordered for a non-compliant home.
+    FollowUpCreated,
+    /// An order without a crew member given one.
+    OrderAssigned,
+    /// An order taken from one crew member and given to another.
+    OrderReassigned,
+    OrderCancelled,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 10] = [
+        AuditAction::UserAdded,
+        AuditAction::UserDisabled,
+        AuditAction::DeviceRevoked,
+        AuditAction::ThresholdsChanged,
+        AuditAction::OrderCreated,
+        AuditAction::OrderFromCall,
+        AuditAction::FollowUpCreated,
+        AuditAction::OrderAssigned,
+        AuditAction::OrderReassigned,
+        AuditAction::OrderCancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::UserAdded => "user_added",
+            AuditAction::UserDisabled => "user_disabled",
+            AuditAction::DeviceRevoked => "device_revoked",
+            AuditAction::ThresholdsChanged => "thresholds_changed",
+            AuditAction::OrderCreated => "order_created",
+            AuditAction::OrderFromCall => "order_from_call",
+            AuditAction::FollowUpCreated => "follow_up_created",
+            AuditAction::OrderAssigned => "order_assigned",
+            AuditAction::OrderReassigned => "order_reassigned",
+            AuditAction::OrderCancelled => "order_cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// An office action to keep: who did it, from which device, when, to what, and what changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAudit {
+    pub at: DateTime<Utc>,
+    pub actor_id: Uuid,
+    /// The device whose token made the request.
+    pub device_id: Uuid,
+    pub action: AuditAction,
+    /// The user, device or order acted on (for an order made in the same transaction, the
+    /// storage fills it in, and adds the order's number to `detail`).
+    pub subject_id: Option<Uuid>,
+    /// What changed, as a JSON object.
+    pub detail: serde_json::Value,
+}
+
+/// One kept office action.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Uuid,
+    pub actor_username: String,
+    pub actor_name: String,
+    pub device_id: Uuid,
+    pub action: AuditAction,
+    pub subject_id: Option<Uuid>,
+    /// What changed: e.g. `{"number", "from": {id, name}, "to": {id, name}}` for a
+    /// reassignment, `{"field": {"from", "to"}}` for thresholds.
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+/// Which audit entries to show, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    pub action: Option<AuditAction>,
+    pub actor_id: Option<Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A page of the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub total: u64,
+    pub entries: Vec<AuditEntry>,
+}
+
+/// The top-level fields of two JSON objects that differ, as `{field: {"from", "to"}}`:
+/// what an edit of a settings object changed.
+pub fn json_changes(old: &serde_json::Value, new: &serde_json::Value) -> serde_json::Value {
+    let empty = serde_json::Map::new();
+    let (old, new) = (old.as_object().unwrap_or(&empty), new.as_object().unwrap_or(&empty));
+    let mut out = serde_json::Map::new();
+    for key in old.keys().chain(new.keys().filter(|k| !old.contains_key(*k))) {
+        let (a, b) = (old.get(key), new.get(key));
+        if a != b {
+            out.insert(key.clone(), serde_json::json!({"from": a, "to": b}));
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
 /// What the console asks of storage.
 #[async_trait]
 pub trait ConsoleStorage: Send + Sync {
@@ -346,4 +466,39 @@ pub trait ConsoleStorage: Send + Sync {
     async fn users(&self) -> Result<Vec<UserEntry>>;
     /// Disables a user and revokes every device they logged in on; false if no such user.
     async fn disable_user(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool>;
+
+    // The audit trail. Each `…_audited` call does what its plain namesake does and keeps
+    // `audit` in the same transaction, only when the action took place.
+
+    /// The kept office actions, newest first.
+    async fn audit_log(&self, filter: AuditFilter) -> Result<AuditPage>;
+    async fn add_user_audited(&self, user: User, password_hash: String, audit: NewAudit) -> Result<()>;
+    async fn disable_user_audited(&self, id: Uuid, audit: NewAudit) -> Result<bool>;
+    async fn revoke_device_audited(&self, device_id: Uuid, audit: NewAudit) -> Result<bool>;
+    /// Stores the thresholds; the audit's detail becomes the fields that changed.
+    async fn set_city_profile_audited(&self, profile: CityProfile, audit: NewAudit) -> Result<()>;
+    /// Stores one office order (planned or follow-up); the audit names it.
+    async fn add_work_order_audited(
+        &self,
+        order: WorkOrder,
+        clock: Hlc,
+        audit: NewAudit,
+    ) -> Result<WorkOrder>;
+    /// [`ConsoleStorage::record_call`], keeping `audit` when an order was made.
+    async fn record_call_audited(
+        &self,
+        call: Call,
+        order: Option<WorkOrder>,
+        clock: Hlc,
+        audit: NewAudit,
+    ) -> Result<Option<WorkOrder>>;
+    /// An office edit of an order through the sync merge ([`super::Storage::push`] of one
+    /// entry), keeping `audit` when the edit was accepted.
+    async fn office_edit_audited(
+        &self,
+        caller: super::Caller,
+        entry: hearth_core::protocol::PushEntry,
+        now: DateTime<Utc>,
+        audit: NewAudit,
+    ) -> Result<hearth_core::protocol::Outcome>;
 }

@@ -51,6 +51,10 @@ pub struct DeviceAuth {
     pub caller: Caller,
     pub device_name: String,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Given to a web browser at login: it expires after the console's idle time.
+    pub console: bool,
+    /// When the token was last used (to the minute), if since sessions were recorded.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// A user's stored credentials.
@@ -109,6 +113,9 @@ pub trait Storage: console::ConsoleStorage + Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<bool>;
     async fn device_for_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>>;
+    /// Records a token's use at `now` (its device's last contact) and, given, whether it was
+    /// given to a web browser (a console session, which expires when idle).
+    async fn touch_device(&self, device_id: Uuid, console: Option<bool>, now: DateTime<Utc>) -> Result<()>;
     async fn devices(&self) -> Result<Vec<Device>>;
     /// Revokes a device; false when no such device exists.
     async fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool>;

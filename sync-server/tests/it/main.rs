@@ -6,6 +6,7 @@ mod api;
 mod cli;
 mod console;
 mod openapi;
+mod security;
 mod storage;
 mod sync;
 
@@ -125,9 +126,12 @@ pub fn household(n: usize) -> hearth_core::model::Household {
     hearth_core::demo::households(demo::SEED, n + 1).last().unwrap()
 }
 
-/// A signed temperature check of `household`, made now on a new device.
-pub fn report_for(household: &hearth_core::model::Household) -> hearth_core::model::SignedReport {
-    hearth_core::demo::signed_temperature_check(household, Uuid::now_v7(), chrono::Utc::now()).unwrap()
+/// A signed temperature check of `household` by `author`, made now.
+pub fn report_for(
+    household: &hearth_core::model::Household,
+    author: Uuid,
+) -> hearth_core::model::SignedReport {
+    hearth_core::demo::signed_temperature_check(household, author, chrono::Utc::now()).unwrap()
 }
 
 /// The error code of an answer.

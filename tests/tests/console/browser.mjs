@@ -29,6 +29,11 @@ const context = await chromium.launchPersistentContext(input.profile, {
 context.setDefaultTimeout(20_000);
 const page = context.pages()[0] ?? (await context.newPage());
 page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+// What the page's Content-Security-Policy blocked: the console must work under it untouched.
+const blocked = [];
+page.on('console', (m) => {
+  if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) blocked.push(m.text());
+});
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
@@ -88,6 +93,17 @@ async function intake() {
   await sees(page.getByTestId('login-error'), '调度台只供调度员和管理员使用');
   await login('dispatcher', 'not-the-password');
   await sees(page.getByTestId('login-error'), '用户名或密码错误');
+  // Guessing a password is slowed down after a few tries, and the page says for how long.
+  let said = '';
+  for (let n = 0; n < 8 && !said.includes('登录失败次数过多'); n++) {
+    const answered = page.waitForResponse((r) => r.url().endsWith('/v1/auth/login'));
+    await login('admin', `guess-${n}`);
+    await answered;
+    await page.waitForFunction(() => !document.querySelector('button[type=submit]')?.hasAttribute('disabled'));
+    said = (await page.getByTestId('login-error').textContent()) ?? '';
+  }
+  check(/^登录失败次数过多，请 \d+ 秒后再试$/.test(said), `guessing is not slowed down in words: ${said}`);
+  await shot('login-throttled');
   await login('dispatcher', 'demo-dispatcher');
   await sees(page.getByTestId('signed-in'), '调度员');
   await page.getByRole('heading', { name: '来电登记' }).waitFor();
@@ -193,7 +209,16 @@ async function intake() {
   return { order_id: orderId, number };
 }
 
+/** A new browser: the session ended with the last one (sessionStorage), so log in again. */
+async function loginAgain() {
+  await page.goto(input.url);
+  await page.getByRole('heading', { name: '调度台登录' }).waitFor();
+  await login('dispatcher', 'demo-dispatcher');
+  await sees(page.getByTestId('signed-in'), '调度员');
+}
+
 async function cancel() {
+  await loginAgain();
   await page.goto(`${input.url}/#/board`);
   await page.selectOption('select[name=station]', input.station_id);
   // The order nobody reached heads the board, both its deadlines flagged, in red.
@@ -270,9 +295,24 @@ function printedSays(name, text, texts) {
 }
 
 async function records() {
-  // The same profile as the first phase: a reload keeps the dispatcher logged in.
-  await page.goto(`${input.url}/#/board`);
+  // A reload keeps the dispatcher logged in; nothing of the session is kept for good.
+  await loginAgain();
+  await page.reload();
   await sees(page.getByTestId('signed-in'), '调度员');
+  const kept = await page.evaluate(() => localStorage.getItem('hearth.console.session'));
+  check(kept === null, `the session is kept in localStorage: ${kept}`);
+  // Left unused for 13 hours (the server's idle limit is 12), the session has expired: the
+  // next thing the dispatcher does returns to the login, which says why.
+  execFileSync('sqlite3', [
+    input.database,
+    "UPDATE devices SET last_used_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-13 hours') WHERE console = 1",
+  ]);
+  await page.getByTestId('nav-board').click();
+  await sees(page.getByTestId('login-expired'), '登录已过期，请重新登录');
+  await shot('session-expired');
+  await login('dispatcher', 'demo-dispatcher');
+  await sees(page.getByTestId('signed-in'), '调度员');
+  await page.goto(`${input.url}/#/board`);
   // The order the technician could not complete says why.
   await page.selectOption('select[name=station]', input.station_id);
   await page.selectOption('select[name=status]', 'could_not_complete');
@@ -467,7 +507,7 @@ async function records() {
   await shot('log');
 
   // Logging out revokes the token: the server refuses it afterwards.
-  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('hearth.console.session')).token);
+  const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('hearth.console.session')).token);
   await page.getByTestId('logout').click();
   await page.getByRole('heading', { name: '调度台登录' }).waitFor();
   const status = await page.evaluate(
@@ -511,6 +551,21 @@ async function records() {
   await sees(page.getByTestId('company-name'), '和平热力有限公司');
   await page.goto(`${input.url}/#/admin`);
 
+  // The audit log: the assignment the dispatcher made at intake, and the name just changed,
+  // each with who did it, in words.
+  await page.getByRole('button', { name: '操作记录' }).click();
+  await page.getByRole('heading', { name: '审计日志（操作记录）' }).waitFor();
+  await sees(page.getByTestId('audit').locator('tr[data-action=thresholds_changed]'), '公司名称：供热服务有限公司 → 和平热力有限公司');
+  await sees(page.getByTestId('audit').locator('tr[data-action=thresholds_changed]'), '(admin)');
+  await page.selectOption('select[name=audit-action]', 'order_assigned');
+  const assigned = page.getByTestId('audit').locator('tr', { hasText: `工单 ${input.number} 派给` });
+  await sees(assigned, '派单');
+  await sees(assigned, '(dispatcher)');
+  const rows = page.getByTestId('audit').locator('tbody tr');
+  const shown = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-action')));
+  check(shown.every((a) => a === 'order_assigned'), `the action filter lets other actions through: ${shown}`);
+  await shot('admin-audit');
+
   // Every label is in the table: English is one click away, and stays after a reload.
   await page.getByRole('button', { name: 'English' }).click();
   await sees(page.getByTestId('nav-board'), 'Work orders');
@@ -523,6 +578,7 @@ try {
   const phases = { intake, cancel, records };
   check(phase in phases, `no phase ${phase}`);
   const result = await phases[phase]();
+  check(blocked.length === 0, `the page's security policy blocked: ${blocked.join('; ')}`);
   console.log(`RESULT ${JSON.stringify(result)}`);
 } catch (e) {
   await shot(`failed-${phase}`, { latin: false }).catch(() => {});

@@ -71,6 +71,7 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
         "profile": profile.path(),
         "shots": shots,
         "usernames": ["dispatcher", "admin"],
+        "database": server.data().join("hearth-server.sqlite"),
     });
 
     let intake = browser(

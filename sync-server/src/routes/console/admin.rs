@@ -12,12 +12,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::audit::audit;
 use super::{Admin, Office, PathId, check_range, found, now, page_size};
 use crate::AppState;
 use crate::error::{AppError, Error, ErrorCode};
 use crate::extract::{Json, Query};
 use crate::routes::openapi::schemas::ErrorBody;
-use crate::storage::console::LogEntry;
+use crate::storage::console::{AuditAction, LogEntry};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -148,7 +149,7 @@ pub const MIN_PASSWORD: usize = 8;
         (status = 403, description = "Not an admin", body = ErrorBody)))]
 pub async fn add_user(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(caller): Admin,
     Json(req): Json<NewUser>,
 ) -> Result<(StatusCode, Json<UserRow>), AppError> {
     let username = req.username.trim().to_owned();
@@ -186,7 +187,12 @@ pub async fn add_user(
         role: req.role,
         station_id: req.station_id,
     };
-    match state.storage.add_user(user.clone(), hash).await {
+    let detail = serde_json::json!({
+        "username": user.username, "display_name": user.display_name, "role": user.role,
+        "station_id": user.station_id,
+    });
+    let audit = audit(&caller, AuditAction::UserAdded, Some(user.id), detail);
+    match state.storage.add_user_audited(user.clone(), hash, audit).await {
         Ok(()) => {}
         Err(Error::Refused(message)) => return Err(bad(message)),
         Err(e) => return Err(e.into()),
@@ -219,7 +225,11 @@ pub async fn disable_user(
     if id == caller.user.id {
         return Err(bad("you cannot disable your own account; ask another admin"));
     }
-    if !state.storage.disable_user(id, now()).await? {
+    let username =
+        state.storage.users().await?.into_iter().find(|u| u.user.id == id).map(|u| u.user.username);
+    let detail = serde_json::json!({"username": username});
+    let audit = audit(&caller, AuditAction::UserDisabled, Some(id), detail);
+    if !state.storage.disable_user_audited(id, audit).await? {
         return Err(AppError::new(ErrorCode::NotFound, format!("there is no user {id}")));
     }
     Ok(StatusCode::NO_CONTENT)
@@ -305,10 +315,15 @@ pub async fn list_devices(
         (status = 403, description = "Not an admin", body = ErrorBody)))]
 pub async fn revoke_device(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(caller): Admin,
     PathId(id): PathId,
 ) -> Result<StatusCode, AppError> {
-    found(state.storage.revoke_device(id, now()).await?.then_some(()), "device", id)?;
+    let device = state.storage.devices().await?.into_iter().find(|d| d.id == id);
+    let detail = serde_json::json!({
+        "name": device.as_ref().map(|d| &d.name), "username": device.as_ref().map(|d| &d.username),
+    });
+    let audit = audit(&caller, AuditAction::DeviceRevoked, Some(id), detail);
+    found(state.storage.revoke_device_audited(id, audit).await?.then_some(()), "device", id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -328,7 +343,7 @@ pub async fn thresholds(State(state): State<AppState>, _admin: Admin) -> Result<
         (status = 403, description = "Not an admin", body = ErrorBody)))]
 pub async fn set_thresholds(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(caller): Admin,
     Json(mut profile): Json<CityProfile>,
 ) -> Result<Json<CityProfile>, AppError> {
     profile.company_name = profile.company_name.trim().to_owned();
@@ -336,7 +351,9 @@ pub async fn set_thresholds(
     if !problems.is_empty() {
         return Err(bad(format!("the thresholds were not stored: {}", problems.join("; "))));
     }
-    state.storage.set_city_profile(profile.clone()).await?;
+    // Storage fills in the detail: the fields that changed, old and new.
+    let audit = audit(&caller, AuditAction::ThresholdsChanged, None, serde_json::json!({}));
+    state.storage.set_city_profile_audited(profile.clone(), audit).await?;
     Ok(Json(profile))
 }
 

@@ -17,11 +17,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::intake::{check_assignee, required};
-use super::{Office, PathId, csv_response, csv_time, found, office_edit, page_size, words};
+use super::{Office, PathId, audit, csv_response, csv_time, found, page_size, words};
 use crate::AppState;
 use crate::error::{AppError, ErrorCode};
 use crate::extract::{Json, Query};
-use crate::storage::console::{BoardFilter, Call};
+use crate::storage::console::{AuditAction, BoardFilter, Call};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -243,7 +243,15 @@ pub async fn assign(
     check_assignee(&state, req.assignee_id).await?;
     let status = (order.status == WorkOrderStatus::New).then_some(WorkOrderStatus::Assigned);
     let fields = WorkOrderFields { assignee_id: Some(req.assignee_id), status, ..Default::default() };
-    let order = office_edit(&state, &caller, id, fields).await?;
+    let action =
+        if order.assignee_id.is_some() { AuditAction::OrderReassigned } else { AuditAction::OrderAssigned };
+    let detail = serde_json::json!({
+        "number": order.number,
+        "from": audit::named(&state, order.assignee_id).await?,
+        "to": audit::named(&state, Some(req.assignee_id)).await?,
+    });
+    let audit = audit::audit(&caller, action, Some(id), detail);
+    let order = audit::audited_edit(&state, &caller, id, fields, audit).await?;
     Ok(Json(one_entry(&state, order).await?))
 }
 
@@ -278,11 +286,14 @@ pub async fn cancel(
             format!("work order {id} is {} already and cannot be cancelled", order.status),
         ));
     }
+    let reason = req.reason.trim().to_owned();
+    let detail = serde_json::json!({"number": order.number, "from_status": order.status, "reason": reason});
+    let audit = audit::audit(&caller, AuditAction::OrderCancelled, Some(id), detail);
     let fields = WorkOrderFields {
         status: Some(WorkOrderStatus::Cancelled),
-        status_note: Some(req.reason.trim().to_owned()),
+        status_note: Some(reason),
         ..Default::default()
     };
-    let order = office_edit(&state, &caller, id, fields).await?;
+    let order = audit::audited_edit(&state, &caller, id, fields, audit).await?;
     Ok(Json(one_entry(&state, order).await?))
 }

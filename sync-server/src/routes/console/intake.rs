@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{Office, PathId, check_range, found, now, office_stamp, page_size, stored_one};
+use super::{Office, PathId, check_range, found, now, office_stamp, page_size};
 use crate::AppState;
 use crate::error::{AppError, ErrorCode};
 use crate::extract::{Json, Query};
-use crate::storage::console::{Call, CallOutcome};
+use crate::storage::console::{AuditAction, Call, CallOutcome};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -329,7 +329,18 @@ pub async fn record_call(
         work_order_id: order.as_ref().or(repeats.as_ref()).map(|o| o.id),
         work_order_number: repeats.as_ref().and_then(|o| o.number.clone()),
     };
-    let order = state.storage.record_call(call.clone(), order, office_stamp(now)).await?;
+    let order = match order {
+        // An order made from the call is an office action: kept in the audit trail with it.
+        Some(order) => {
+            let detail = serde_json::json!({
+                "call_id": call.id, "household_id": order.household_id,
+                "assignee": super::audit::named(&state, order.assignee_id).await?,
+            });
+            let audit = super::audit::audit(&caller, AuditAction::OrderFromCall, None, detail);
+            state.storage.record_call_audited(call.clone(), Some(order), office_stamp(now), audit).await?
+        }
+        None => state.storage.record_call(call.clone(), None, office_stamp(now)).await?,
+    };
     let call = Call {
         work_order_number: call.work_order_number.or_else(|| order.as_ref().and_then(|o| o.number.clone())),
         ..call
@@ -399,12 +410,17 @@ pub struct CreateOrderRequest {
         (status = 403, description = "Not a dispatcher or admin", body = crate::routes::openapi::schemas::ErrorBody)))]
 pub async fn create_order(
     State(state): State<AppState>,
-    _office: Office,
+    Office(caller): Office,
     Json(req): Json<CreateOrderRequest>,
 ) -> Result<(axum::http::StatusCode, Json<WorkOrder>), AppError> {
     let household = household_of(&state, req.household_id).await?;
     let now = now();
     let order = new_order(&state, req.order, &household, WorkOrderSource::Planned, now).await?;
-    let order = stored_one(state.storage.add_work_orders(vec![order], office_stamp(now)).await?)?;
+    let detail = serde_json::json!({
+        "household_id": order.household_id,
+        "assignee": super::audit::named(&state, order.assignee_id).await?,
+    });
+    let audit = super::audit::audit(&caller, AuditAction::OrderCreated, None, detail);
+    let order = state.storage.add_work_order_audited(order, office_stamp(now), audit).await?;
     Ok((axum::http::StatusCode::CREATED, Json(order)))
 }

@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::error::{AppError, ErrorCode};
 use crate::extract::{Json, Query};
 use crate::routes::openapi::schemas::ErrorBody;
-use crate::storage::console::{KpiCounts, WaitingHousehold};
+use crate::storage::console::{AuditAction, KpiCounts, WaitingHousehold};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -239,7 +239,7 @@ pub struct FollowUpRequest {
         (status = 403, description = "Not a dispatcher or admin", body = ErrorBody)))]
 pub async fn create_follow_up(
     State(state): State<AppState>,
-    _office: Office,
+    Office(caller): Office,
     Json(req): Json<FollowUpRequest>,
 ) -> Result<(axum::http::StatusCode, Json<WorkOrder>), AppError> {
     if let Some(assignee) = req.assignee_id {
@@ -279,6 +279,11 @@ pub async fn create_follow_up(
         done_at: None,
         number: None,
     };
-    let order = super::stored_one(state.storage.add_work_orders(vec![order], office_stamp(now)).await?)?;
+    let detail = serde_json::json!({
+        "household_id": order.household_id, "follows_up": w.report_id,
+        "assignee": super::audit::named(&state, order.assignee_id).await?,
+    });
+    let audit = super::audit::audit(&caller, AuditAction::FollowUpCreated, None, detail);
+    let order = state.storage.add_work_order_audited(order, office_stamp(now), audit).await?;
     Ok((axum::http::StatusCode::CREATED, Json(order)))
 }

@@ -3,11 +3,12 @@
 //! token gets 403 with the reason.
 //!
 //! The office edits work orders the way a device does: an edit stamped with an HLC goes
-//! through the same per-field merge ([`office_edit`]), so an office edit that loses to a
+//! through the same per-field merge ([`audit::audited_edit`]), so an office edit that loses to a
 //! crew's newer or finished work lands in the conflict log, and every change reaches the
 //! devices through the change feed.
 
 pub mod admin;
+pub mod audit;
 pub mod board;
 pub mod intake;
 pub mod kpis;
@@ -22,8 +23,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use chrono::{DateTime, SubsecRound, Utc};
 use hearth_core::hlc::{Hlc, HlcClock};
-use hearth_core::model::{Role, WorkOrder};
-use hearth_core::protocol::{Outcome, Outgoing, PushEntry, RejectCode, WorkOrderEdit, WorkOrderFields};
+use hearth_core::model::Role;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(records::router())
         .merge(kpis::router())
         .merge(admin::router())
+        .merge(audit::router())
         .merge(roster::router())
         .layer(DefaultBodyLimit::max(CONSOLE_BODY_LIMIT))
 }
@@ -117,36 +118,6 @@ pub fn office_stamp(now: DateTime<Utc>) -> Hlc {
     }
 }
 
-/// Applies an office edit to an order through the sync merge and returns the order as merged.
-pub async fn office_edit(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    fields: WorkOrderFields,
-) -> Result<WorkOrder, AppError> {
-    let now = now();
-    let entry = PushEntry {
-        id: hearth_core::new_id(),
-        hlc: office_stamp(now),
-        change: Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: id, fields }),
-    };
-    let results = state.storage.push(caller, vec![entry.into()], now).await?;
-    if let Some(Outcome::Rejected { code, message }) = results.into_iter().next().map(|r| r.outcome) {
-        let code = match code {
-            RejectCode::UnknownReference => ErrorCode::NotFound,
-            RejectCode::Forbidden => ErrorCode::Forbidden,
-            _ => ErrorCode::BadRequest,
-        };
-        return Err(AppError::new(code, message));
-    }
-    found(state.storage.work_order(id).await?, "work order", id)
-}
-
-/// The one order a store of one order gave back (numbered, as stored).
-pub fn stored_one(mut stored: Vec<WorkOrder>) -> Result<WorkOrder, AppError> {
-    stored.pop().ok_or_else(|| AppError::new(ErrorCode::Internal, "the new work order was not stored"))
-}
-
 /// `Some` or a 404 naming what is missing.
 pub fn found<T>(value: Option<T>, what: &str, id: impl std::fmt::Display) -> Result<T, AppError> {
     value.ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("there is no {what} {id}")))
@@ -174,7 +145,8 @@ pub fn check_range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Re
     }
 }
 
-/// A CSV download: UTF-8 with a BOM, so Excel opens Chinese text correctly.
+/// A CSV download: UTF-8 with a BOM, so Excel opens Chinese text correctly. Every cell,
+/// headers included, goes through [`csv_cell`], so no export can carry a live formula.
 pub fn csv_response(
     filename: &str,
     header: &[&str],
@@ -183,7 +155,8 @@ pub fn csv_response(
     use axum::response::IntoResponse;
     let mut writer = csv::WriterBuilder::new().from_writer(b"\xEF\xBB\xBF".to_vec());
     let write = |w: &mut csv::Writer<Vec<u8>>, row: &[String]| {
-        w.write_record(row).map_err(|e| AppError::from(crate::Error::Io(e.into())))
+        w.write_record(row.iter().map(|cell| csv_cell(cell).into_owned()))
+            .map_err(|e| AppError::from(crate::Error::Io(e.into())))
     };
     write(&mut writer, &header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>())?;
     for row in rows {
@@ -200,10 +173,57 @@ pub fn csv_response(
         .into_response())
 }
 
+/// A cell as a spreadsheet may safely read it (OWASP, "CSV injection"): text that starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so Excel, WPS and
+/// LibreOffice show it as text instead of running it as a formula (a hotline description typed
+/// as `=HYPERLINK(…)`). A cell that is exactly a decimal number (`-7.0`, `+3`, `-12`) is left
+/// alone whoever wrote it: a spreadsheet reads it as that number, not as a formula, so the
+/// server's own negative figures stay numbers.
+pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !is_plain_number(cell) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// `[+-]digits[.digits]`: a number and nothing else (no exponent, no `inf`, no spaces).
+fn is_plain_number(cell: &str) -> bool {
+    let unsigned = cell.strip_prefix(['+', '-']).unwrap_or(cell);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && digits(fraction)
+}
+
 /// A time as the CSV files show it: Beijing time, to the minute.
 pub fn csv_time(t: DateTime<Utc>) -> String {
     match chrono::FixedOffset::east_opt(8 * 3600) {
         Some(beijing) => t.with_timezone(&beijing).format("%Y-%m-%d %H:%M").to_string(),
         None => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn cells_that_start_a_formula_become_text_and_numbers_stay_numbers() {
+        for formula in [
+            "=HYPERLINK(\"http://x\",\"点击\")",
+            "+1+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "-",
+            "-inf",
+        ] {
+            assert_eq!(csv_cell(formula), format!("'{formula}"), "{formula:?}");
+        }
+        for plain in ["-7.0", "-12", "+3", "0.5", "暖气不热", "和平-1202-007", "", "a=b"] {
+            assert_eq!(csv_cell(plain), plain, "{plain:?}");
+        }
     }
 }

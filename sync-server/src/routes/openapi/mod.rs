@@ -49,6 +49,7 @@ pub struct ApiDoc;
         console::admin::add_user, console::admin::disable_user, console::admin::list_stations,
         console::admin::add_station, console::admin::list_devices, console::admin::revoke_device,
         console::admin::thresholds, console::admin::set_thresholds, console::roster::roster,
+        console::audit::audit_log,
     ),
     tags((name = "console"), (name = "admin"))
 )]
@@ -91,6 +92,7 @@ impl utoipa::Modify for ErrorCodes {
         (status = 400, description = "Malformed body", body = schemas::ErrorBody),
         (status = 401, description = "Wrong username or password", body = schemas::ErrorBody),
         (status = 413, description = "Body too large", body = schemas::ErrorBody),
+        (status = 429, description = "Too many failed logins for the account or from the address (`too_many_requests`): wait the `Retry-After` seconds", body = schemas::ErrorBody),
         (status = 415, description = "Not sent as application/json", body = schemas::ErrorBody),
     )
 )]

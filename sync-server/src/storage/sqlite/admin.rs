@@ -125,17 +125,34 @@ pub(super) fn register_device(
 
 pub(super) fn device_for_token(conn: &Connection, token_hash: &str) -> Result<Option<DeviceAuth>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.username, u.display_name, u.role, u.station_id, d.id, d.name, d.revoked_at
+        "SELECT u.id, u.username, u.display_name, u.role, u.station_id, d.id, d.name, d.revoked_at,
+                d.console, d.last_used_at
          FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?1",
     )?;
     let mut rows = stmt.query([token_hash])?;
     let Some(row) = rows.next()? else { return Ok(None) };
     let revoked: Option<String> = row.get(7)?;
+    let last_used: Option<String> = row.get(9)?;
     Ok(Some(DeviceAuth {
         caller: Caller { user: user_at(row, 0)?, device_id: parse_uuid(&row.get::<_, String>(5)?)? },
         device_name: row.get(6)?,
         revoked_at: revoked.as_deref().map(parse_time).transpose()?,
+        console: row.get(8)?,
+        last_used_at: last_used.as_deref().map(parse_time).transpose()?,
     }))
+}
+
+pub(super) fn touch_device(
+    tx: &Transaction<'_>,
+    device_id: Uuid,
+    console: Option<bool>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE devices SET last_used_at = ?2, console = coalesce(?3, console) WHERE id = ?1",
+        params![device_id.to_string(), time_text(now), console],
+    )?;
+    Ok(())
 }
 
 pub(super) fn devices(conn: &Connection) -> Result<Vec<Device>> {

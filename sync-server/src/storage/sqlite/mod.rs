@@ -11,6 +11,7 @@
 //! flushed, instead of the writer waiting on the disk for every commit.
 
 mod admin;
+mod audit;
 mod batch_orders;
 mod console;
 mod sync;
@@ -42,6 +43,9 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0003_kpi_hours.sql")),
     M::up(include_str!("../../../migrations/0004_order_numbers.sql")),
     M::up(include_str!("../../../migrations/0005_board_order.sql")),
+    M::up(include_str!("../../../migrations/0006_report_delivery.sql")),
+    M::up(include_str!("../../../migrations/0007_console_sessions.sql")),
+    M::up(include_str!("../../../migrations/0008_audit_log.sql")),
 ];
 
 /// The migrations, for `validate()` in tests.
@@ -236,6 +240,10 @@ impl Storage for SqliteStorage {
     async fn device_for_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>> {
         let token_hash = token_hash.to_owned();
         self.read(move |conn| admin::device_for_token(conn, &token_hash)).await
+    }
+
+    async fn touch_device(&self, device_id: Uuid, console: Option<bool>, now: DateTime<Utc>) -> Result<()> {
+        self.write(move |tx| admin::touch_device(tx, device_id, console, now)).await
     }
 
     async fn devices(&self) -> Result<Vec<Device>> {

@@ -2,7 +2,9 @@
 //! checked against records the tests made.
 
 mod admin;
+mod audit;
 mod board;
+mod csv_export;
 mod intake;
 mod kpis;
 mod records;

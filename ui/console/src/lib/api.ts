@@ -1,12 +1,15 @@
 // The console's one way to the server: JSON over fetch with the session's bearer token.
 // A refusal becomes an `ApiError` with the server's code (a closed set; screens branch on
-// it) and its message (shown after the table's words for the code).
+// it) and its message (shown after the table's words for the code). The login says it comes
+// from the console, so the server lets its session expire when idle.
 
 import { session, forget } from './session.svelte';
 
 export class ApiError extends Error {
   code: string;
   status: number;
+  /** Seconds to wait before trying again (`Retry-After` of a 429), if the server said. */
+  retryAfter: number | null = null;
 
   constructor(status: number, code: string, message: string) {
     super(message);
@@ -30,6 +33,8 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
   const headers: Record<string, string> = {};
   if (session.token) headers.authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  // The server keeps a browser's login as a console session, which expires when left idle.
+  if (path === '/v1/auth/login') headers['x-hearth-client'] = 'console';
   let response: Response;
   try {
     response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -38,8 +43,11 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
   }
   if (!response.ok) {
     const error = parseError(response.status, await response.text());
-    // A token the server no longer knows (logged out elsewhere, device revoked): log in again.
-    if (response.status === 401 && session.token && path !== '/v1/auth/login') forget();
+    const retry = Number(response.headers.get('retry-after'));
+    if (response.headers.has('retry-after') && Number.isFinite(retry)) error.retryAfter = retry;
+    // A token the server no longer knows (logged out elsewhere, device revoked) or a session
+    // left idle too long (the login page then says it expired): log in again.
+    if (response.status === 401 && session.token && path !== '/v1/auth/login') forget(error.code === 'session_expired');
     throw error;
   }
   return response;

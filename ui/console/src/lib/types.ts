@@ -328,3 +328,45 @@ export interface DeviceRow {
   created_at: string;
   revoked_at?: string | null;
 }
+
+/** An office action the audit trail keeps (storage/console.rs `AuditAction`). */
+export type AuditAction =
+  | 'user_added'
+  | 'user_disabled'
+  | 'device_revoked'
+  | 'thresholds_changed'
+  | 'order_created'
+  | 'order_from_call'
+  | 'follow_up_created'
+  | 'order_assigned'
+  | 'order_reassigned'
+  | 'order_cancelled';
+
+export const AUDIT_ACTIONS: AuditAction[] = [
+  'user_added', 'user_disabled', 'device_revoked', 'thresholds_changed', 'order_created', 'order_from_call',
+  'follow_up_created', 'order_assigned', 'order_reassigned', 'order_cancelled',
+];
+
+/** A crew member as an audit entry names them. */
+export interface AuditPerson {
+  id: string;
+  name: string | null;
+}
+
+/** One kept office action: who, when, from which device, what changed (`detail`). */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor_id: string;
+  actor_username: string;
+  actor_name: string;
+  device_id: string;
+  action: AuditAction;
+  subject_id: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditPage {
+  total: number;
+  entries: AuditEntry[];
+}

@@ -14,12 +14,14 @@ mod waiting;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hearth_core::hlc::Hlc;
-use hearth_core::model::{Household, WorkOrder};
+use hearth_core::model::{Household, User, WorkOrder};
+use hearth_core::protocol::{Outcome, PushEntry};
 use hearth_core::rules::CityProfile;
 use uuid::Uuid;
 
-use super::SqliteStorage;
+use super::{SqliteStorage, admin, audit, sync};
 use crate::error::Result;
+use crate::storage::Caller;
 use crate::storage::console::*;
 
 #[async_trait]
@@ -141,6 +143,114 @@ impl ConsoleStorage for SqliteStorage {
     async fn disable_user(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
         self.write(move |tx| office::disable_user(tx, id, now)).await
     }
+
+    async fn audit_log(&self, filter: AuditFilter) -> Result<AuditPage> {
+        self.read(move |conn| audit::page(conn, &filter)).await
+    }
+
+    async fn add_user_audited(&self, user: User, password_hash: String, audit: NewAudit) -> Result<()> {
+        self.write(move |tx| {
+            admin::add_user(tx, &user, &password_hash, audit.at)?;
+            audit::add(tx, &audit)
+        })
+        .await
+    }
+
+    async fn disable_user_audited(&self, id: Uuid, audit: NewAudit) -> Result<bool> {
+        self.write(move |tx| {
+            let known = office::disable_user(tx, id, audit.at)?;
+            if known {
+                audit::add(tx, &audit)?;
+            }
+            Ok(known)
+        })
+        .await
+    }
+
+    async fn revoke_device_audited(&self, device_id: Uuid, audit: NewAudit) -> Result<bool> {
+        self.write(move |tx| {
+            let known = admin::revoke_device(tx, device_id, audit.at)?;
+            if known {
+                audit::add(tx, &audit)?;
+            }
+            Ok(known)
+        })
+        .await
+    }
+
+    async fn set_city_profile_audited(&self, profile: CityProfile, audit: NewAudit) -> Result<()> {
+        self.write(move |tx| {
+            let old = serde_json::to_value(office::stored_profile(tx)?)?;
+            office::set_profile(tx, &profile)?;
+            hours::rebuild(tx, &profile)?;
+            let detail = json_changes(&old, &serde_json::to_value(&profile)?);
+            audit::add(tx, &NewAudit { detail, ..audit })
+        })
+        .await
+    }
+
+    async fn add_work_order_audited(
+        &self,
+        order: WorkOrder,
+        clock: Hlc,
+        audit: NewAudit,
+    ) -> Result<WorkOrder> {
+        self.write(move |tx| {
+            let order = admin::add_work_orders(tx, std::slice::from_ref(&order), clock)?
+                .pop()
+                .ok_or_else(|| crate::Error::Task("the new work order was not stored".into()))?;
+            audit::add(tx, &naming(audit, &order))?;
+            Ok(order)
+        })
+        .await
+    }
+
+    async fn record_call_audited(
+        &self,
+        call: Call,
+        order: Option<WorkOrder>,
+        clock: Hlc,
+        audit: NewAudit,
+    ) -> Result<Option<WorkOrder>> {
+        self.write(move |tx| {
+            let order = intake::record_call(tx, &call, order.as_ref(), clock)?;
+            if let Some(order) = &order {
+                audit::add(tx, &naming(audit, order))?;
+            }
+            Ok(order)
+        })
+        .await
+    }
+
+    async fn office_edit_audited(
+        &self,
+        caller: Caller,
+        entry: PushEntry,
+        now: DateTime<Utc>,
+        audit: NewAudit,
+    ) -> Result<Outcome> {
+        self.write(move |tx| {
+            let result = sync::push(tx, &caller, vec![entry.into()], now)?
+                .pop()
+                .ok_or_else(|| crate::Error::Task("the office edit got no answer".into()))?;
+            if matches!(result.outcome, Outcome::Accepted { .. }) {
+                audit::add(tx, &audit)?;
+            }
+            Ok(result.outcome)
+        })
+        .await
+    }
+}
+
+/// The audit of an order made in the same transaction: the order as subject, its number and
+/// kind in the detail.
+fn naming(audit: NewAudit, order: &WorkOrder) -> NewAudit {
+    let mut detail = audit.detail;
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("number".into(), serde_json::json!(order.number));
+        map.insert("kind".into(), serde_json::json!(order.kind));
+    }
+    NewAudit { subject_id: Some(order.id), detail, ..audit }
 }
 
 impl SqliteStorage {
