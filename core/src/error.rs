@@ -46,6 +46,10 @@ pub enum Error {
         "the server's certificate cannot be verified ({0}); nothing was sent, everything stays saved on this device"
     )]
     Certificate(String),
+    /// The server refused a login for too many failed ones (`429`): trying again works after
+    /// `retry_after_secs` (its `Retry-After`, when it sent one).
+    #[error("too many failed logins: {message}")]
+    Throttled { retry_after_secs: Option<u64>, message: String },
     /// The server refused the request.
     #[error("the server refused the request ({status} {code}): {message}")]
     Server { status: u16, code: String, message: String },
@@ -80,6 +84,7 @@ impl Error {
             Error::NotLoggedIn => "not_logged_in",
             Error::Unreachable(_) => "unreachable",
             Error::Certificate(_) => "certificate",
+            Error::Throttled { .. } => "too_many_attempts",
             Error::Server { .. } => "server",
             Error::Migration(_) => "migration",
             Error::Sqlite(_) => "storage",

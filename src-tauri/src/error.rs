@@ -1,7 +1,7 @@
 //! The one mapping of errors to what the UI receives: `{code, message, problems}`. The UI
 //! branches on `code` (hearth-core's closed set, with a 401 told apart by what the server
-//! said: `wrong_credentials` at login, `device_revoked`, `session_expired`), never on the
-//! message.
+//! said: `wrong_credentials` at login, `device_revoked`, `session_expired`; a throttled
+//! login is `too_many_attempts` with the seconds to wait), never on the message.
 //! Internal details (SQL, file paths) are printed to the log, not sent to the webview.
 
 use hearth_core::{Error, Locale};
@@ -18,12 +18,20 @@ pub struct IpcError {
     pub message: String,
     /// For `invalid`: each problem with its field and message in the UI's language.
     pub problems: Vec<ProblemDto>,
+    /// For `too_many_attempts`: the seconds to wait before the next login, when the server
+    /// said (its `Retry-After`).
+    pub retry_after_secs: Option<u32>,
 }
 
 impl IpcError {
     /// An error of the shell itself (bad arguments from the UI).
     pub fn new(code: &str, message: impl Into<String>) -> IpcError {
-        IpcError { code: code.to_owned(), message: message.into(), problems: Vec::new() }
+        IpcError {
+            code: code.to_owned(),
+            message: message.into(),
+            problems: Vec::new(),
+            retry_after_secs: None,
+        }
     }
 
     /// The one mapping of a hearth-core error, worded in `locale`.
@@ -31,6 +39,12 @@ impl IpcError {
         let problems = match &error {
             Error::Invalid(problems) => problems.iter().map(|p| ProblemDto::new(p, locale)).collect(),
             _ => Vec::new(),
+        };
+        let retry_after_secs = match &error {
+            Error::Throttled { retry_after_secs, .. } => {
+                retry_after_secs.map(|s| u32::try_from(s).unwrap_or(u32::MAX))
+            }
+            _ => None,
         };
         let message = match &error {
             Error::Sqlite(_) | Error::Migration(_) | Error::Corrupt(_) | Error::NotADatabase { .. } => {
@@ -49,9 +63,10 @@ impl IpcError {
                 "The server's certificate cannot be verified (untrusted, expired or for another \
                  name); nothing was sent.",
             ),
+            Error::Throttled { .. } => throttled_words(retry_after_secs, locale),
             _ => error.to_string(),
         };
-        IpcError { code: IpcError::from_core_code(&error), message, problems }
+        IpcError { code: IpcError::from_core_code(&error), message, problems, retry_after_secs }
     }
 
     /// The mapping of a failed login: there the server's 401 `unauthorized` means the
@@ -64,6 +79,25 @@ impl IpcError {
             ),
             _ => IpcError::from_core(error, locale),
         }
+    }
+}
+
+/// A throttled login in words: the wait in seconds, or in whole minutes (rounded up) from
+/// two minutes on, as the login screen says it (`login.throttled*` in ui/src/lib/i18n.ts).
+fn throttled_words(retry_after_secs: Option<u32>, locale: Locale) -> String {
+    match retry_after_secs {
+        Some(s) if s >= 120 => {
+            let m = s.div_ceil(60);
+            locale.pick(
+                format!("登录失败次数过多，请 {m} 分钟后再试"),
+                format!("Too many failed logins; try again in {m} minutes."),
+            )
+        }
+        Some(s) => locale.pick(
+            format!("登录失败次数过多，请 {s} 秒后再试"),
+            format!("Too many failed logins; try again in {s} seconds."),
+        ),
+        None => locale.pick("登录失败次数过多，请稍后再试", "Too many failed logins; try again later."),
     }
 }
 
@@ -149,6 +183,25 @@ mod tests {
         let ipc = IpcError::from_login(tls, Locale::ZhCn);
         assert_eq!(ipc.code, "certificate");
         assert!(ipc.message.starts_with("服务器证书无法验证"), "{}", ipc.message);
+    }
+
+    #[test]
+    fn a_throttled_login_says_how_long_to_wait() {
+        let throttled = |secs| Error::Throttled { retry_after_secs: secs, message: "try again".into() };
+        let ipc = IpcError::from_login(throttled(Some(8)), Locale::ZhCn);
+        assert_eq!(ipc.code, "too_many_attempts");
+        assert_eq!(ipc.retry_after_secs, Some(8));
+        assert_eq!(ipc.message, "登录失败次数过多，请 8 秒后再试");
+        assert!(!ipc.message.contains("用户名或密码错误"));
+        // Long waits in whole minutes, rounded up.
+        let long = IpcError::from_login(throttled(Some(150)), Locale::ZhCn);
+        assert_eq!(long.message, "登录失败次数过多，请 3 分钟后再试");
+        assert_eq!(long.retry_after_secs, Some(150));
+        let en = IpcError::from_login(throttled(Some(119)), Locale::En);
+        assert_eq!(en.message, "Too many failed logins; try again in 119 seconds.");
+        let unknown = IpcError::from_login(throttled(None), Locale::ZhCn);
+        assert_eq!((unknown.code.as_str(), unknown.retry_after_secs), ("too_many_attempts", None));
+        assert_eq!(unknown.message, "登录失败次数过多，请稍后再试");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! blocking (the app runs it on a worker thread; rusqlite blocks anyway). Errors come back
 //! as [`Error::Unreachable`] (try again later), [`Error::Certificate`] (the server's TLS
 //! certificate was refused: trying again will not help until someone fixes it) or
-//! [`Error::Server`] with the server's code.
+//! [`Error::Server`] with the server's code ([`Error::Throttled`] for a `429`, with the
+//! seconds of its `Retry-After`).
 //!
 //! The server's certificate is checked against the system's roots plus, where the company runs
 //! its own certificate authority, that CA ([`Client::with_company_ca`]). No request hangs
@@ -159,12 +160,22 @@ fn send(request: RequestBuilder) -> Result<Response> {
     if status.is_success() {
         return Ok(response);
     }
+    let retry_after_secs = retry_after(response.headers());
     let text = response.text().unwrap_or_default();
     let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => (body.error.code, body.error.message),
         Err(_) => ("http".to_owned(), format!("{status}: {}", text.chars().take(200).collect::<String>())),
     };
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return Err(Error::Throttled { retry_after_secs, message });
+    }
     Err(Error::Server { status: status.as_u16(), code, message })
+}
+
+/// The seconds of a `Retry-After` header (hearth-server sends whole seconds; the date form
+/// of the header is not used by it and reads as absent).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()
 }
 
 fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T> {
@@ -322,5 +333,47 @@ mod tests {
         let client = Client::new(&format!("https://localhost:{port}")).expect("client");
         let outcome = client.login(&login_request());
         assert!(matches!(outcome, Err(Error::Unreachable(_))), "{outcome:?}");
+    }
+
+    /// A server on a free port that answers one request with `answer` (a whole HTTP response).
+    fn answering_once(answer: String) -> u16 {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = listener.local_addr().expect("its address").port();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("a connection");
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            // The headers, then the JSON body the login sends (it ends with `}`).
+            while !request.ends_with(b"}") {
+                let n = stream.read(&mut buf).expect("the request");
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+            }
+            stream.write_all(answer.as_bytes()).expect("the answer");
+        });
+        port
+    }
+
+    #[test]
+    fn a_throttled_login_keeps_the_seconds_to_wait() {
+        let body = r#"{"error":{"code":"too_many_requests","message":"try again in 95 seconds"}}"#;
+        let answer = format!(
+            "HTTP/1.1 429 Too Many Requests\r\nretry-after: 95\r\ncontent-type: application/json\r\n\
+             content-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let port = answering_once(answer);
+        let outcome =
+            Client::new(&format!("http://127.0.0.1:{port}")).expect("client").login(&login_request());
+        match outcome {
+            Err(Error::Throttled { retry_after_secs, message }) => {
+                assert_eq!(retry_after_secs, Some(95));
+                assert_eq!(message, "try again in 95 seconds");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

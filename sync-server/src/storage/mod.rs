@@ -73,6 +73,9 @@ pub struct Device {
     pub username: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The device's last contact: its token's last use (to the minute), its login included;
+    /// none for a device not heard from since sessions were recorded.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// What an import changed.

@@ -1,6 +1,7 @@
 //! A technician's mistakes, and the app's answers in words: a mistyped password is called
-//! one (not a revoked device); one tap on 放弃草稿 asks before it deletes a form, and
-//! 继续填写 keeps every word; a device the office revokes is told so in the status bar.
+//! one (not a revoked device), and a run of them is told how long to wait; one tap on
+//! 放弃草稿 asks before it deletes a form, and 继续填写 keeps every word; a device the
+//! office revokes is told so in the status bar.
 
 use hearth_tests::server;
 
@@ -9,6 +10,7 @@ use crate::fixture::{
 };
 
 const WRONG_PASSWORD: &str = "用户名或密码错误";
+const THROTTLED: &str = "登录失败次数过多，请 ";
 const REVOKED: &str = "本设备已被管理员停用";
 const OPINION: &str = "暖气片上热下凉，已放气";
 
@@ -26,6 +28,34 @@ fn mistakes_are_named_in_words_and_one_tap_destroys_nothing() {
     assert!(said.contains(WRONG_PASSWORD), "a wrong password is called one: {said:?}");
     assert!(!said.contains("停用"), "a wrong password is not a revoked device: {said:?}");
     shot(&app, "zh-CN", "20-login-wrong-password");
+
+    // Wrong passwords in a row for one account: after a few the server makes it wait, and
+    // the screen says for how long (not once more that the password is wrong).
+    app.type_into("[data-testid=login-username]", "tech2");
+    app.type_into("[data-testid=login-password]", "guess");
+    let mut said = String::new();
+    for _ in 0..10 {
+        app.click("[data-testid=login-submit]");
+        for _ in 0..15 {
+            said = app
+                .find_all("[data-testid=login-error]")
+                .first()
+                .map(|_| app.text("[data-testid=login-error]"))
+                .unwrap_or_default();
+            if said.contains(THROTTLED) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        if said.contains(THROTTLED) {
+            break;
+        }
+    }
+    assert!(said.contains(THROTTLED) && said.contains("秒后再试"), "the wait in words: {said:?}");
+    assert!(!said.contains(WRONG_PASSWORD), "a throttled login is not called a wrong password: {said:?}");
+    assert_eq!(app.attribute("[data-testid=login-error]", "data-code").as_deref(), Some("too_many_attempts"));
+    shot(&app, "zh-CN", "20-login-throttled");
+    // Another account on this tablet is not held back by those guesses.
     fixture::login(&app, "tech1");
 
     // A temperature check's form, something typed: one tap on discard only asks.

@@ -252,6 +252,11 @@ export type IpcError = {
 	message: string,
 	/**  For `invalid`: each problem with its field and message in the UI's language. */
 	problems: ProblemDto[],
+	/**
+	 *  For `too_many_attempts`: the seconds to wait before the next login, when the server
+	 *  said (its `Retry-After`).
+	 */
+	retry_after_secs: number | null,
 };
 
 /**  The map app an address opens in. */

@@ -282,6 +282,9 @@ pub struct DeviceRow {
     pub username: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The device's last contact (to the minute; a login counts); null when it has not been
+    /// heard from since the server started recording it.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// Every device that has logged in.
@@ -302,6 +305,7 @@ pub async fn list_devices(
                 username: d.username,
                 created_at: d.created_at,
                 revoked_at: d.revoked_at,
+                last_used_at: d.last_used_at,
             })
             .collect(),
     ))

@@ -157,19 +157,21 @@ pub(super) fn touch_device(
 
 pub(super) fn devices(conn: &Connection) -> Result<Vec<Device>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT d.id, d.name, u.username, d.created_at, d.revoked_at
+        "SELECT d.id, d.name, u.username, d.created_at, d.revoked_at, d.last_used_at
          FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.created_at",
     )?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         let revoked: Option<String> = row.get(4)?;
+        let last_used: Option<String> = row.get(5)?;
         out.push(Device {
             id: parse_uuid(&row.get::<_, String>(0)?)?,
             name: row.get(1)?,
             username: row.get(2)?,
             created_at: parse_time(&row.get::<_, String>(3)?)?,
             revoked_at: revoked.as_deref().map(parse_time).transpose()?,
+            last_used_at: last_used.as_deref().map(parse_time).transpose()?,
         });
     }
     Ok(out)

@@ -216,3 +216,41 @@ async fn thresholds_are_stored_only_when_they_make_sense() {
     let due: chrono::DateTime<chrono::Utc> = order.body["due_by"].as_str().unwrap().parse().unwrap();
     assert_eq!(due - reported, chrono::Duration::hours(48));
 }
+
+#[tokio::test]
+async fn the_device_list_shows_each_devices_last_contact() {
+    let s = server().await;
+    let admin = s.login("admin").await;
+    let (pulled, silent) = (Uuid::now_v7(), Uuid::now_v7());
+    let token = s.login_on("tech1", pulled).await;
+    s.login_on("tech2", silent).await;
+    // A login is a contact: both tablets show one at once.
+    let before = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let contact = |devices: &serde_json::Value, id: Uuid| {
+        let row = devices.as_array().unwrap().iter().find(|d| d["id"] == json!(id)).unwrap().clone();
+        row["last_used_at"].as_str().map(|t| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap())
+    };
+    let devices = s.get("/v1/console/admin/devices", &admin).await;
+    assert!(contact(&devices.body, silent).is_some_and(|t| t >= before), "{}", devices.body);
+
+    // Both as if they had logged in before the server recorded contacts.
+    s.sql(&format!("UPDATE devices SET last_used_at = NULL WHERE id IN ('{pulled}', '{silent}')"));
+    let devices = s.get("/v1/console/admin/devices", &admin).await;
+    assert_eq!((contact(&devices.body, pulled), contact(&devices.body, silent)), (None, None));
+
+    let pull = s.get("/v1/sync/pull", &token).await;
+    assert_eq!(pull.status, StatusCode::OK, "{}", pull.body);
+    // The contact is written off the request's path: give it a moment.
+    let mut seen = None;
+    for _ in 0..100 {
+        let devices = s.get("/v1/console/admin/devices", &admin).await;
+        assert_eq!(contact(&devices.body, silent), None, "{}", devices.body);
+        seen = contact(&devices.body, pulled);
+        if seen.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let seen = seen.expect("the tablet that pulled shows no last contact");
+    assert!(seen >= before && seen <= chrono::Utc::now(), "{seen}");
+}

@@ -327,6 +327,8 @@ export interface DeviceRow {
   username: string;
   created_at: string;
   revoked_at?: string | null;
+  /** The device's last contact with the server (a login counts); null if never recorded. */
+  last_used_at?: string | null;
 }
 
 /** An office action the audit trail keeps (storage/console.rs `AuditAction`). */
