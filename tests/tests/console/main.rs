@@ -107,36 +107,14 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
     let office = Office::login(&server);
     let late_description = format!("楼道暖气漏水，无人到场（{}）", tag());
     let late = office.order(third, &late_description, None);
-    let reported = Utc::now() - Duration::hours(14);
-    let execute = server.database().execute(
-        "UPDATE work_orders SET record = json_set(record, '$.reported_at', ?2, '$.arrive_by', ?3, '$.due_by', ?4)
-         WHERE id = ?1",
-        rusqlite::params![
-            late.to_string(),
-            rfc3339(reported),
-            rfc3339(reported + Duration::hours(2)),
-            rfc3339(reported + Duration::hours(8)),
-        ],
-    );
-    assert_eq!(execute.expect("backdate the order"), 1);
+    backdate(&server, late, Duration::hours(14));
     // An order the technician cannot complete, and says why.
     let stuck_reason = "用户不在家，已约明日上门";
     let stuck = office.order(fourth, &format!("散热器不热（{}）", tag()), Some(tech_id));
     // An ordinary order reported an hour ago: its arrival deadline comes before the urgent
     // call's, yet the urgent call is to be reached first.
     let ordinary = office.order(fifth, &format!("阳台暖气不热（{}）", tag()), None);
-    let reported = Utc::now() - Duration::hours(1);
-    let execute = server.database().execute(
-        "UPDATE work_orders SET record = json_set(record, '$.reported_at', ?2, '$.arrive_by', ?3, '$.due_by', ?4)
-         WHERE id = ?1",
-        rusqlite::params![
-            ordinary.to_string(),
-            rfc3339(reported),
-            rfc3339(reported + Duration::hours(2)),
-            rfc3339(reported + Duration::hours(8)),
-        ],
-    );
-    assert_eq!(execute.expect("backdate the ordinary order"), 1);
+    backdate(&server, ordinary, Duration::hours(1));
 
     // The technician's tablet: pull the order, sign two checks, finish the order, sync.
     let device_dir = tempfile::tempdir().expect("device dir");
@@ -424,4 +402,21 @@ fn browser(phase: &str, input: &Value) -> Value {
 /// a zh-CN screen.
 fn tag() -> String {
     format!("{:08}", new_id().as_u128() % 100_000_000)
+}
+
+/// Moves an order's report time `ago` into the past, with the 2-hour arrival and 8-hour
+/// completion deadlines it would have had (the console makes orders "now").
+fn backdate(server: &Server, order: Uuid, ago: Duration) {
+    let reported = Utc::now() - ago;
+    let changed = server.database().execute(
+        "UPDATE work_orders SET record = json_set(record, '$.reported_at', ?2, '$.arrive_by', ?3, '$.due_by', ?4)
+         WHERE id = ?1",
+        rusqlite::params![
+            order.to_string(),
+            rfc3339(reported),
+            rfc3339(reported + Duration::hours(2)),
+            rfc3339(reported + Duration::hours(8)),
+        ],
+    );
+    assert_eq!(changed.expect("backdate the order"), 1, "order {order} backdated");
 }
