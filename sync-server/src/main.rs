@@ -97,8 +97,7 @@ struct LimitArgs {
     /// Seconds for any request but the uploads (push, blobs) to be answered.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     request_timeout: u64,
-    /// Connections open at once from one client address (raise it behind a proxy, whose
-    /// connections all come from one address).
+    /// Connections open at once from one client address (a trusted proxy's are not counted).
     #[arg(long, value_name = "N", default_value_t = 64)]
     max_connections_per_address: usize,
     /// The slowest an upload may be, in bytes a second over --upload-window; slower is cut.
@@ -107,6 +106,10 @@ struct LimitArgs {
     /// Seconds over which an upload's rate is measured.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     upload_window: u64,
+    /// Reverse proxies whose X-Forwarded-For names the client (addresses or networks,
+    /// comma-separated, or 'none'); their connections are not counted per address.
+    #[arg(long, value_name = "LIST", env = "HEARTH_TRUSTED_PROXIES", default_value = "127.0.0.0/8,::1/128")]
+    trusted_proxies: String,
 }
 
 impl LimitArgs {
@@ -126,6 +129,10 @@ impl LimitArgs {
             per_address: self.max_connections_per_address,
             min_upload_rate: self.min_upload_rate,
             upload_window: secs("upload-window", self.upload_window)?,
+            trusted_proxies: self
+                .trusted_proxies
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--trusted-proxies: {e}"))?,
         })
     }
 }

@@ -14,7 +14,9 @@
 //!   brings fewer than [`Limits::min_upload_rate`] bytes a second over a
 //!   [`Limits::upload_window`] is cut).
 //!
-//! Handlers see the client's address as `ConnectInfo<SocketAddr>`.
+//! Handlers see the connection's peer as `ConnectInfo<SocketAddr>` and the client's address
+//! ([`crate::client_addr`]: the peer, or whom a trusted proxy forwards) as [`ClientAddr`]. A
+//! trusted proxy's connections are not counted per address.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -38,10 +40,12 @@ use tokio::time::{Instant, Sleep};
 use tokio_rustls::TlsAcceptor;
 use tower::Service;
 
+use crate::auth::throttle::ClientAddr;
+use crate::client_addr::TrustedProxies;
 use crate::error::{AppError, ErrorCode};
 
 /// The limits of every connection and request.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// Time for a request's headers to arrive whole (and for a TLS handshake, and the most a
     /// kept-alive connection waits idle for its next request).
@@ -53,6 +57,8 @@ pub struct Limits {
     /// The slowest a long upload may be, in bytes a second, averaged over `upload_window`.
     pub min_upload_rate: u64,
     pub upload_window: Duration,
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for Limits {
@@ -67,6 +73,7 @@ impl Default for Limits {
             per_address: 64,
             min_upload_rate: 1024,
             upload_window: Duration::from_secs(30),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -80,7 +87,7 @@ pub async fn run(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let router = with_request_limits(router, limits);
+    let router = with_request_limits(router, limits.clone());
     let open = OpenConnections::default();
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -98,7 +105,9 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
-        let Some(slot) = open.take(peer.ip(), limits.per_address) else {
+        let proxy = limits.trusted_proxies.trusts(peer.ip());
+        let slot = if proxy { None } else { open.take(peer.ip(), limits.per_address) };
+        if slot.is_none() && !proxy {
             tracing::warn!(
                 client = %peer.ip(),
                 limit = limits.per_address,
@@ -106,22 +115,26 @@ pub async fn run(
             );
             drop(stream);
             continue;
-        };
+        }
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let tls = tls.clone();
         let watcher = graceful.watcher();
+        let trusted = limits.trusted_proxies.clone();
+        let header_read = limits.header_read;
         tokio::spawn(async move {
             let _slot = slot;
             let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+                let client = trusted.client(peer.ip(), request.headers());
                 request.extensions_mut().insert(ConnectInfo(peer));
+                request.extensions_mut().insert(ClientAddr(Some(client)));
                 router.clone().call(request)
             });
             let mut http = hyper::server::conn::http1::Builder::new();
-            http.timer(TokioTimer::new()).header_read_timeout(limits.header_read);
+            http.timer(TokioTimer::new()).header_read_timeout(header_read);
             let served = match tls {
                 None => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await,
-                Some(acceptor) => match handshake(&acceptor, stream, limits.header_read).await {
+                Some(acceptor) => match handshake(&acceptor, stream, header_read).await {
                     Some(stream) => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await,
                     None => return,
                 },

@@ -31,7 +31,8 @@ pub const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
 /// Accounts and addresses remembered at most.
 const MAX_ENTRIES: usize = 100_000;
 
-/// Where a request came from: the peer's IP address when the server is served with
+/// Where a request came from: the client's address as [`crate::serve`] resolved it (the peer,
+/// or whom a trusted proxy forwards: [`crate::client_addr`]), else the peer's when served with
 /// `into_make_service_with_connect_info::<SocketAddr>()`, else unknown (then only the
 /// account's count applies).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(resolved) = parts.extensions.get::<ClientAddr>() {
+            return Ok(*resolved);
+        }
         Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
     }
 }

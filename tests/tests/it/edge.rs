@@ -1,7 +1,8 @@
 //! The server's edge against slow and greedy clients (issue 13, point 4), on the real
 //! `hearth-server` binary over raw TCP: half-sent headers and idle kept-alive connections are
 //! closed after the header timeout, one address gets a bounded number of connections, and an
-//! upload that trickles below the minimum rate is cut.
+//! upload that trickles below the minimum rate is cut. Behind a trusted reverse proxy, the
+//! address `X-Forwarded-For` names is the one counted; from anyone else the header is ignored.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
@@ -78,7 +79,8 @@ fn half_sent_headers_and_idle_connections_are_closed_after_the_header_timeout() 
 
 #[test]
 fn one_address_gets_a_bounded_number_of_connections() {
-    let (_dir, server) = server(&["--max-connections-per-address", "3"]);
+    // The test connects over loopback, where a proxy on the same machine would; trust none.
+    let (_dir, server) = server(&["--max-connections-per-address", "3", "--trusted-proxies", "none"]);
     let mut open: Vec<TcpStream> = (0..3)
         .map(|_| {
             let mut conn = TcpStream::connect(server.addr()).expect("connect");
@@ -148,4 +150,53 @@ fn an_upload_that_trickles_below_the_minimum_rate_is_cut() {
     assert!(cut_after < Duration::from_secs(10), "cut after {cut_after:?}");
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains("the upload was cut"), "{answer}");
+}
+
+/// Ten wrong logins, each for a different made-up account, sent as if forwarded for
+/// `client`; then the status of an eleventh from `client` and of one from `other`.
+fn guesses_then_one_more(server: &Server, client: &str, other: &str) -> (u16, u16) {
+    let http = reqwest::blocking::Client::new();
+    let login = |username: &str, from: &str| {
+        http.post(format!("{}/v1/auth/login", server.url()))
+            .header("X-Forwarded-For", from)
+            .json(&serde_json::json!({
+                "username": username, "password": "123456",
+                "device_name": "guesser", "device_id": hearth_core::new_id(),
+            }))
+            .send()
+            .expect("login answered")
+            .status()
+            .as_u16()
+    };
+    for n in 0..10 {
+        assert_eq!(login(&format!("guess{n}"), client), 401, "guess {n} is checked");
+    }
+    (login("guess10", client), login("guess11", other))
+}
+
+#[test]
+fn behind_a_trusted_proxy_each_client_is_counted_by_its_forwarded_address() {
+    // A proxy on the same machine (loopback, trusted by default) forwards two clients.
+    let (_dir, server) = server(&["--max-connections-per-address", "3"]);
+    let (same, other) = guesses_then_one_more(&server, "203.0.113.9", "198.51.100.4");
+    assert_eq!(same, 429, "the guessing client is throttled");
+    assert_eq!(other, 401, "another client behind the same proxy still gets its tries");
+
+    // The proxy's connections carry everyone's: more than three at once are all served.
+    let mut open: Vec<TcpStream> = Vec::new();
+    for _ in 0..6 {
+        let mut conn = TcpStream::connect(server.addr()).expect("connect");
+        conn.write_all(NOWHERE).expect("send");
+        assert!(read_one_response(&mut conn).starts_with("HTTP/1.1 404"));
+        open.push(conn);
+    }
+}
+
+#[test]
+fn an_untrusted_peer_cannot_choose_its_address_with_the_header() {
+    let (_dir, server) = server(&["--trusted-proxies", "10.9.9.9"]);
+    // The guesser claims a new address each time it is throttled: the header is ignored, and
+    // its one real address is throttled for every claimed one.
+    let (same, other) = guesses_then_one_more(&server, "203.0.113.9", "198.51.100.4");
+    assert_eq!((same, other), (429, 429), "a made-up X-Forwarded-For must not reset the count");
 }
