@@ -18,6 +18,7 @@ pub mod households;
 pub mod outbox;
 pub mod reports;
 mod schema;
+pub mod scope;
 pub mod settings;
 pub mod stations;
 pub mod work_orders;

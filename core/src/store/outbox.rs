@@ -75,16 +75,33 @@ pub fn enqueue(
 
 /// The oldest `limit` entries waiting to be pushed.
 pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<OutboxEntry>> {
-    pending_after(conn, 0, limit)
+    pending_after(conn, 0, limit, None)
 }
 
-/// The oldest `limit` entries waiting to be pushed whose `seq` is above `after_seq`.
-pub fn pending_after(conn: &Connection, after_seq: i64, limit: usize) -> Result<Vec<OutboxEntry>> {
+/// The oldest `limit` entries waiting to be pushed whose `seq` is above `after_seq`. With
+/// `station` (a crew member is logged in), entries about another station's households are
+/// held back: on a tablet that changed stations they are a former crew's work, which the
+/// server takes only from that crew, so they wait for one of them to log in again rather
+/// than be refused for good.
+pub fn pending_after(
+    conn: &Connection,
+    after_seq: i64,
+    limit: usize,
+    station: Option<uuid::Uuid>,
+) -> Result<Vec<OutboxEntry>> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, id, entity, entity_id, hlc, payload FROM outbox
-         WHERE rejected_code IS NULL AND seq > ?1 ORDER BY seq LIMIT ?2",
+         WHERE rejected_code IS NULL AND seq > ?1
+           AND (?3 IS NULL OR NOT EXISTS (
+                SELECT 1 FROM households h
+                WHERE h.station_id <> ?3
+                  AND h.id = CASE outbox.entity
+                      WHEN 'report' THEN (SELECT household_id FROM reports WHERE id = outbox.entity_id)
+                      ELSE (SELECT household_id FROM work_orders WHERE id = outbox.entity_id) END))
+         ORDER BY seq LIMIT ?2",
     )?;
-    let rows = stmt.query_map((after_seq, i64::try_from(limit).unwrap_or(i64::MAX)), |r| {
+    let station = station.map(|s| s.to_string());
+    let rows = stmt.query_map((after_seq, i64::try_from(limit).unwrap_or(i64::MAX), station), |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,

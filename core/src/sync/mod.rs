@@ -97,7 +97,7 @@ mod online {
     use super::news::NewOrder;
     use crate::model::User;
     use crate::protocol::{LoginRequest, MAX_PULL_LIMIT, PullQuery};
-    use crate::store::{Store, StoreAccess, blobs, outbox, settings};
+    use crate::store::{Store, StoreAccess, blobs, outbox, scope, settings};
     use crate::{Error, Result};
 
     /// Push batches sent before the first answer is awaited.
@@ -133,8 +133,25 @@ mod online {
             device_id: store.device_id(),
         };
         let response = client.login(&request)?;
-        store.set_setting(settings::TOKEN, &response.token)?;
-        store.set_setting(settings::USER, &serde_json::to_string(&response.user)?)?;
+        // The scope the pulled data belongs to; a tablet from before scopes were kept says it
+        // through its last user, if one is still saved.
+        let held = match store.setting(scope::DATA_SCOPE)? {
+            Some(held) => Some(held),
+            None => store
+                .setting(settings::USER)?
+                .and_then(|u| serde_json::from_str::<User>(&u).ok())
+                .map(|u| scope::of(&u)),
+        };
+        let now = scope::of(&response.user);
+        let user = serde_json::to_string(&response.user)?;
+        store.write(|tx| {
+            if held.as_ref().is_some_and(|held| *held != now) {
+                scope::forget_pulled(tx)?;
+            }
+            settings::set(tx, scope::DATA_SCOPE, &now)?;
+            settings::set(tx, settings::TOKEN, &response.token)?;
+            settings::set(tx, settings::USER, &user)
+        })?;
         Ok(response.user)
     }
 
@@ -189,6 +206,7 @@ mod online {
             Ok::<_, Error>((token, first_pull, me))
         })?;
         let mut report = SyncReport { first_pull, ..SyncReport::default() };
+        let station = me.as_ref().and_then(|me| me.station_id);
 
         for sha256 in store.with(|s| blobs::not_uploaded(s.conn()))? {
             if !client.has_blob(&token, &sha256)? {
@@ -208,7 +226,7 @@ mod online {
             loop {
                 let (entries, body) = store.with(|s| {
                     s.read(|conn| {
-                        let entries = outbox::pending_after(conn, after_seq, client.push_batch())?;
+                        let entries = outbox::pending_after(conn, after_seq, client.push_batch(), station)?;
                         let body = if entries.is_empty() { None } else { Some(push_body(conn, &entries)?) };
                         Ok((entries, body))
                     })

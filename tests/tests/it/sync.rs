@@ -50,6 +50,17 @@ impl Device {
             .expect("household")
     }
 
+    fn any_household_of(&self, station: &str) -> Household {
+        let id = self.store.conn().query_row(
+            "SELECT id FROM households WHERE station_id = ?1 ORDER BY seq LIMIT 1",
+            [station],
+            |r| r.get::<_, String>(0),
+        );
+        households::get(self.store.conn(), id.expect("a household").parse().expect("uuid"))
+            .expect("read")
+            .expect("household")
+    }
+
     /// The id of the user logged in on this tablet: the author of what it signs.
     fn me(&self) -> uuid::Uuid {
         let user = self.store.setting(settings::USER).expect("user").expect("logged in");
@@ -574,4 +585,50 @@ fn stalled_uploads_do_not_hold_up_other_tablets() {
         "the push was answered while the stalled uploads waited"
     );
     drop(stalled);
+}
+
+/// The stations whose households `tablet` holds, with how many of each.
+fn stations_held(tablet: &Device) -> std::collections::BTreeMap<String, i64> {
+    let conn = tablet.store.conn();
+    let mut stmt =
+        conn.prepare("SELECT station_id, count(*) FROM households GROUP BY station_id").expect("query");
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("rows");
+    rows.map(|r| r.expect("row")).collect()
+}
+
+#[test]
+fn a_tablet_handed_to_another_station_starts_its_feed_again_and_holds_back_the_former_crews_work() {
+    let (_dir, server) = city(60);
+    let (heping, hexi) = (station_id(HEPING).to_string(), station_id(HEXI).to_string());
+    let on_server = |station: &str| {
+        count(&server, &format!("SELECT count(*) FROM households WHERE station_id = '{station}'"))
+    };
+    let mut tablet = Device::login(&server, "tech-a");
+    tablet.sync();
+    assert_eq!(stations_held(&tablet), [(heping.clone(), on_server(&heping))].into());
+
+    // tech-a signs a check; before it syncs, the tablet goes to 河西's crew.
+    let household = tablet.any_household();
+    let check = tablet.sign_check(&household);
+    sync::login(&mut tablet.store, &tablet.client, "tech-c", PASSWORD, "tablet").expect("login");
+    let report = tablet.sync();
+    assert!(report.first_pull, "the feed starts again from the beginning");
+    assert_eq!((report.pushed, report.rejected), (0, 0), "tech-a's check is neither sent nor refused");
+    assert_eq!(
+        stations_held(&tablet),
+        [(heping.clone(), 1), (hexi.clone(), on_server(&hexi))].into(),
+        "every 河西 household, and of 和平 only the one tech-a's own check is about"
+    );
+    let theirs = tablet.any_household_of(&hexi);
+    let found = tablet.store.search_households(&theirs.account_no, 5).expect("search");
+    assert!(found.iter().any(|h| h.id == theirs.id), "河西's households are found by their account number");
+    assert_eq!(tablet.store.outbox_len().expect("outbox"), 1, "the check still waits on the tablet");
+
+    // Back with 和平's crew: the check goes out, once, and the tablet holds 和平 again.
+    sync::login(&mut tablet.store, &tablet.client, "tech-a", PASSWORD, "tablet").expect("login");
+    assert_eq!(tablet.sync().pushed, 1);
+    assert_eq!(tablet.store.outbox_len().expect("outbox"), 0);
+    let id = check.report().id;
+    assert_eq!(count(&server, &format!("SELECT count(*) FROM reports WHERE id = '{id}'")), 1);
+    assert_eq!(stations_held(&tablet), [(heping.clone(), on_server(&heping))].into());
 }
