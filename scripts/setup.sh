@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 # The version of tauri-driver the end-to-end tests use, installed into .tools/ (not on PATH).
 TAURI_DRIVER_VERSION=2.1.0
+# The version of schemathesis (PyPI) the API schema test runs, in the virtualenv .tools/venv.
+SCHEMATHESIS_VERSION=4.32.5
 
 # Debian packages, installed only if a command or pkg-config module is missing.
 missing=()
@@ -34,6 +36,15 @@ command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 # (grep -c reads all of fc-list's output: with -q, pipefail would see fc-list's SIGPIPE.)
 fc-list 2>/dev/null | grep -ci 'Noto Sans CJK' >/dev/null || missing+=(fonts-noto-cjk)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+# The PostgreSQL backend's tests start a PostgreSQL server of their own (tests/src/postgres.rs):
+# its server programs (initdb, pg_ctl), wherever Debian or HEARTH_PG_BIN puts them.
+if ! { [ -x "${HEARTH_PG_BIN:-/nonexistent}/initdb" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }; then
+  missing+=(postgresql)
+fi
+# The API schema test: schemathesis in a virtualenv (Debian's python3 has no venv/ensurepip
+# without python3-venv).
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   sudo_cmd=""
@@ -64,4 +75,12 @@ fi
 if [ ! -x .tools/bin/tauri-driver ] || ! grep -q "tauri-driver ${TAURI_DRIVER_VERSION} " .tools/.crates.toml 2>/dev/null; then
   say "installing tauri-driver ${TAURI_DRIVER_VERSION} into .tools/"
   cargo install tauri-driver --locked --version "${TAURI_DRIVER_VERSION}" --root .tools --quiet
+fi
+
+# schemathesis for the API schema test (tests/tests/it/api_schema.rs), into the project's own
+# virtualenv .tools/venv; only when it is missing or another version.
+if ! .tools/venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '${SCHEMATHESIS_VERSION}')" >/dev/null 2>&1; then
+  say "installing schemathesis ${SCHEMATHESIS_VERSION} into .tools/venv"
+  [ -x .tools/venv/bin/python ] || python3 -m venv .tools/venv
+  .tools/venv/bin/python -m pip install --quiet --disable-pip-version-check "schemathesis==${SCHEMATHESIS_VERSION}"
 fi

@@ -3,4 +3,5 @@
 
 pub mod bench;
 pub mod e2e;
+pub mod postgres;
 pub mod server;
