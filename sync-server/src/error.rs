@@ -10,10 +10,10 @@ use hearth_core::protocol::{ApiError, ErrorBody};
 /// Everything that can go wrong below the HTTP layer.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("database upgrade failed: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
+    /// The database failed: what was being done, with the backend's own error kept as the
+    /// source (each backend converts its driver's errors, e.g. `storage::sqlite`).
+    #[error("{what}: {source}")]
+    Database { what: &'static str, source: Box<dyn std::error::Error + Send + Sync> },
     /// The data directory holds a database this build must not touch.
     #[error("{0}")]
     NotHearthServer(String),
@@ -153,7 +153,10 @@ impl From<QueryRejection> for AppError {
 
 fn bytes_rejection(r: BytesRejection) -> AppError {
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::new(ErrorCode::PayloadTooLarge, "the body is larger than this endpoint accepts")
+        AppError::new(
+            ErrorCode::PayloadTooLarge,
+            "the body is larger than this endpoint accepts (a compressed body counts as unpacked); nothing was stored",
+        )
     } else {
         AppError::new(ErrorCode::BadRequest, format!("the body could not be read: {}", r.body_text()))
     }

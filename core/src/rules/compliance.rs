@@ -55,13 +55,11 @@ pub fn assess(check: &TemperatureCheck, profile: &CityProfile) -> Compliance {
     let Some(lowest_c) = lowest else {
         return Compliance::Undecided;
     };
-    let shortfall_c = profile.indoor_standard_c - lowest_c;
-    if shortfall_c <= RESOLUTION_EPSILON {
+    let Some(shortfall_c) = shortfall(lowest_c, profile) else {
         return Compliance::Compliant { lowest_c };
-    }
+    };
     let mut excuses = Vec::new();
-    let cold_outside = check.outdoor_celsius.is_some_and(|t| t < profile.design_outdoor_c);
-    if check.below_design_weather || cold_outside {
+    if check.below_design_weather || cold_outside(check.outdoor_celsius, profile) {
         excuses.push(Excuse::BelowDesignWeather);
     }
     excuses.extend(check.findings.iter().copied().map(Excuse::UserCaused));
@@ -70,6 +68,19 @@ pub fn assess(check: &TemperatureCheck, profile: &CityProfile) -> Compliance {
     } else {
         Compliance::Excused { lowest_c, shortfall_c, excuses }
     }
+}
+
+/// How far `lowest_c` (the coldest bedroom or living room) is below the standard, °C; None
+/// when it reaches the standard at the readings' resolution. What [`assess`] decides on, for
+/// callers that keep a check's lowest reading rather than the check (the server's KPI facts).
+pub fn shortfall(lowest_c: f64, profile: &CityProfile) -> Option<f64> {
+    let shortfall_c = profile.indoor_standard_c - lowest_c;
+    (shortfall_c > RESOLUTION_EPSILON).then_some(shortfall_c)
+}
+
+/// The outdoor reading is below the city's design temperature: a shortfall is excused.
+pub fn cold_outside(outdoor_c: Option<f64>, profile: &CityProfile) -> bool {
+    outdoor_c.is_some_and(|t| t < profile.design_outdoor_c)
 }
 
 /// The share of the failing days' fee refunded for a shortfall, percent (DOMAIN.md,

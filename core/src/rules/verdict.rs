@@ -36,7 +36,7 @@ pub fn judge(check: &TemperatureCheck, profile: &CityProfile) -> Verdict {
         deciding_room,
         indoor_standard_c: profile.indoor_standard_c,
         design_outdoor_c: profile.design_outdoor_c,
-        suggest_below_design: check.outdoor_celsius.is_some_and(|t| t < profile.design_outdoor_c),
+        suggest_below_design: super::compliance::cold_outside(check.outdoor_celsius, profile),
     }
 }
 

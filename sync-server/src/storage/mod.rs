@@ -1,5 +1,13 @@
 //! Storage: everything the server keeps, behind one async trait so a PostgreSQL backend can
-//! sit beside the embedded SQLite one ([`sqlite`]) without the routes knowing.
+//! sit beside the embedded SQLite one ([`sqlite`]) without the routes knowing. The backend is
+//! chosen from one setting ([`open`], [`DatabaseUrl`]).
+//!
+//! A backend holds SQL only: it loads what a rule needs, lets the rule decide, and writes the
+//! decision, in one transaction. The rules are backend-neutral modules: push acceptance
+//! ([`crate::accept`]), the change feed's scope and withdrawals ([`crate::feed`]), the
+//! work-order merge ([`crate::merge`]), KPI facts, verdicts and sums ([`crate::kpi`]), and the
+//! statuses and fields SQL names ([`crate::order_schema`]). Every backend runs the same
+//! conformance suite (`tests/it/storage`).
 //!
 //! The promises every backend keeps:
 //! - a push batch is applied in one transaction: all of its accepted entries or none;
@@ -10,6 +18,7 @@
 //!   numbering, e.g. take the number under a lock held until commit.)
 
 pub mod console;
+mod select;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -21,6 +30,8 @@ use uuid::Uuid;
 
 use crate::error::Result;
 
+pub use crate::caller::Caller;
+pub use select::{DatabaseUrl, open};
 pub use sqlite::SqliteStorage;
 
 /// A push entry as the routes hand it over, checked. A report comes with the JSON it arrived
@@ -36,13 +47,6 @@ impl From<PushEntry> for CheckedEntry {
     fn from(entry: PushEntry) -> Self {
         CheckedEntry { entry, report_json: None }
     }
-}
-
-/// Who makes a request: the user and the device whose token it carries.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Caller {
-    pub user: User,
-    pub device_id: Uuid,
 }
 
 /// What a bearer token belongs to.
@@ -141,9 +145,11 @@ pub trait Storage: console::ConsoleStorage + Send + Sync {
     /// How many changes above `after` `caller` may see: a first pull's progress.
     async fn remaining(&self, caller: &Caller, after: u64) -> Result<u64>;
 
-    /// Upkeep for idle moments (SQLite: copy the WAL into the database file); the server
-    /// calls it every few seconds.
-    async fn checkpoint(&self) -> Result<()>;
+    /// The backend's own upkeep (SQLite: copy the write-ahead log into the database file);
+    /// the server calls it every few seconds. Nothing by default.
+    async fn maintain(&self) -> Result<()> {
+        Ok(())
+    }
 
     async fn has_blob(&self, sha256: &str) -> Result<bool>;
     /// Stores a blob whose bytes were checked against `sha256`; false if it was there.

@@ -5,8 +5,47 @@ use std::process::{Command, Stdio};
 
 fn hearth_server(data: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hearth-server"));
-    cmd.arg("--data").arg(data).env("RUST_LOG", "warn");
+    cmd.arg("--data").arg(data).env("RUST_LOG", "warn").env_remove("HEARTH_DATABASE_URL");
     cmd
+}
+
+/// The binary with no database setting of its own.
+fn bare() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hearth-server"));
+    cmd.env("RUST_LOG", "warn").env_remove("HEARTH_DATABASE_URL");
+    cmd
+}
+
+#[test]
+fn the_database_is_one_setting_that_data_spells_for_sqlite_and_other_backends_are_refused_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().display());
+    let add = |cmd: &mut Command| {
+        cmd.args(["user", "add", "--username", "zhao", "--role", "dispatcher", "--password", "pw"])
+            .output()
+            .unwrap()
+    };
+    let first = add(bare().env("HEARTH_DATABASE_URL", &url));
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    // The same database through --data and through --database: the username is taken there.
+    for again in [add(&mut hearth_server(dir.path())), add(bare().args(["--database", &url]))] {
+        assert!(!again.status.success());
+        assert!(
+            String::from_utf8_lossy(&again.stderr).contains("is taken"),
+            "{}",
+            String::from_utf8_lossy(&again.stderr)
+        );
+    }
+
+    let refused = |args: &[&str]| {
+        let out = bare().args(args).args(["device", "list"]).output().unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(refused(&["--database", "postgres://hearth@localhost/hearth"]).contains("not built yet"));
+    assert!(refused(&["--database", "mysql://x"]).contains("sqlite:DIR"));
+    let both = refused(&["--database", &url, "--data", "elsewhere"]);
+    assert!(both.contains("not both"), "{both}");
 }
 
 #[test]

@@ -7,18 +7,16 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use hearth_core::hlc::Hlc;
 use hearth_core::model::{Household, Role, Station, User, WorkOrder};
-use hearth_core::protocol::{Incoming, WorkOrderState};
 use hearth_core::rules::order_number;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use uuid::Uuid;
 
-use super::sync::record_change;
+use super::feed::record_change;
 use super::{parse_time, parse_uuid, time_text};
 use crate::error::{Error, Result};
+use crate::feed::{self, Entity};
+use crate::order_schema::EDITABLE_FIELDS;
 use crate::storage::{Caller, Credentials, Device, DeviceAuth, ImportSummary};
-
-/// The work-order fields a device may edit, each with its own HLC clock.
-pub(crate) const EDITABLE_FIELDS: [&str; 5] = ["status", "status_note", "assignee_id", "priority", "due_by"];
 
 pub(super) fn upsert_stations(tx: &Transaction<'_>, stations: &[Station]) -> Result<()> {
     for station in stations {
@@ -26,8 +24,7 @@ pub(super) fn upsert_stations(tx: &Transaction<'_>, stations: &[Station]) -> Res
             "INSERT INTO stations (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
             params![station.id.to_string(), station.name],
         )?;
-        let payload = serde_json::to_string(&Incoming::Station(station.clone()))?;
-        record_change(tx, "station", station.id, Some(station.id), None, &payload)?;
+        record_change(tx, Entity::Station, station.id, feed::station(station)?)?;
     }
     Ok(())
 }
@@ -224,8 +221,7 @@ pub(super) fn import_households(tx: &Transaction<'_>, households: &[Household]) 
                 incoming.clone()
             }
         };
-        let payload = serde_json::to_string(&Incoming::Household(household.clone()))?;
-        record_change(tx, "household", household.id, Some(household.station_id), None, &payload)?;
+        record_change(tx, Entity::Household, household.id, feed::household(&household)?)?;
     }
     Ok(summary)
 }
@@ -254,17 +250,8 @@ pub(super) fn add_work_orders(
                 serde_json::to_string(&clocks)?,
             ],
         )?;
-        let state = WorkOrderState { order, clocks: clocks.clone() };
-        let payload = serde_json::to_string(&Incoming::WorkOrder(state.clone()))?;
-        record_change(
-            tx,
-            "work_order",
-            state.order.id,
-            Some(state.order.station_id),
-            state.order.assignee_id,
-            &payload,
-        )?;
-        stored.push(state.order);
+        record_change(tx, Entity::WorkOrder, order.id, feed::work_order(order.clone(), clocks.clone())?)?;
+        stored.push(order);
     }
     Ok(stored)
 }

@@ -12,9 +12,13 @@
 
 mod admin;
 mod audit;
-mod batch_orders;
+mod blobs;
 mod console;
-mod sync;
+mod facts;
+mod feed;
+mod orders;
+mod profile;
+mod push;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -71,7 +75,7 @@ impl SqliteStorage {
         let mut writer = connect(&path)?;
         check_compatible(&writer)?;
         migrations().to_latest(&mut writer)?;
-        console::facts::backfill(&mut writer)?;
+        facts::backfill(&mut writer)?;
         let reader = connect(&path)?;
         let wal = dir.join(format!("{DB_FILE}-wal"));
         // What the migrations and the backfill wrote, and the WAL file's own directory entry
@@ -184,6 +188,18 @@ fn check_compatible(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Database { what: "database error", source: Box::new(e) }
+    }
+}
+
+impl From<rusqlite_migration::Error> for Error {
+    fn from(e: rusqlite_migration::Error) -> Self {
+        Error::Database { what: "database upgrade failed", source: Box::new(e) }
+    }
+}
+
 /// A time as stored: RFC 3339 UTC with microseconds, which sorts like the time.
 pub(crate) fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -269,12 +285,12 @@ impl Storage for SqliteStorage {
         now: DateTime<Utc>,
     ) -> Result<Vec<EntryResult>> {
         let caller = caller.clone();
-        self.write(move |tx| sync::push(tx, &caller, entries, now)).await
+        self.write(move |tx| push::push(tx, &caller, entries, now)).await
     }
 
     async fn pull(&self, caller: &Caller, after: u64, limit: u32) -> Result<ChangePage> {
         let caller = caller.clone();
-        let page = self.read(move |conn| sync::pull(conn, &caller, after, limit)).await?;
+        let page = self.read(move |conn| feed::pull(conn, &caller, after, limit)).await?;
         // A commit is visible before `write` has synced it: a tablet gets only what is on disk,
         // so a power cut cannot take back a change it already has.
         let wal = Arc::clone(&self.wal);
@@ -284,29 +300,22 @@ impl Storage for SqliteStorage {
 
     async fn remaining(&self, caller: &Caller, after: u64) -> Result<u64> {
         let caller = caller.clone();
-        self.read(move |conn| sync::remaining(conn, &caller, after)).await
+        self.read(move |conn| feed::remaining(conn, &caller, after)).await
     }
 
-    async fn checkpoint(&self) -> Result<()> {
+    /// Copies the write-ahead log into the database file.
+    async fn maintain(&self) -> Result<()> {
         // On the reader: a passive checkpoint never blocks the writer.
         self.read(|conn| Ok(conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?)).await
     }
 
     async fn has_blob(&self, sha256: &str) -> Result<bool> {
         let sha256 = sha256.to_owned();
-        self.read(move |conn| sync::has_blob(conn, &sha256)).await
+        self.read(move |conn| blobs::has_blob(conn, &sha256)).await
     }
 
     async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<bool> {
-        self.write(move |tx| {
-            let size = bytes.len() as i64;
-            let added = tx.execute(
-                "INSERT INTO blobs (sha256, size, bytes) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                rusqlite::params![sha256, size, bytes],
-            )?;
-            Ok(added == 1)
-        })
-        .await
+        self.write(move |tx| blobs::put_blob(tx, &sha256, &bytes)).await
     }
 }
 

@@ -1,12 +1,11 @@
 //! The console's side of the SQLite store ([`crate::storage::console::ConsoleStorage`]), one
-//! module per concept. Report facts ([`facts`]) are written by the push itself.
+//! module per concept. Report facts and KPI sums are written by the push itself
+//! (`super::facts`); the console reads them.
 
 mod board;
-pub(super) mod facts;
-pub(super) mod hours;
 mod intake;
 mod kpis;
-pub(super) mod office;
+mod office;
 mod records;
 mod sample;
 mod waiting;
@@ -19,7 +18,7 @@ use hearth_core::protocol::{Outcome, PushEntry};
 use hearth_core::rules::CityProfile;
 use uuid::Uuid;
 
-use super::{SqliteStorage, admin, audit, sync};
+use super::{SqliteStorage, admin, audit, blobs, facts, profile, push};
 use crate::error::Result;
 use crate::storage::Caller;
 use crate::storage::console::*;
@@ -90,7 +89,7 @@ impl ConsoleStorage for SqliteStorage {
     }
 
     async fn blob(&self, sha256: String) -> Result<Option<Vec<u8>>> {
-        self.read(move |conn| records::blob(conn, &sha256)).await
+        self.read(move |conn| blobs::blob(conn, &sha256)).await
     }
 
     async fn conflicts(&self, filter: ConflictFilter) -> Result<Vec<ConflictEntry>> {
@@ -125,13 +124,13 @@ impl ConsoleStorage for SqliteStorage {
     }
 
     async fn city_profile(&self) -> Result<CityProfile> {
-        self.read(office::stored_profile).await
+        self.read(profile::stored_profile).await
     }
 
     async fn set_city_profile(&self, profile: CityProfile) -> Result<()> {
         self.write(move |tx| {
-            office::set_profile(tx, &profile)?;
-            hours::rebuild(tx, &profile)
+            profile::set_profile(tx, &profile)?;
+            facts::rebuild(tx, &profile)
         })
         .await
     }
@@ -180,9 +179,9 @@ impl ConsoleStorage for SqliteStorage {
 
     async fn set_city_profile_audited(&self, profile: CityProfile, audit: NewAudit) -> Result<()> {
         self.write(move |tx| {
-            let old = serde_json::to_value(office::stored_profile(tx)?)?;
-            office::set_profile(tx, &profile)?;
-            hours::rebuild(tx, &profile)?;
+            let old = serde_json::to_value(profile::stored_profile(tx)?)?;
+            profile::set_profile(tx, &profile)?;
+            facts::rebuild(tx, &profile)?;
             let detail = json_changes(&old, &serde_json::to_value(&profile)?);
             audit::add(tx, &NewAudit { detail, ..audit })
         })
@@ -230,7 +229,7 @@ impl ConsoleStorage for SqliteStorage {
         audit: NewAudit,
     ) -> Result<Outcome> {
         self.write(move |tx| {
-            let result = sync::push(tx, &caller, vec![entry.into()], now)?
+            let result = push::push(tx, &caller, vec![entry.into()], now)?
                 .pop()
                 .ok_or_else(|| crate::Error::Task("the office edit got no answer".into()))?;
             if matches!(result.outcome, Outcome::Accepted { .. }) {
@@ -265,7 +264,7 @@ impl SqliteStorage {
     ) -> Result<()> {
         self.write(move |tx| {
             sample::add_reports(tx, count, from, to, seed)?;
-            hours::rebuild(tx, &office::stored_profile(tx)?)
+            facts::rebuild(tx, &profile::stored_profile(tx)?)
         })
         .await
     }

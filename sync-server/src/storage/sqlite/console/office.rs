@@ -1,37 +1,14 @@
-//! The office's own records on SQLite: the dispatch log, the persisted city profile, and the
-//! admin's user list and user disabling.
+//! The office's own records on SQLite: the dispatch log, and the admin's user list and user
+//! disabling. (The city profile is `super::super::profile`.)
 
 use chrono::{DateTime, Utc};
 use hearth_core::model::{Role, User};
-use hearth_core::rules::CityProfile;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use uuid::Uuid;
 
 use super::super::{parse_time, parse_uuid, time_text};
 use crate::error::{Error, Result};
 use crate::storage::console::{LogEntry, UserEntry};
-
-const PROFILE_KEY: &str = "city_profile";
-
-/// The stored city profile, or the default one if the admin never changed it.
-pub(in crate::storage::sqlite) fn stored_profile(conn: &Connection) -> Result<CityProfile> {
-    let json: Option<String> = conn
-        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-        .query_row([PROFILE_KEY], |r| r.get(0))
-        .optional()?;
-    match json {
-        Some(json) => Ok(serde_json::from_str(&json)?),
-        None => Ok(CityProfile::default()),
-    }
-}
-
-pub(super) fn set_profile(tx: &Transaction<'_>, profile: &CityProfile) -> Result<()> {
-    tx.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![PROFILE_KEY, serde_json::to_string(profile)?],
-    )?;
-    Ok(())
-}
 
 pub(super) fn add_log_entry(
     tx: &Transaction<'_>,

@@ -1,5 +1,5 @@
 //! Synced records as the office reads them on SQLite: report lists from the report facts, one
-//! report as stored with its amendments, blobs, and the conflict log.
+//! report as stored with its amendments, and the conflict log.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
@@ -89,13 +89,6 @@ pub(super) fn report(conn: &Connection, id: Uuid) -> Result<Option<StoredReport>
         device_id: parse_uuid(&device)?,
         amended_by,
     }))
-}
-
-pub(super) fn blob(conn: &Connection, sha256: &str) -> Result<Option<Vec<u8>>> {
-    Ok(conn
-        .prepare_cached("SELECT bytes FROM blobs WHERE sha256 = ?1")?
-        .query_row([sha256], |r| r.get(0))
-        .optional()?)
 }
 
 pub(super) fn conflicts(conn: &Connection, f: &ConflictFilter) -> Result<Vec<ConflictEntry>> {
