@@ -81,6 +81,7 @@ fi
 # virtualenv .tools/venv; only when it is missing or another version.
 if ! .tools/venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '${SCHEMATHESIS_VERSION}')" >/dev/null 2>&1; then
   say "installing schemathesis ${SCHEMATHESIS_VERSION} into .tools/venv"
-  [ -x .tools/venv/bin/python ] || python3 -m venv .tools/venv
+  # (A venv whose Python no longer runs, e.g. made by another Python since removed, is remade.)
+  .tools/venv/bin/python -c '' >/dev/null 2>&1 || python3 -m venv --clear .tools/venv
   .tools/venv/bin/python -m pip install --quiet --disable-pip-version-check "schemathesis==${SCHEMATHESIS_VERSION}"
 fi

@@ -41,6 +41,7 @@ pub const MAX_LOG_TEXT: usize = 4000;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogRequest {
+    #[schema(pattern = r"\S")]
     pub text: String,
 }
 
@@ -72,6 +73,7 @@ pub struct LogQuery {
     pub to: Option<DateTime<Utc>>,
     /// Text the entry contains.
     pub q: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -129,10 +131,12 @@ pub async fn list_users(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(pattern = r"\S")]
     pub username: String,
+    /// At least 8 characters.
+    #[schema(min_length = 8)]
     pub password: String,
     pub display_name: Option<String>,
-    #[schema(value_type = String, example = "technician")]
     pub role: Role,
     /// Technicians and inspectors serve one station.
     pub station_id: Option<Uuid>,
@@ -249,6 +253,7 @@ pub async fn list_stations(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewStation {
+    #[schema(pattern = r"\S")]
     pub name: String,
 }
 

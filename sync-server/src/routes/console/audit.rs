@@ -76,6 +76,7 @@ pub struct AuditQuery {
     /// One kind of action: user_added, user_disabled, device_revoked, thresholds_changed,
     /// order_created, order_from_call, follow_up_created, order_assigned, order_reassigned,
     /// order_cancelled.
+    #[param(value_type = Option<crate::storage::console::AuditAction>)]
     pub action: Option<String>,
     /// The user who acted.
     pub user_id: Option<Uuid>,
@@ -83,6 +84,7 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     /// To this instant (RFC 3339), exclusive.
     pub to: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }

@@ -39,14 +39,13 @@ pub const SOON_DUE_HOURS: i64 = 2;
 pub struct BoardQuery {
     pub station_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
-    #[param(value_type = Option<String>)]
     pub kind: Option<WorkOrderKind>,
     /// One status; left out, every open one (new, assigned, en_route, on_site).
-    #[param(value_type = Option<String>)]
     pub status: Option<WorkOrderStatus>,
     /// The order's number or its beginning (和平-1202-007, 和平-1202); finds orders of any
     /// status unless `status` is given.
     pub number: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }
@@ -259,6 +258,7 @@ pub async fn assign(
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
     /// Why the order is cancelled; kept as the order's note.
+    #[schema(pattern = r"\S")]
     pub reason: String,
 }
 

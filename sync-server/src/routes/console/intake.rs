@@ -45,7 +45,9 @@ pub(super) fn required(field: &str, value: &str) -> Result<(), AppError> {
 #[serde(deny_unknown_fields)]
 pub struct HouseholdQuery {
     /// Account number, phone, or a part of the address or owner's name.
+    #[param(pattern = r"\S")]
     pub q: String,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -152,11 +154,10 @@ pub async fn households_by_id(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderRequest {
-    #[schema(value_type = String, example = "repair")]
     pub kind: WorkOrderKind,
-    #[schema(value_type = String, example = "normal")]
     pub priority: Priority,
     /// The fault as the caller described it, or what the office wants done.
+    #[schema(pattern = r"\S")]
     pub description: String,
     /// A technician or inspector; left out, the order waits for the station's crew.
     pub assignee_id: Option<Uuid>,
@@ -168,10 +169,13 @@ pub struct OrderRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallRequest {
+    #[schema(pattern = r"\S")]
     pub caller_name: String,
+    #[schema(pattern = r"\S")]
     pub phone: String,
     /// The household found for the caller, if any.
     pub household_id: Option<Uuid>,
+    #[schema(pattern = r"\S")]
     pub description: String,
     pub outcome: CallOutcome,
     /// Required when the outcome is `work_order`, refused otherwise.
@@ -376,6 +380,7 @@ pub struct RangeQuery {
     pub from: Option<DateTime<Utc>>,
     /// To this instant (RFC 3339), exclusive.
     pub to: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 

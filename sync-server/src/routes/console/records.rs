@@ -45,8 +45,8 @@ pub struct ReportQuery {
     pub station_id: Option<Uuid>,
     /// The crew member who made the record.
     pub author_id: Option<Uuid>,
-    #[param(value_type = Option<String>)]
     pub kind: Option<ReportKind>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }
@@ -304,7 +304,7 @@ pub async fn report_detail(
 
 /// A blob's bytes (photo, signature image), for the office only.
 #[utoipa::path(get, path = "/v1/console/blobs/{sha256}", tag = "console",
-    params(("sha256" = String, Path, description = "64 lowercase hex characters")), security(("device_token" = [])),
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "64 lowercase hex characters")), security(("device_token" = [])),
     responses((status = 200, description = "The bytes", content_type = "application/octet-stream"),
         (status = 400, description = "Not a SHA-256", body = ErrorBody),
         (status = 404, description = "Not stored", body = ErrorBody),
@@ -330,10 +330,12 @@ pub async fn blob(
 #[serde(deny_unknown_fields)]
 pub struct ConflictQuery {
     /// `work_order` or `report`.
+    #[param(pattern = "^(work_order|report)$")]
     pub entity: Option<String>,
     pub entity_id: Option<Uuid>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }

@@ -3,6 +3,7 @@
 //!
 //! The bodies are hearth-core's wire types themselves ([`schemas`]).
 
+pub mod common;
 pub mod schemas;
 
 use axum::Router;
@@ -23,13 +24,14 @@ pub fn router() -> Router<AppState> {
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(ConsoleDoc::openapi());
+    utoipa::Modify::modify(&common::CommonResponses, &mut doc);
     doc
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Hearth sync API", description = "Devices log in, push outbox entries, pull changes and upload blobs."),
-    paths(login, logout, push, pull, put_blob, head_blob),
+    paths(login, logout, push, pull, events, put_blob, head_blob),
     modifiers(&BearerAuth, &ErrorCodes),
     tags((name = "auth"), (name = "sync"), (name = "blobs"))
 )]
@@ -51,6 +53,8 @@ pub struct ApiDoc;
         console::admin::thresholds, console::admin::set_thresholds, console::roster::roster,
         console::audit::audit_log,
     ),
+    // Named by the records' `kind` filter (a query parameter, whose types utoipa leaves out).
+    components(schemas(hearth_core::model::ReportKind)),
     tags((name = "console"), (name = "admin"))
 )]
 pub struct ConsoleDoc;
@@ -133,7 +137,7 @@ fn push() {}
     get, path = "/v1/sync/pull", tag = "sync",
     params(
         ("after" = Option<u64>, Query, description = "The cursor from the last page; 0 at first"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 5000, description = "Changes per page, clamped to 1..=5000; 1000 if absent"),
+        ("limit" = Option<u32>, Query, description = "Changes per page, clamped to 1..=5000 (0 is read as 1); 1000 if absent"),
         ("remaining" = Option<bool>, Query, description = "true: the answer's `remaining` counts the changes left after the page (a first pull's progress); false if absent"),
     ),
     security(("device_token" = [])),
@@ -146,10 +150,29 @@ fn push() {}
 #[allow(dead_code)]
 fn pull() {}
 
+/// Whether the caller's feed has changes after `after`: answered at once if it has, else
+/// when a write may have brought some, or after `wait` seconds (a long poll; the device pulls
+/// when told there is news).
+#[utoipa::path(
+    get, path = "/v1/sync/events", tag = "sync",
+    params(
+        ("after" = Option<u64>, Query, description = "The device's pull cursor; 0 if absent"),
+        ("wait" = Option<u32>, Query, description = "Seconds to wait for news, at most the server's limit (50 s by default); 25 if absent"),
+    ),
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "`{\"news\": true}` if the feed has changes after `after`", body = Object),
+        (status = 400, description = "Bad query string", body = schemas::ErrorBody),
+        (status = 401, description = "No valid token, or the device was revoked", body = schemas::ErrorBody),
+    )
+)]
+#[allow(dead_code)]
+fn events() {}
+
 /// Stores a photo or signature image under the SHA-256 of its bytes.
 #[utoipa::path(
     put, path = "/v1/blobs/{sha256}", tag = "blobs",
-    params(("sha256" = String, Path, description = "64 lowercase hex characters")),
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "64 lowercase hex characters")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     security(("device_token" = [])),
     responses(
@@ -166,7 +189,7 @@ fn put_blob() {}
 /// Whether a blob is stored.
 #[utoipa::path(
     head, path = "/v1/blobs/{sha256}", tag = "blobs",
-    params(("sha256" = String, Path, description = "64 lowercase hex characters")),
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "64 lowercase hex characters")),
     security(("device_token" = [])),
     responses((status = 200, description = "Stored"), (status = 404, description = "Not stored"))
 )]
