@@ -5,6 +5,8 @@
 //!   repair deadlines, signing, work-order status;
 //! - [`hlc`]: the hybrid logical clock that orders edits across devices;
 //! - [`store`]: the tablet's SQLite database, with its outbox of what must reach the server;
+//! - [`photo`] (feature `photo`): a camera's photo re-encoded to evidence size, upright,
+//!   keeping only when and where it was taken;
 //! - [`protocol`]: the wire types shared with hearth-server;
 //! - [`sync`]: the device's side of sync — merge rules, applying pulls, the HTTP client;
 //! - [`demo`]: a generated demo city for `make run`, benchmarks and tests.
@@ -19,6 +21,8 @@ pub mod glossary;
 pub mod hlc;
 pub mod i18n;
 pub mod model;
+#[cfg(feature = "photo")]
+pub mod photo;
 pub mod protocol;
 pub mod rules;
 pub mod store;

@@ -8,10 +8,11 @@ use chrono::Utc;
 use hearth_core::model::{
     AttachmentRef, Refusal, Report, ReportBody, Sha256, Signature, SignedReport, Stroke, StrokePoint,
 };
+use hearth_core::photo;
 use hearth_core::rules::{ValidationContext, area, signing, validate_report as validate, verdict};
 use hearth_core::store::{Draft, Store, blobs, reports};
 use hearth_core::{Error, Locale};
-use tauri::State;
+use tauri::{AppHandle, Manager, State};
 
 use super::{parse_id, with_store};
 use crate::dto::{
@@ -71,11 +72,30 @@ pub fn assess_temperature(state: State<'_, AppState>, report: serde_json::Value)
     }
 }
 
-/// Keeps a photo on the device until the server has it.
-#[tauri::command(async)]
+/// Keeps a photo on the device until the server has it, re-encoded to evidence size first
+/// (hearth-core's `photo`: at most 2048 px, upright, a JPEG keeping only when and where it
+/// was taken). The webview passes the file as the camera made it; `mime_type` is only what
+/// the webview guessed from the name: the bytes say what the file is.
+///
+/// Re-encoding a 12-megapixel photo is CPU work of a good fraction of a second: it runs on
+/// the blocking pool, like the store's write after it.
+#[tauri::command]
 #[specta::specta]
-pub fn add_photo(state: State<'_, AppState>, bytes: Vec<u8>, mime_type: String) -> IpcResult<AttachmentDto> {
-    with_store(&state, |store, _| Ok(AttachmentDto::from(&store.put_blob(&bytes, &mime_type)?)))
+pub async fn add_photo(app: AppHandle, bytes: Vec<u8>, mime_type: String) -> IpcResult<AttachmentDto> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let photo = photo::for_evidence(&bytes).map_err(|refusal| {
+            eprintln!("hearth-app: photo refused ({mime_type}, {} bytes): {refusal}", bytes.len());
+            let locale = AppState::locale(&state.store());
+            IpcError::new(refusal.code(), refusal.message(locale))
+        })?;
+        drop(bytes);
+        with_store(&state, |store, _| {
+            Ok(AttachmentDto::from(&store.put_blob(&photo.bytes, photo::MIME_TYPE)?))
+        })
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", e.to_string()))?
 }
 
 /// A stored photo as a `data:` URL for an `<img>`, read from the device's blob store by its

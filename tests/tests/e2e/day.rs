@@ -303,6 +303,14 @@ fn a_days_work_done_offline_reaches_the_server() {
     app.type_into("[data-testid=insp-description]", "厨房私接暖气管一处");
     app.type_into("[data-testid=insp-measures]", "拍照取证，告知用户限期恢复");
     let photo_dir = tempfile::tempdir().expect("photo dir");
+    // A file that is not a photo is refused in words, and nothing is attached.
+    let not_a_photo = photo_dir.path().join("readings.txt");
+    std::fs::write(&not_a_photo, "热表读数 1234.5 GJ").expect("a text file");
+    app.choose_file("[data-testid=photos-input]", &not_a_photo);
+    app.wait_until("the file refused in words", || {
+        fixture::text_content(&app, "section:has([data-testid=photos-input]) p.error").contains("不是照片")
+    });
+    assert_eq!(app.attribute("[data-testid=photos]", "data-count").as_deref(), Some("0"));
     let photo_file = fixture::photo(photo_dir.path());
     app.choose_file("[data-testid=photos-input]", &photo_file);
     app.wait_until("the photo attached", || {
@@ -327,9 +335,12 @@ fn a_days_work_done_offline_reaches_the_server() {
     let photo =
         record["report"]["attachments"][0]["sha256"].as_str().expect("the photo in the record").to_owned();
     let on_server = office.blob(&format!("/v1/console/blobs/{photo}"));
+    // The device keeps (and sends) the picked PNG re-encoded as a JPEG of the same size
+    // (hearth-core's photo): a small, clean JPEG, which hearth-core would keep as it is.
+    let kept = hearth_core::photo::for_evidence(&on_server).expect("the office gets an image");
     assert!(
-        on_server == std::fs::read(&photo_file).expect("the photo file"),
-        "the office sees the photo as taken"
+        on_server.starts_with(&[0xFF, 0xD8]) && kept.kept_as_is && (kept.width, kept.height) == (320, 240),
+        "the office sees the photo as the device keeps it: a 320×240 JPEG"
     );
     assert_eq!(record["refusal"]["witness_name"], "物业 王师傅");
     assert_eq!(record["signatures"][0]["role"], "witness");

@@ -60,7 +60,15 @@ export const commands = {
 	 *  readings are typed and on the signed record: hearth-core's rule, not a copy of it.
 	 */
 	assessTemperature: (report: Value) => typedError<VerdictDto, IpcError>(__TAURI_INVOKE("assess_temperature", { report })),
-	/**  Keeps a photo on the device until the server has it. */
+	/**
+	 *  Keeps a photo on the device until the server has it, re-encoded to evidence size first
+	 *  (hearth-core's `photo`: at most 2048 px, upright, a JPEG keeping only when and where it
+	 *  was taken). The webview passes the file as the camera made it; `mime_type` is only what
+	 *  the webview guessed from the name: the bytes say what the file is.
+	 * 
+	 *  Re-encoding a 12-megapixel photo is CPU work of a good fraction of a second: it runs on
+	 *  the blocking pool, like the store's write after it.
+	 */
 	addPhoto: (bytes: number[], mimeType: string) => typedError<AttachmentDto, IpcError>(__TAURI_INVOKE("add_photo", { bytes, mimeType })),
 	/**
 	 *  A stored photo as a `data:` URL for an `<img>`, read from the device's blob store by its

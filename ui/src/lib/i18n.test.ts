@@ -23,5 +23,9 @@ describe('i18n', () => {
     expect(codeLabel('en', 'status', 'future_status')).toBe('future_status');
     expect(errorText('zh-CN', 'unreachable')).toContain('无法连接服务器');
     expect(errorText('en', 'something_new')).toBe('Something went wrong');
+    // A file the shell refuses as a photo (hearth-core's photo::Refusal codes) says why.
+    expect(errorText('zh-CN', 'not_a_photo')).toContain('不是照片');
+    expect(errorText('zh-CN', 'photo_format')).toContain('JPEG');
+    expect(errorText('en', 'photo_too_large')).toContain('too many pixels');
   });
 });

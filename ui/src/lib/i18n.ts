@@ -267,6 +267,9 @@ const zh = {
   'error.signed': '记录已签字，不能修改',
   'error.not_found': '找不到该记录',
   'error.storage': '本机存储出错',
+  'error.not_a_photo': '所选文件不是照片或已损坏，请重新拍照或选择照片',
+  'error.photo_format': '无法读取这种格式的照片，请在相机设置中改为 JPEG 格式后重新拍照',
+  'error.photo_too_large': '照片像素过高，请用相机的普通模式重新拍照',
   'error.other': '出错了',
 } as const;
 
@@ -530,6 +533,9 @@ const en: Record<Key, string> = {
   'error.signed': 'The record is signed and cannot change',
   'error.not_found': 'The record was not found',
   'error.storage': "The device's storage failed",
+  'error.not_a_photo': 'The chosen file is not a photo or is damaged; take or choose a photo again',
+  'error.photo_format': 'Photos in this format cannot be read; set the camera to JPEG and take the photo again',
+  'error.photo_too_large': "The photo has too many pixels; take it again in the camera's normal mode",
   'error.other': 'Something went wrong',
 };
 
