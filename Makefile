@@ -4,7 +4,7 @@
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test bench setup ui app
+.PHONY: run test bench setup ui app fuzz soak
 
 ## run: hearth-server on 127.0.0.1:8080 with ./data (the first run creates the demo city) and
 ## the field app pointed at it; without a display the server alone keeps running
@@ -38,8 +38,19 @@ test: setup
 ## bench: every benchmark, in release mode, one JSON line per workload; the field app's
 ## (app_cold_start, app_search_keystroke) run its debug build under Xvfb
 bench: setup app
-	$(CARGO) build --quiet --release --locked -p hearth-server -p hearth-tests --bins
+	$(CARGO) build --quiet --release --locked -p hearth-server -p hearth-load -p hearth-tests --bins
 	./target/release/hearth-bench
+
+## fuzz: the cargo-fuzz targets of fuzz/ (push body, signature strokes, canonical JSON, household
+## CSV), each for FUZZ_SECONDS (60 by default); needs the nightly toolchain; not part of `test`
+fuzz:
+	@bash scripts/fuzz.sh
+
+## soak: the Jepsen-style sync test (tablets behind fault proxies, the server killed now and
+## then) for ten minutes instead of make test's 15 seconds; HEARTH_JEPSEN_SEED repeats a run
+soak: setup
+	$(CARGO) build --locked -p hearth-server
+	HEARTH_JEPSEN_SECS=$${HEARTH_JEPSEN_SECS:-600} $(CARGO) test --locked -p hearth-tests --test it jepsen -- --nocapture
 
 ## ui: the field app's UI, built into ui/dist (embedded by the app), and the dispatchers'
 ## console, built into ui/console/dist (embedded by hearth-server, so build it first)

@@ -205,15 +205,19 @@ pub fn report(body: ReportBody, household_id: Uuid, author_id: Uuid, at: DateTim
 }
 
 /// A signature drawn by `signer_name` over the report with `content_hash`: six strokes of
-/// twenty points, about what signature_pad records for a name written in two seconds.
+/// twenty points, about what signature_pad records for a name written in two seconds. Each
+/// report's hand differs a little (a wobble seeded by its hash), as real ones do, so a batch
+/// of them compresses as real signatures would, not as copies of one.
 pub fn signature(signer_name: &str, role: SignerRole, content_hash: &Sha256, at: DateTime<Utc>) -> Signature {
+    let seed = content_hash.as_str().bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    let mut hand = fastrand::Rng::with_seed(seed);
     let stroke = |s: u32| {
         let points: Vec<_> = (0u32..20)
             .map(|i| {
                 StrokePoint::from_canvas(
-                    f64::from(40 * s + 2 * i) + 0.25 * f64::from(i % 4),
-                    60.0 + f64::from((i * 7 + s * 3) % 40) - 0.5 * f64::from(i % 3),
-                    f64::from(16 * i),
+                    f64::from(40 * s + 2 * i) + 0.25 * f64::from(i % 4) + hand.f64() * 3.0,
+                    60.0 + f64::from((i * 7 + s * 3) % 40) - 0.5 * f64::from(i % 3) + hand.f64() * 3.0,
+                    f64::from(16 * i + hand.u32(0..8)),
                 )
             })
             .collect();

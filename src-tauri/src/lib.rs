@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod dto;
 pub mod error;
+pub mod news;
 pub mod notice;
 pub mod state;
 pub mod sync_worker;
@@ -40,6 +41,7 @@ pub fn run() {
             let state = state::AppState::open(&config)?;
             app.manage(state);
             sync_worker::spawn(app.handle().clone(), config.sync_interval);
+            news::spawn(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!());

@@ -7,13 +7,18 @@
 //! with the connection and request limits of [`serve::Limits`]. Storage sits behind [`storage::Storage`].
 #![forbid(unsafe_code)]
 
+pub mod accept;
 pub mod auth;
+pub mod caller;
 pub mod client_addr;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod feed;
 pub mod import;
+pub mod kpi;
 pub mod merge;
+pub mod order_schema;
 pub mod routes;
 pub mod serve;
 pub mod storage;
@@ -47,6 +52,9 @@ pub struct AppState {
     /// the rest wait as the bytes they came as. (The bytes are received without a turn: a
     /// tablet on a weak link must not hold one for the minutes its upload takes.)
     pub pushes: Arc<tokio::sync::Semaphore>,
+    /// Counts the writes through the API; the tablets waiting for news watch it
+    /// ([`routes::events`]).
+    pub writes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// Enough for one batch to be parsed while one is checked and one is stored; more would only
@@ -59,6 +67,7 @@ impl AppState {
             storage,
             checks: Arc::new(tokio::sync::Semaphore::new(1)),
             pushes: Arc::new(tokio::sync::Semaphore::new(PUSHES_AT_ONCE)),
+            writes: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
     }
 }
@@ -67,6 +76,7 @@ impl AppState {
 /// matched route (not the raw path, which holds ids).
 pub fn app(state: AppState) -> Router {
     routes::router()
+        .layer(axum::middleware::from_fn_with_state(state.clone(), routes::events::poke_after_writes))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
             tracing::info_span!("request", method = %req.method(), route)
@@ -74,12 +84,12 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// How often the storage's idle upkeep runs while serving.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often the storage's upkeep runs while serving.
+const MAINTAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Serves `state`'s API on `listener` (HTTPS when `tls` is given) with `limits` until
 /// `shutdown` resolves, then finishes the requests in flight. Runs the storage's upkeep
-/// ([`Storage::checkpoint`]) every few seconds meanwhile.
+/// ([`Storage::maintain`]) every few seconds meanwhile.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -89,10 +99,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let storage = Arc::clone(&state.storage);
     let upkeep = tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+        let mut ticks = tokio::time::interval(MAINTAIN_EVERY);
         loop {
             ticks.tick().await;
-            if let Err(e) = storage.checkpoint().await {
+            if let Err(e) = storage.maintain().await {
                 tracing::warn!(error = %e, "storage upkeep failed; it will be tried again");
             }
         }

@@ -1,5 +1,6 @@
 //! The `hearth-server` command: serve the API, and the administrator's commands (users,
-//! devices, household imports, the demo city) on the same data directory.
+//! devices, household imports, the demo city) on the same database (`--database URL` or
+//! `HEARTH_DATABASE_URL`; `--data DIR` for the embedded SQLite one).
 
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
@@ -11,7 +12,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use hearth_core::model::{Role, User};
 use hearth_server::serve::Limits;
-use hearth_server::storage::{SqliteStorage, Storage};
+use hearth_server::storage::{DatabaseUrl, SqliteStorage, Storage};
 use hearth_server::{AppState, auth, demo, import, tls};
 use tokio_rustls::TlsAcceptor;
 use uuid::Uuid;
@@ -25,11 +26,30 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[derive(Parser)]
 #[command(name = "hearth-server", version, about = "The Hearth sync server")]
 struct Cli {
-    /// The data directory: the database lives here.
-    #[arg(long, global = true, default_value = "./data")]
-    data: PathBuf,
+    /// The data directory of the embedded SQLite database (default ./data); the same as
+    /// --database sqlite:DIR.
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Where the data is kept: sqlite:DIR (the embedded database in a data directory).
+    #[arg(long, global = true, env = "HEARTH_DATABASE_URL", value_name = "URL")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
+}
+
+impl Cli {
+    /// The one database setting, from --database (or HEARTH_DATABASE_URL) or --data.
+    fn database(&self) -> anyhow::Result<DatabaseUrl> {
+        match (&self.database, &self.data) {
+            (Some(_), Some(_)) => bail!(
+                "give either --database (or HEARTH_DATABASE_URL) or --data, not both: --data DIR is \
+                 the same as --database sqlite:DIR"
+            ),
+            (Some(url), None) => Ok(url.parse()?),
+            (None, Some(dir)) => Ok(DatabaseUrl::sqlite(dir)),
+            (None, None) => Ok(DatabaseUrl::sqlite("./data")),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -52,6 +72,9 @@ enum Command {
         /// (default: HEARTH_CONSOLE_IDLE_HOURS, else 12); tablets' tokens do not expire.
         #[arg(long, value_name = "HOURS")]
         console_idle_hours: Option<u32>,
+        /// The longest a tablet's request for news (GET /v1/sync/events) is held, in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = hearth_server::routes::events::MAX_WAIT_SECS)]
+        events_max_wait: u32,
     },
     /// Manage users.
     User {
@@ -199,12 +222,14 @@ async fn run() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let database = cli.database()?;
     if let Command::Sample { reports, orders, days } = cli.command {
-        return add_samples(&cli.data, reports, orders, days).await;
+        return add_samples(&database, reports, orders, days).await;
     }
-    let storage = open(&cli.data)?;
+    let storage = open(&database).await?;
     match cli.command {
-        Command::Serve { listen, tls_cert, tls_key, limits, console_idle_hours } => {
+        Command::Serve { listen, tls_cert, tls_key, limits, console_idle_hours, events_max_wait } => {
+            hearth_server::routes::events::set_max_wait(events_max_wait);
             if let Some(hours) = console_idle_hours {
                 hearth_server::auth::set_console_idle_hours(hours)?;
             }
@@ -237,10 +262,8 @@ async fn run() -> anyhow::Result<()> {
     }
 }
 
-fn open(data: &Path) -> anyhow::Result<Arc<dyn Storage>> {
-    let storage =
-        SqliteStorage::open(data).with_context(|| format!("opening the database in {}", data.display()))?;
-    Ok(Arc::new(storage))
+async fn open(database: &DatabaseUrl) -> anyhow::Result<Arc<dyn Storage>> {
+    hearth_server::storage::open(database).await.with_context(|| format!("opening the database {database}"))
 }
 
 async fn serve(
@@ -384,9 +407,9 @@ async fn import_households(storage: &dyn Storage, file: &Path) -> anyhow::Result
     Ok(())
 }
 
-async fn add_samples(data: &Path, reports: usize, orders: usize, days: i64) -> anyhow::Result<()> {
-    let storage =
-        SqliteStorage::open(data).with_context(|| format!("opening the database in {}", data.display()))?;
+async fn add_samples(database: &DatabaseUrl, reports: usize, orders: usize, days: i64) -> anyhow::Result<()> {
+    let DatabaseUrl::Sqlite(data) = database;
+    let storage = SqliteStorage::open(data).with_context(|| format!("opening the database {database}"))?;
     let now = chrono::Utc::now();
     let started = std::time::Instant::now();
     storage.add_sample_reports(reports, now - chrono::Duration::days(days), now, 1).await?;

@@ -3,5 +3,8 @@
 
 pub mod bench;
 pub mod e2e;
+pub mod office;
+pub mod online;
 pub mod postgres;
+pub mod proxy;
 pub mod server;

@@ -11,8 +11,12 @@
 //! or network went silent is given up by TCP keepalive probes (while waiting for an answer)
 //! and `TCP_USER_TIMEOUT` (while sending). (reqwest's per-read timeout cannot be used: its
 //! blocking client reads a body outside the runtime the timer needs, and panics.)
+//!
+//! A load generator or a diagnostic can watch every request ([`Client::with_observer`]): it is
+//! told each exchange's endpoint, status, body bytes each way and duration.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client as Http, RequestBuilder, Response};
@@ -30,12 +34,99 @@ pub struct Client {
     http: Http,
     base_url: String,
     push_batch: usize,
+    observer: Watcher,
+}
+
+/// The requests of the sync protocol, as an observer is told them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Endpoint {
+    /// `POST /v1/auth/login`.
+    Login,
+    /// `POST /v1/sync/push`.
+    Push,
+    /// `GET /v1/sync/pull`.
+    Pull,
+    /// `GET /v1/sync/events`.
+    Events,
+    /// `HEAD /v1/blobs/{sha256}`.
+    BlobHead,
+    /// `PUT /v1/blobs/{sha256}`.
+    BlobPut,
+}
+
+impl Endpoint {
+    /// A short name: `login`, `push`, `pull`, `events`, `blob_head`, `blob_put`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::Login => "login",
+            Endpoint::Push => "push",
+            Endpoint::Pull => "pull",
+            Endpoint::Events => "events",
+            Endpoint::BlobHead => "blob_head",
+            Endpoint::BlobPut => "blob_put",
+        }
+    }
+}
+
+/// One request and its answer, as an observer is told it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchange {
+    pub endpoint: Endpoint,
+    /// The answer's HTTP status; `None` when no answer came (unreachable, refused certificate).
+    pub status: Option<u16>,
+    /// The error the call returned: the server's code (`conflict`, `unauthorized`…) for an
+    /// error answer, else hearth-core's ([`Error::code`]: `unreachable`, `malformed`…). `None`
+    /// when the call succeeded (a `404` to a blob check is an answer, not an error).
+    pub error: Option<String>,
+    /// Request body bytes sent.
+    pub sent_bytes: u64,
+    /// Response body bytes read.
+    pub received_bytes: u64,
+    /// From sending the request to the last byte of the answer read.
+    pub elapsed: Duration,
+}
+
+/// Called with every exchange a [`Client`] makes, on the thread that made it.
+pub type Observer = Arc<dyn Fn(&Exchange) + Send + Sync>;
+
+/// The observer, if any (a newtype, so that [`Client`] stays `Debug`).
+#[derive(Clone, Default)]
+struct Watcher(Option<Observer>);
+
+impl std::fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Some(observer)" } else { "None" })
+    }
+}
+
+/// What a call saw of its answer, for the observer.
+#[derive(Default)]
+struct Seen {
+    status: Option<u16>,
+    received: u64,
 }
 
 /// Time to open a connection (TCP and TLS).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest one request takes, upload included (a slow link sends smaller push batches).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a request may take to connect, and in all; [`CONNECT_TIMEOUT`] and
+/// [`REQUEST_TIMEOUT`] by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts { connect: CONNECT_TIMEOUT, request: REQUEST_TIMEOUT }
+    }
+}
+
+/// How much longer than its wait a request for news may take (the server's answer, a slow link).
+const NEWS_GRACE: Duration = Duration::from_secs(20);
+
 /// A silent connection is probed after this long, then every [`PROBE_EVERY`], and given up
 /// after three unanswered probes: a vanished server or network is noticed within ~30 s.
 const PROBE_AFTER: Duration = Duration::from_secs(15);
@@ -57,9 +148,15 @@ impl Client {
     /// one or more PEM certificates (`-----BEGIN CERTIFICATE-----`). Text that holds none is
     /// refused as [`Error::Certificate`] in words.
     pub fn with_company_ca(base_url: &str, company_ca: Option<&str>) -> Result<Client> {
+        Client::with_timeouts(base_url, company_ca, Timeouts::default())
+    }
+
+    /// [`Client::with_company_ca`] with other [`Timeouts`] than the app's (the tests of a
+    /// broken link use shorter ones, to see many give up in a bounded time).
+    pub fn with_timeouts(base_url: &str, company_ca: Option<&str>, timeouts: Timeouts) -> Result<Client> {
         let mut builder = Http::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(timeouts.connect)
+            .timeout(timeouts.request)
             .tcp_keepalive(PROBE_AFTER)
             .tcp_keepalive_interval(PROBE_EVERY)
             .tcp_keepalive_retries(3)
@@ -72,7 +169,19 @@ impl Client {
             builder = builder.tls_certs_merge(company_certificates(pem)?);
         }
         let http = builder.build().map_err(|e| Error::Unreachable(e.to_string()))?;
-        Ok(Client { http, base_url: base_url.trim_end_matches('/').to_owned(), push_batch: MAX_PUSH_ENTRIES })
+        Ok(Client {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            push_batch: MAX_PUSH_ENTRIES,
+            observer: Watcher::default(),
+        })
+    }
+
+    /// Tells `observer` of every exchange this client (and its clones) makes from now on.
+    #[must_use]
+    pub fn with_observer(mut self, observer: Observer) -> Client {
+        self.observer = Watcher(Some(observer));
+        self
     }
 
     /// Pushes at most `entries` outbox entries a request (1 to [`MAX_PUSH_ENTRIES`], the
@@ -94,18 +203,20 @@ impl Client {
 
     /// `POST /v1/auth/login`.
     pub fn login(&self, request: &LoginRequest) -> Result<LoginResponse> {
-        json(send(self.http.post(self.url("auth/login")).json(request))?)
+        self.exchange(Endpoint::Login, self.http.post(self.url("auth/login")).json(request), json)
     }
 
     /// `POST /v1/sync/push`.
     pub fn push(&self, token: &str, request: &PushRequest) -> Result<PushResponse> {
-        json(send(self.http.post(self.url("sync/push")).bearer_auth(token).json(request))?)
+        self.push_raw(token, serde_json::to_vec(request)?)
     }
 
-    /// `POST /v1/sync/push` with a body already serialized ([`super::apply::push_body`]).
+    /// `POST /v1/sync/push` with a body already serialized ([`super::apply::push_body`]),
+    /// sent compressed ([`compressed`]).
     pub fn push_raw(&self, token: &str, body: Vec<u8>) -> Result<PushResponse> {
         let request = self.http.post(self.url("sync/push")).bearer_auth(token);
-        json(send(request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body))?)
+        let request = request.header(reqwest::header::CONTENT_TYPE, "application/json");
+        self.exchange(Endpoint::Push, compressed(request, body), json)
     }
 
     /// `GET /v1/sync/pull`; with `remaining` set, the answer counts what is left after it.
@@ -115,27 +226,86 @@ impl Client {
         if remaining {
             url.push_str("&remaining=true");
         }
-        json(send(self.http.get(url).bearer_auth(token))?)
+        self.exchange(Endpoint::Pull, self.http.get(url).bearer_auth(token), json)
+    }
+
+    /// `GET /v1/sync/events`: waits up to `wait` for the feed to have changes after `after`
+    /// (a long poll); true if it has. The request may take `wait` and then some, past the
+    /// client's own request timeout.
+    pub fn wait_for_news(&self, token: &str, after: u64, wait: Duration) -> Result<bool> {
+        let url = format!("{}?after={after}&wait={}", self.url("sync/events"), wait.as_secs());
+        let request = self.http.get(url).bearer_auth(token).timeout(wait + NEWS_GRACE);
+        self.exchange(Endpoint::Events, request, |response, seen| {
+            let answer: serde_json::Value = json(response, seen)?;
+            Ok(answer.get("news").and_then(serde_json::Value::as_bool).unwrap_or(false))
+        })
     }
 
     /// `HEAD /v1/blobs/{sha256}`: whether the server has the blob.
     pub fn has_blob(&self, token: &str, sha256: &Sha256) -> Result<bool> {
-        let response = self
-            .http
-            .head(self.url(&format!("blobs/{sha256}")))
-            .bearer_auth(token)
-            .send()
-            .map_err(transport)?;
-        match response.status() {
+        let request = self.http.head(self.url(&format!("blobs/{sha256}"))).bearer_auth(token);
+        self.exchange(Endpoint::BlobHead, request, |response, _| match response.status() {
             StatusCode::NOT_FOUND => Ok(false),
             s if s.is_success() => Ok(true),
             s => Err(Error::Server { status: s.as_u16(), code: "blob_check".into(), message: s.to_string() }),
-        }
+        })
     }
 
     /// `PUT /v1/blobs/{sha256}`.
     pub fn put_blob(&self, token: &str, sha256: &Sha256, bytes: Vec<u8>) -> Result<()> {
-        send(self.http.put(self.url(&format!("blobs/{sha256}"))).bearer_auth(token).body(bytes)).map(drop)
+        let request = self.http.put(self.url(&format!("blobs/{sha256}"))).bearer_auth(token).body(bytes);
+        self.exchange(Endpoint::BlobPut, request, |response, seen| checked(response, seen).map(drop))
+    }
+
+    /// Sends `request` and reads its answer with `read`, telling the observer (if any) how it
+    /// went.
+    fn exchange<T>(
+        &self,
+        endpoint: Endpoint,
+        request: RequestBuilder,
+        read: impl FnOnce(Response, &mut Seen) -> Result<T>,
+    ) -> Result<T> {
+        let started = Instant::now();
+        let mut seen = Seen::default();
+        let mut sent_bytes = 0;
+        let outcome = request.build().map_err(transport).and_then(|request| {
+            sent_bytes = request.body().and_then(|b| b.as_bytes()).map_or(0, |b| b.len() as u64);
+            let response = self.http.execute(request).map_err(transport)?;
+            seen.status = Some(response.status().as_u16());
+            read(response, &mut seen)
+        });
+        if let Some(observer) = &self.observer.0 {
+            let error = outcome.as_ref().err().map(|e| match e {
+                Error::Server { code, .. } => code.clone(),
+                other => other.code().to_owned(),
+            });
+            observer(&Exchange {
+                endpoint,
+                status: seen.status,
+                error,
+                sent_bytes,
+                received_bytes: seen.received,
+                elapsed: started.elapsed(),
+            });
+        }
+        outcome
+    }
+}
+
+/// Bodies smaller than this go as they are: compressing them saves less than a packet.
+const COMPRESS_FROM: usize = 1024;
+
+/// `request` with `body` compressed with zstd (`Content-Encoding: zstd`): a push batch of
+/// signed reports is ~4x smaller, which on a 1 Mbit/s uplink is most of a sync's time. (The
+/// answers come compressed too: reqwest asks for zstd or gzip and unpacks them.)
+fn compressed(request: RequestBuilder, body: Vec<u8>) -> RequestBuilder {
+    if body.len() < COMPRESS_FROM {
+        return request.body(body);
+    }
+    match zstd::bulk::compress(&body, 3) {
+        Ok(packed) => request.header(reqwest::header::CONTENT_ENCODING, "zstd").body(packed),
+        // Only an allocation failure gets here; the body still goes, as it is.
+        Err(_) => request.body(body),
     }
 }
 
@@ -153,15 +323,16 @@ fn company_certificates(pem: &str) -> Result<Vec<reqwest::Certificate>> {
     }
 }
 
-/// Sends a request; a non-2xx answer becomes [`Error::Server`] with the server's code.
-fn send(request: RequestBuilder) -> Result<Response> {
-    let response = request.send().map_err(transport)?;
+/// The answer if it is a success; a non-2xx answer becomes [`Error::Server`] with the
+/// server's code.
+fn checked(response: Response, seen: &mut Seen) -> Result<Response> {
     let status = response.status();
     if status.is_success() {
         return Ok(response);
     }
     let retry_after_secs = retry_after(response.headers());
     let text = response.text().unwrap_or_default();
+    seen.received += text.len() as u64;
     let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => (body.error.code, body.error.message),
         Err(_) => ("http".to_owned(), format!("{status}: {}", text.chars().take(200).collect::<String>())),
@@ -178,8 +349,10 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()
 }
 
-fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T> {
-    let bytes = response.bytes().map_err(transport)?;
+/// A success's JSON body.
+fn json<T: serde::de::DeserializeOwned>(response: Response, seen: &mut Seen) -> Result<T> {
+    let bytes = checked(response, seen)?.bytes().map_err(transport)?;
+    seen.received += bytes.len() as u64;
     Ok(serde_json::from_slice(&bytes)?)
 }
 
@@ -375,5 +548,74 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// An observer is told each exchange: its endpoint, status, error code, body bytes both
+    /// ways and duration — for an answer and for an error answer alike.
+    #[test]
+    fn an_observer_is_told_each_exchange_with_its_status_and_bytes() {
+        let user = crate::model::User {
+            id: uuid::Uuid::from_u128(7),
+            username: "tech1".into(),
+            display_name: "张师傅".into(),
+            role: crate::model::Role::Technician,
+            station_id: None,
+        };
+        let ok_body = serde_json::to_string(&LoginResponse { token: "t0k3n".into(), user }).unwrap();
+        let refused_body = r#"{"error":{"code":"unauthorized","message":"wrong username or password"}}"#;
+        let answer = |status: &str, body: &str| {
+            format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+                 connection: close\r\n\r\n{body}",
+                body.len()
+            )
+        };
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let observer: Observer = {
+            let seen = seen.clone();
+            Arc::new(move |exchange: &Exchange| seen.lock().unwrap().push(exchange.clone()))
+        };
+        let request = login_request();
+        let request_bytes = serde_json::to_vec(&request).unwrap().len() as u64;
+
+        let port = answering_once(answer("200 OK", &ok_body));
+        let client =
+            Client::new(&format!("http://127.0.0.1:{port}")).unwrap().with_observer(observer.clone());
+        assert_eq!(client.login(&request).unwrap().token, "t0k3n");
+        let port = answering_once(answer("401 Unauthorized", refused_body));
+        let client = Client::new(&format!("http://127.0.0.1:{port}")).unwrap().with_observer(observer);
+        let refused = client.login(&request);
+        assert!(matches!(&refused, Err(Error::Server { status: 401, .. })), "{refused:?}");
+
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        let (ok, no) = (&seen[0], &seen[1]);
+        assert_eq!((ok.endpoint, ok.status, ok.error.as_deref()), (Endpoint::Login, Some(200), None));
+        assert_eq!((ok.sent_bytes, ok.received_bytes), (request_bytes, ok_body.len() as u64));
+        assert_eq!(
+            (no.endpoint, no.status, no.error.as_deref()),
+            (Endpoint::Login, Some(401), Some("unauthorized"))
+        );
+        assert_eq!((no.sent_bytes, no.received_bytes), (request_bytes, refused_body.len() as u64));
+        assert!(ok.elapsed > Duration::ZERO && no.elapsed > Duration::ZERO);
+        assert_eq!(Endpoint::BlobHead.as_str(), "blob_head");
+    }
+
+    #[test]
+    fn an_observer_hears_of_a_server_that_never_answered() {
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port();
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let observer: Observer = {
+            let seen = seen.clone();
+            Arc::new(move |exchange: &Exchange| seen.lock().unwrap().push(exchange.clone()))
+        };
+        let client = Client::new(&format!("http://127.0.0.1:{port}")).unwrap().with_observer(observer);
+        let sha = Sha256::of(b"photo");
+        assert!(client.has_blob("token", &sha).is_err());
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1);
+        assert_eq!((seen[0].endpoint, seen[0].status), (Endpoint::BlobHead, None));
+        assert_eq!(seen[0].error.as_deref(), Some("unreachable"));
     }
 }

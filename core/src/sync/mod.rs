@@ -85,7 +85,7 @@ pub struct PullProgress {
 }
 
 #[cfg(feature = "client")]
-pub use online::{SyncReport, login, sync, sync_shared, sync_shared_with};
+pub use online::{SyncReport, login, sync, sync_shared, sync_shared_with, wait_for_news};
 
 #[cfg(feature = "client")]
 mod online {
@@ -161,6 +161,22 @@ mod online {
     /// to the caller's idle moment, with the search index's catching up.
     pub fn sync(store: &mut Store, client: &Client) -> Result<SyncReport> {
         sync_shared(&std::cell::RefCell::new(store), client)
+    }
+
+    /// Waits up to `wait` for the server's feed to have changes for this device after its
+    /// cursor (a long poll, `GET /v1/sync/events`); true when it has, and a sync should pull.
+    /// The store is not held while waiting.
+    pub fn wait_for_news(
+        store: &impl StoreAccess,
+        client: &Client,
+        wait: std::time::Duration,
+    ) -> Result<bool> {
+        let (token, cursor) = store.with(|s| {
+            let token = s.setting(settings::TOKEN)?.filter(|t| !t.is_empty()).ok_or(Error::NotLoggedIn)?;
+            let cursor = s.setting(settings::PULL_CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or(0u64);
+            Ok::<_, Error>((token, cursor))
+        })?;
+        client.wait_for_news(&token, cursor, wait)
     }
 
     /// [`sync`] on a store the app's screens use too: the store is held only while the sync

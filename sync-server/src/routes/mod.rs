@@ -4,8 +4,10 @@
 
 pub mod auth;
 pub mod blobs;
+pub mod compression;
 pub mod console;
 pub mod console_page;
+pub mod events;
 pub mod openapi;
 pub mod sync;
 
@@ -17,16 +19,18 @@ use crate::error::{AppError, ErrorCode};
 
 /// Every route of the API.
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let routes = Router::new()
         .merge(auth::router())
         .merge(sync::router())
+        .merge(events::router())
         .merge(blobs::router())
         .merge(console::router())
         .merge(openapi::router())
         .merge(console_page::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::map_response(console_page::nosniff))
+        .layer(axum::middleware::map_response(console_page::nosniff));
+    compression::layered(routes)
 }
 
 async fn not_found(method: Method, uri: Uri) -> AppError {

@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 mod api;
 mod cli;
+mod compression;
 mod console;
+mod events;
 mod openapi;
 mod security;
 mod storage;

@@ -4,6 +4,9 @@
 
 pub mod app;
 pub mod console;
+pub mod load;
+pub mod network;
+pub mod photo;
 pub mod store;
 pub mod sync;
 

@@ -51,7 +51,7 @@ fn households_of(store: &Store) -> BenchResult<Vec<Household>> {
 }
 
 /// Signs and saves `n` temperature checks, round the device's households (not timed).
-fn sign_reports(store: &mut Store, n: usize) -> BenchResult<()> {
+pub(crate) fn sign_reports(store: &mut Store, n: usize) -> BenchResult<()> {
     let households = households_of(store)?;
     let now = chrono::Utc::now();
     // The logged-in user is the author: the server refuses reports by someone else (issue 13).

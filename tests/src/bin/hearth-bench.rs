@@ -45,11 +45,26 @@ fn main() -> BenchResult<()> {
         }
         print!("{}", String::from_utf8_lossy(&out.stdout));
     }
+    if runs("W2_pull_station_3g") || runs("W1_push_1k_3g") {
+        print(bench::network::station_over_3g(dir.path())?);
+    }
+    if runs("assign_to_tablet_ms") {
+        println!("{}", bench::network::assign_to_tablet(dir.path())?);
+    }
+    if runs("idle_tablets_500") {
+        println!("{}", bench::network::idle_tablets(dir.path(), 500)?);
+    }
+    if runs("photo_resize_12mp") {
+        println!("{}", bench::photo::resize_12mp(5)?);
+    }
     if runs("app_cold_start") || runs("app_search_keystroke") {
         print(bench::app::app(dir.path(), 100_000, 5, 200)?);
     }
     if runs("W4_20_devices") {
         println!("{}", bench::sync::twenty_devices(dir.path())?);
+    }
+    if runs("W5_200_devices") || runs("W5_50_devices") {
+        print(bench::load::devices(dir.path())?);
     }
     if runs("kpi_1m") {
         println!("{}", bench::console::kpi_1m(dir.path(), 1_000_000)?);

@@ -35,6 +35,7 @@ use hearth_core::store::{Store, households};
 use hearth_core::sync::{self, client::Client};
 use hearth_core::{demo, new_id};
 use hearth_tests::e2e::driver::workspace;
+use hearth_tests::office::Office;
 use hearth_tests::server::{self, Server};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -104,7 +105,7 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
 
     // An order nobody reached in time: reported 14 hours ago, so both its deadlines have
     // passed (the console makes orders "now"; the test moves this one back in the database).
-    let office = Office::login(&server);
+    let office = Office::login(&server.url(), "dispatcher", "demo-dispatcher");
     let late_description = format!("楼道暖气漏水，无人到场（{}）", tag());
     let late = office.order(third, &late_description, None);
     backdate(&server, late, Duration::hours(14));
@@ -318,44 +319,6 @@ fn money(yuan: f64) -> String {
         grouped.push(digit);
     }
     format!("{grouped}.{cents} 元")
-}
-
-/// A dispatcher's session on the console API, for what the test sets up around the browser.
-struct Office {
-    url: String,
-    token: String,
-    http: reqwest::blocking::Client,
-}
-
-impl Office {
-    fn login(server: &Server) -> Office {
-        let http = reqwest::blocking::Client::new();
-        let answer: Value = http
-            .post(format!("{}/v1/auth/login", server.url()))
-            .json(&json!({"username": "dispatcher", "password": "demo-dispatcher",
-                "device_name": "测试", "device_id": new_id()}))
-            .send()
-            .and_then(reqwest::blocking::Response::error_for_status)
-            .and_then(reqwest::blocking::Response::json)
-            .expect("the dispatcher logs in");
-        let token = answer["token"].as_str().expect("a token").to_owned();
-        Office { url: server.url(), token, http }
-    }
-
-    /// A repair order for `household`, assigned to `assignee` if given.
-    fn order(&self, household: Uuid, description: &str, assignee: Option<Uuid>) -> Uuid {
-        let answer: Value = self
-            .http
-            .post(format!("{}/v1/console/work-orders", self.url))
-            .bearer_auth(&self.token)
-            .json(&json!({"household_id": household, "kind": "repair", "priority": "normal",
-                "description": description, "assignee_id": assignee}))
-            .send()
-            .and_then(reqwest::blocking::Response::error_for_status)
-            .and_then(reqwest::blocking::Response::json)
-            .expect("the office makes an order");
-        answer["id"].as_str().and_then(|id| id.parse().ok()).expect("the order's id")
-    }
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {

@@ -9,55 +9,11 @@ use hearth_core::demo;
 use hearth_core::model::{ReportBody, WorkOrderStatus};
 use hearth_core::store::{Store, households};
 use hearth_core::sync::{self, client::Client};
+use hearth_tests::office::Office;
 use hearth_tests::server::{Server, add_user, cli};
-use reqwest::blocking::Client as Http;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PASSWORD: &str = "correct horse 电池 staple";
-
-/// The console API as a dispatcher uses it.
-struct Office {
-    http: Http,
-    url: String,
-    token: String,
-}
-
-impl Office {
-    fn login(server: &Server) -> Office {
-        let http = Http::new();
-        let body = json!({"username": "disp", "password": PASSWORD, "device_name": "调度台",
-                          "device_id": hearth_core::new_id()});
-        let answer: Value = http
-            .post(format!("{}/v1/auth/login", server.url()))
-            .json(&body)
-            .send()
-            .and_then(|r| r.error_for_status())
-            .and_then(|r| r.json())
-            .expect("the dispatcher logs in");
-        Office { http, url: server.url(), token: answer["token"].as_str().expect("token").to_owned() }
-    }
-
-    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request =
-            self.http.request(method, format!("{}/v1/console/{path}", self.url)).bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request
-            .send()
-            .and_then(|r| r.error_for_status())
-            .and_then(|r| r.json())
-            .unwrap_or_else(|e| panic!("the console API refused {path}: {e}"))
-    }
-
-    fn get(&self, path: &str) -> Value {
-        self.call(reqwest::Method::GET, path, None)
-    }
-
-    fn post(&self, path: &str, body: Value) -> Value {
-        self.call(reqwest::Method::POST, path, Some(body))
-    }
-}
 
 #[test]
 fn a_call_becomes_a_signed_repair_that_finishes_its_order_and_counts_in_the_kpis() {
@@ -66,7 +22,7 @@ fn a_call_becomes_a_signed_repair_that_finishes_its_order_and_counts_in_the_kpis
     add_user(dir.path(), "tech-a", "technician", Some("和平供热站"), PASSWORD);
     add_user(dir.path(), "disp", "dispatcher", None, PASSWORD);
     let server = Server::start(dir.path());
-    let office = Office::login(&server);
+    let office = Office::login(&server.url(), "disp", PASSWORD);
 
     // The tablet logs in and pulls its station.
     let device_dir = tempfile::tempdir().expect("device dir");

@@ -1,8 +1,11 @@
 //! hearth-tests' integration tests: one binary, so it links once.
 
+mod api_schema;
 mod certs;
 mod closing_the_loop;
 mod crash;
 mod edge;
+mod jepsen;
+mod network;
 mod sync;
 mod tls;
