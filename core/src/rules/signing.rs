@@ -9,7 +9,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-mod canonical;
+#[doc(hidden)] // public for the fuzz target `canonical_json` (fuzz/)
+pub mod canonical;
 
 use super::{ValidationContext, validate_report, validate_sign_off};
 use crate::model::{Amendment, Refusal, Report, Sha256, Signature, SignedReport, SignedReportParts};

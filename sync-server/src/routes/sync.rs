@@ -11,6 +11,7 @@ use hearth_core::model::{SignedReport, SignedReportParts};
 use hearth_core::protocol::{
     EntryResult, MAX_PULL_LIMIT, MAX_PUSH_ENTRIES, Outcome, Outgoing, PushEntry, PushResponse, RejectCode,
 };
+use hearth_core::rules::signing::verify_json;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use uuid::Uuid;
@@ -119,11 +120,13 @@ pub async fn push(
 }
 
 /// An entry read and checked: ready to store, or rejected alone.
-type Checked = Result<CheckedEntry, EntryResult>;
+#[doc(hidden)] // public for the fuzz target `push_body` (fuzz/)
+pub type Checked = Result<CheckedEntry, EntryResult>;
 
 /// Reads and checks each entry, in order, on up to 4 threads. The first entry that does not
 /// fit the schema refuses the batch.
-fn check_all(entries: Vec<ArrivingEntry>) -> Result<Vec<Checked>, AppError> {
+#[doc(hidden)] // public for the fuzz target `push_body` (fuzz/)
+pub fn check_all(entries: Vec<ArrivingEntry>) -> Result<Vec<Checked>, AppError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
     let per_thread = entries.len().div_ceil(threads).max(1);
     let mut chunks: Vec<Vec<(usize, ArrivingEntry)>> = Vec::with_capacity(threads);
@@ -162,7 +165,7 @@ fn check(index: usize, ArrivingEntry { id, hlc, change }: ArrivingEntry) -> Resu
         }
         ArrivingEntity::Report => {
             let parts: SignedReportParts = serde_json::from_str(json).map_err(unfit)?;
-            match SignedReport::try_from(parts) {
+            match SignedReport::try_from(parts).and_then(|report| as_written(report, json)) {
                 Ok(report) => {
                     (Outgoing::Report(Box::new(report)), Some(Box::<str>::from(change.data).into()))
                 }
@@ -174,6 +177,19 @@ fn check(index: usize, ArrivingEntry { id, hlc, change }: ArrivingEntry) -> Resu
         }
     };
     Ok(Ok(CheckedEntry { entry: PushEntry { id, hlc, change }, report_json }))
+}
+
+/// `report`, verified as read, if the JSON it came as verifies too: that JSON is stored byte
+/// for byte, and whoever reads it back (a device, the console) verifies it as written
+/// (`signing::verify_json`). JSON spelled as the record serialises (what every tablet sends)
+/// does; any other spelling, which reading may have smoothed over (a date written
+/// `02:00: 0Z` or `+00:00`, an integer for a decimal), is verified as written.
+fn as_written(report: SignedReport, json: &str) -> hearth_core::Result<SignedReport> {
+    if serde_json::to_string(&report).is_ok_and(|typed| typed == json) {
+        return Ok(report);
+    }
+    verify_json(json)?;
+    Ok(report)
 }
 
 /// `GET /v1/sync/pull` parameters; both may be left out.
@@ -225,4 +241,56 @@ pub async fn pull(
     }
     body.push('}');
     Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use hearth_core::demo;
+
+    use super::*;
+
+    /// What the push check makes of one report sent as `data`: stored, or rejected in words.
+    fn check_report(data: &str) -> Result<(), String> {
+        let body = format!(
+            r#"{{"entries":[{{"id":"{}","hlc":"0000018c2f6a1b00-00000000-00000000000000a1","change":{{"entity":"report","data":{data}}}}}]}}"#,
+            Uuid::nil()
+        );
+        let Json(push) = Json::<ArrivingPush>::parse(body.as_bytes()).expect("a push body");
+        match check_all(push.entries).expect("the batch is read").pop() {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(EntryResult { outcome: Outcome::Rejected { message, .. }, .. })) => Err(message),
+            other => panic!("one result expected, got {other:?}"),
+        }
+    }
+
+    /// Found by the fuzz target `push_body` (fuzz/): a date written `02:00: 0Z` reads as the
+    /// same date, so the report's hashes matched as read and it was stored; its stored JSON
+    /// then failed every reader's check (the console called it tampered).
+    #[test]
+    fn a_report_is_stored_only_if_its_json_verifies_as_written() {
+        let home = demo::households(7, 1).next().expect("a household");
+        let report = demo::signed_temperature_check(&home, Uuid::nil(), demo::now()).expect("signed");
+        let json = serde_json::to_string(&report).expect("json");
+        assert_eq!(check_report(&json), Ok(()));
+        // Other whitespace and key order are the same JSON: stored.
+        let pretty =
+            serde_json::to_string_pretty(&serde_json::to_value(&report).expect("value")).expect("json");
+        assert_ne!(pretty, json);
+        assert_eq!(check_report(&pretty), Ok(()));
+        // Spellings that read as the same record but are other JSON: refused.
+        let at = serde_json::to_string(&demo::now()).expect("a date");
+        assert!(
+            at.ends_with(":00Z\"") && json.contains(&at) && json.contains(r#""accuracy_m":8.0"#),
+            "{json}"
+        );
+        for respelled in [
+            json.replacen(&at, &at.replace(":00Z", ": 0Z"), 1),
+            json.replacen(&at, &at.replace('Z', "+00:00"), 1),
+            json.replacen(r#""accuracy_m":8.0"#, r#""accuracy_m":8"#, 1),
+        ] {
+            let refused =
+                check_report(&respelled).expect_err("a report whose JSON does not match its hashes");
+            assert!(refused.contains("does not match its content hash"), "{refused}");
+        }
+    }
 }
