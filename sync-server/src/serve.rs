@@ -212,7 +212,7 @@ fn with_request_limits(router: Router, limits: Limits) -> Router {
 /// Whether a request is one of the long uploads: a push batch or a blob (a photo, a PDF).
 fn is_long_upload(method: &Method, path: &str) -> bool {
     (method == Method::POST && path == "/v1/sync/push")
-        || (method == Method::PUT && path.starts_with("/v1/blobs/"))
+        || ((method == Method::PUT || method == Method::PATCH) && path.starts_with("/v1/blobs/"))
 }
 
 async fn request_limits(State(limits): State<Limits>, request: Request, next: Next) -> Response {
@@ -364,6 +364,7 @@ mod tests {
     fn only_push_and_blob_uploads_are_long_uploads() {
         assert!(is_long_upload(&Method::POST, "/v1/sync/push"));
         assert!(is_long_upload(&Method::PUT, "/v1/blobs/ab12"));
+        assert!(is_long_upload(&Method::PATCH, "/v1/blobs/ab12"));
         assert!(!is_long_upload(&Method::GET, "/v1/blobs/ab12"));
         assert!(!is_long_upload(&Method::GET, "/v1/sync/pull"));
         assert!(!is_long_upload(&Method::POST, "/v1/auth/login"));

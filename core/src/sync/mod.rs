@@ -1,6 +1,8 @@
-//! The device's side of sync: one [`sync`] call uploads the blobs the server lacks, pushes
-//! the outbox in batches, then pulls until caught up — applying each page with its cursor in
-//! one transaction. It may be interrupted anywhere and run again with nothing lost or doubled:
+//! The device's side of sync: one [`sync`] call uploads the blobs the server lacks (resuming
+//! a broken upload where the server has it), pushes the outbox in batches, then pulls until
+//! caught up — applying each page with its cursor in one transaction. A blob that fails to go
+//! up holds back only the reports that need it: the rest is pushed and pulled, and the sync
+//! then fails with the blob's error. It may be interrupted anywhere and run again with nothing lost or doubled:
 //! an entry leaves the outbox only when the server has answered it, and the server applies
 //! an entry id once.
 
@@ -224,13 +226,21 @@ mod online {
         let mut report = SyncReport { first_pull, ..SyncReport::default() };
         let station = me.as_ref().and_then(|me| me.station_id);
 
+        // A blob that fails to go up does not hold back what does not need it: the error is
+        // kept for the end, the outbox is pushed (a report naming the blob gets `blob_missing`
+        // and stays for the next sync, which resumes the upload where the server has it).
+        let mut blob_error = None;
         for sha256 in store.with(|s| blobs::not_uploaded(s.conn()))? {
-            if !client.has_blob(&token, &sha256)? {
-                let bytes = store.with(|s| blobs::data(s.conn(), &sha256))?.unwrap_or_default();
-                client.put_blob(&token, &sha256, bytes)?;
-                report.blobs_uploaded += 1;
+            let bytes = store.with(|s| blobs::data(s.conn(), &sha256))?.unwrap_or_default();
+            match client.upload_blob(&token, &sha256, &bytes) {
+                Ok(sent) => {
+                    report.blobs_uploaded += usize::from(sent);
+                    store.with(|s| s.write(|tx| blobs::mark_uploaded(tx, &sha256)))?;
+                }
+                Err(e) => {
+                    blob_error.get_or_insert(e);
+                }
             }
-            store.with(|s| s.write(|tx| blobs::mark_uploaded(tx, &sha256)))?;
         }
 
         // Batches in flight: the server checks one while it stores another, and the next is
@@ -268,7 +278,10 @@ mod online {
         })?;
         report.pulled = pulled;
         report.news = news;
-        Ok(report)
+        match blob_error {
+            Some(e) => Err(e),
+            None => Ok(report),
+        }
     }
 
     /// Pulls until caught up; returns how many changes were applied, and the news among them.

@@ -145,13 +145,47 @@ pub trait Storage: console::ConsoleStorage + Send + Sync {
     /// How many changes above `after` `caller` may see: a first pull's progress.
     async fn remaining(&self, caller: &Caller, after: u64) -> Result<u64>;
 
-    /// The backend's own upkeep (SQLite: copy the write-ahead log into the database file);
-    /// the server calls it every few seconds. Nothing by default.
-    async fn maintain(&self) -> Result<()> {
-        Ok(())
-    }
+    /// The backend's own upkeep, called by the server every few seconds: delete partial blob
+    /// uploads untouched for a day, and whatever the backend needs (SQLite: copy the
+    /// write-ahead log into the database file).
+    async fn maintain(&self) -> Result<()>;
 
+    /// Whether the blob is stored (a partial upload is not).
     async fn has_blob(&self, sha256: &str) -> Result<bool>;
     /// Stores a blob whose bytes were checked against `sha256`; false if it was there.
     async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<bool>;
+
+    /// How many bytes of a partial upload of `sha256` are held: the offset the next part
+    /// must start at (0 if none).
+    async fn partial_blob_len(&self, sha256: &str) -> Result<u64>;
+    /// Appends one part of a resumable upload of a `total`-byte blob, in one transaction:
+    /// refused unchanged unless it starts where the held bytes end and names the same total.
+    /// Once the held bytes reach `total` they are assembled and hashed: the blob is stored if
+    /// they hash to `sha256`, and the partial is dropped either way. `now` is the part's time:
+    /// [`Storage::maintain`] deletes partials untouched for a day. `offset + bytes` must not
+    /// pass `total` (the caller checks).
+    async fn append_blob_part(
+        &self,
+        sha256: String,
+        offset: u64,
+        total: u64,
+        bytes: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<Appended>;
+}
+
+/// What one part of a resumable blob upload did ([`Storage::append_blob_part`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    /// Appended: the partial now holds this many bytes.
+    Held(u64),
+    /// The bytes were complete and hashed to the address: the blob is stored (`created` is
+    /// false when it already was).
+    Stored { created: bool },
+    /// The part does not start where the held bytes end: nothing changed.
+    WrongOffset { held: u64 },
+    /// The partial was begun with another total: nothing changed.
+    WrongLength { total: u64 },
+    /// Complete, but the bytes hash to `actual`: the partial was dropped, nothing stored.
+    HashMismatch { actual: String },
 }

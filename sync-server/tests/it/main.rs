@@ -11,6 +11,7 @@ mod openapi;
 mod security;
 mod storage;
 mod sync;
+mod uploads;
 
 use axum::Router;
 use axum::body::Body;

@@ -3,6 +3,7 @@
 //! sync after it heals delivers everything exactly once.
 
 use hearth_core::demo;
+use hearth_core::model::ReportBody;
 use hearth_core::store::{Store, households};
 use hearth_core::sync::{self, client::Client};
 use hearth_tests::office::Office;
@@ -131,4 +132,89 @@ fn an_order_the_office_assigns_is_on_an_online_tablet_within_a_second() {
         }
         eprintln!("network: order {n} on the tablet {:?} after the office assigned it", assigned.elapsed());
     }
+}
+
+/// A 3 MB photo on a report, over a link cut after every megabyte a connection sends: each
+/// sync sends what it can of the photo (resuming where the server has it) and pushes the
+/// reports that do not need it; after a few syncs the photo is on the server whole, and the
+/// server never had it before it was complete.
+#[test]
+fn a_large_photo_resumes_across_cuts_and_holds_back_only_its_own_report() {
+    let (_dir, server, proxy, mut store, client, _device) = tablet_behind_a_proxy();
+    let me: hearth_core::model::User =
+        serde_json::from_str(&store.setting("user").expect("user").expect("logged in")).expect("user");
+    let homes: Vec<String> = store
+        .conn()
+        .prepare("SELECT id FROM households ORDER BY seq LIMIT 2")
+        .expect("query")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect();
+    let mut rng = fastrand::Rng::with_seed(15);
+    let photo: Vec<u8> = (0..3_000_000).map(|_| rng.u8(..)).collect();
+    let sha = hearth_core::model::Sha256::of(&photo).to_string();
+    let now = chrono::Utc::now();
+    let with_photo = {
+        let home =
+            households::get(store.conn(), homes[0].parse().expect("uuid")).expect("read").expect("there");
+        let mut report =
+            demo::report(ReportBody::TemperatureCheck(demo::temperature_check(now)), home.id, me.id, now);
+        report.attachments.push(store.put_blob(&photo, "image/jpeg").expect("keep the photo"));
+        let signed = demo::sign(report, &home.owner_name, now).expect("sign");
+        store.save_signed_report(&signed).expect("save");
+        signed.report().id
+    };
+    let without_photo = sign_checks(&mut store, 1, 1);
+
+    let cut = Faults { reset_request_after: Some(1_000_000), ..Faults::default() };
+    let held = |server: &Server| -> (i64, Option<Vec<u8>>) {
+        let db = server.database();
+        let held = db
+            .query_row("SELECT coalesce(max(held), 0) FROM blob_uploads WHERE sha256 = ?1", [&sha], |r| {
+                r.get(0)
+            })
+            .expect("held");
+        let stored = db
+            .query_row("SELECT bytes FROM blobs WHERE sha256 = ?1", [&sha], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
+            .expect("blob");
+        (held, stored)
+    };
+
+    proxy.set(cut.clone());
+    let first = sync::sync(&mut store, &client);
+    assert!(first.is_err(), "the photo did not get through a link cut at 1 MB: {first:?}");
+    assert_eq!(
+        on_server(&server, &without_photo),
+        vec![1],
+        "the report without a photo went in the first sync"
+    );
+    assert_eq!(on_server(&server, &[with_photo]), vec![0], "the photo's report waits for it");
+    let (mut last_held, stored) = held(&server);
+    assert!(stored.is_none(), "no blob before the photo is complete");
+    assert!(last_held > 0, "the first sync left part of the photo on the server");
+
+    let mut syncs = 1;
+    loop {
+        proxy.set(cut.clone()); // the proxy counts each connection's bytes from here
+        // The sync may fail after the photo went up (a push cut on the same connection).
+        let _ = sync::sync(&mut store, &client);
+        syncs += 1;
+        let (now_held, stored) = held(&server);
+        if let Some(stored) = stored {
+            assert!(stored == photo, "the stored photo is the tablet's, byte for byte");
+            break;
+        }
+        assert!(now_held > last_held, "sync {syncs} resumed and got further: {last_held} → {now_held}");
+        last_held = now_held;
+        assert!(syncs < 10, "the photo never arrived");
+    }
+    eprintln!("network: the 3 MB photo arrived whole after {syncs} syncs; cuts {:?}", proxy.connections());
+    proxy.heal();
+    sync::sync(&mut store, &client).expect("a sync on a good link");
+    assert_eq!(store.outbox_len().expect("outbox"), 0, "the photo's report went too");
+    assert_eq!(on_server(&server, &[with_photo]), vec![1]);
+    assert_eq!(on_server(&server, &without_photo), vec![1], "and the other one is there once");
 }

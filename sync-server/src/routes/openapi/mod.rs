@@ -31,7 +31,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Hearth sync API", description = "Devices log in, push outbox entries, pull changes and upload blobs."),
-    paths(login, logout, push, pull, events, put_blob, head_blob),
+    paths(login, logout, push, pull, events, put_blob, patch_blob, head_blob),
     modifiers(&BearerAuth, &ErrorCodes),
     tags((name = "auth"), (name = "sync"), (name = "blobs"))
 )]
@@ -186,12 +186,41 @@ fn events() {}
 #[allow(dead_code)]
 fn put_blob() {}
 
-/// Whether a blob is stored.
+/// Appends a part of a resumable upload (tus-style, see `routes/blobs.rs`): the body is the
+/// blob's bytes from `Upload-Offset`, which must be what the server holds. Once the held bytes
+/// reach `Upload-Length` they are checked against the SHA-256 and only then stored. One PATCH
+/// at a time per blob.
+#[utoipa::path(
+    patch, path = "/v1/blobs/{sha256}", tag = "blobs",
+    params(
+        ("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "64 lowercase hex characters"),
+        ("Upload-Offset" = u64, Header, description = "Where this part starts: the bytes the server holds (HEAD tells)"),
+        ("Upload-Length" = u64, Header, description = "The whole blob's size in bytes, the same on every part, at most the blob limit"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    security(("device_token" = [])),
+    responses(
+        (status = 204, description = "Appended; more is to come", headers(("Upload-Offset" = u64, description = "The bytes now held"))),
+        (status = 201, description = "Complete, hashed to the address and stored"),
+        (status = 200, description = "Already stored"),
+        (status = 400, description = "Not a SHA-256, a missing or bad header, a body that broke off, or complete bytes that do not hash to the address (`hash_mismatch`: the partial was dropped, nothing stored)", body = schemas::ErrorBody),
+        (status = 401, description = "No valid token, or the device was revoked", body = schemas::ErrorBody),
+        (status = 409, description = "`Upload-Offset` is not what the server holds (its offset in the `Upload-Offset` header), the upload was begun with another `Upload-Length`, or another PATCH of this blob is in progress", body = schemas::ErrorBody, headers(("Upload-Offset" = u64, description = "The bytes the server holds, when the offset was wrong"))),
+        (status = 413, description = "`Upload-Length` over the blob limit, or a body past it", body = schemas::ErrorBody),
+    )
+)]
+#[allow(dead_code)]
+fn patch_blob() {}
+
+/// Whether a blob is stored; if not, how many bytes of a resumable upload the server holds.
 #[utoipa::path(
     head, path = "/v1/blobs/{sha256}", tag = "blobs",
     params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "64 lowercase hex characters")),
     security(("device_token" = [])),
-    responses((status = 200, description = "Stored"), (status = 404, description = "Not stored"))
+    responses(
+        (status = 200, description = "Stored"),
+        (status = 404, description = "Not stored (a partial upload is not)", headers(("Upload-Offset" = u64, description = "The bytes of a partial upload held: where a PATCH resumes (0 if none)"))),
+    )
 )]
 #[allow(dead_code)]
 fn head_blob() {}

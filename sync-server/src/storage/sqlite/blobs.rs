@@ -1,8 +1,17 @@
-//! Blobs on SQLite (table `blobs`): photos and signature images addressed by their SHA-256.
+//! Blobs on SQLite (table `blobs`): photos and signature images addressed by their SHA-256,
+//! and the resumable uploads of them (tables `blob_uploads`, `blob_parts`): each part a row,
+//! assembled and hashed once the held bytes reach the upload's total.
 
+use chrono::{DateTime, TimeDelta, Utc};
+use hearth_core::model::Sha256;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::error::Result;
+use super::time_text;
+use crate::error::{Error, Result};
+use crate::storage::Appended;
+
+/// How long a partial upload is kept after its last part.
+pub(super) const UPLOAD_KEPT: TimeDelta = TimeDelta::days(1);
 
 pub(super) fn has_blob(conn: &Connection, sha256: &str) -> Result<bool> {
     Ok(conn
@@ -36,4 +45,96 @@ pub(super) fn blob(conn: &Connection, sha256: &str) -> Result<Option<Vec<u8>>> {
         .prepare_cached("SELECT bytes FROM blobs WHERE sha256 = ?1")?
         .query_row([sha256], |r| r.get(0))
         .optional()?)
+}
+
+/// The bytes held of a partial upload (0 if none).
+pub(super) fn held(conn: &Connection, sha256: &str) -> Result<u64> {
+    Ok(upload(conn, sha256)?.map_or(0, |(_, held)| held))
+}
+
+/// The partial upload's total and held bytes.
+fn upload(conn: &Connection, sha256: &str) -> Result<Option<(u64, u64)>> {
+    let row: Option<(i64, i64)> = conn
+        .prepare_cached("SELECT total, held FROM blob_uploads WHERE sha256 = ?1")?
+        .query_row([sha256], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row.map(|(total, held)| (total.unsigned_abs(), held.unsigned_abs())))
+}
+
+/// Appends a part (see `Storage::append_blob_part`).
+pub(super) fn append_part(
+    tx: &Transaction<'_>,
+    sha256: &str,
+    offset: u64,
+    total: u64,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Appended> {
+    let end = offset + bytes.len() as u64;
+    if end > total {
+        return Err(Error::Refused(format!("the part ends at byte {end}, past the upload's length {total}")));
+    }
+    if has_blob(tx, sha256)? {
+        tx.execute("DELETE FROM blob_uploads WHERE sha256 = ?1", [sha256])?;
+        return Ok(Appended::Stored { created: false });
+    }
+    let (held_total, held) = upload(tx, sha256)?.unwrap_or((total, 0));
+    if held_total != total {
+        return Ok(Appended::WrongLength { total: held_total });
+    }
+    if offset != held {
+        return Ok(Appended::WrongOffset { held });
+    }
+    let (total_i, end_i, offset_i) = (to_i64(total)?, to_i64(end)?, to_i64(offset)?);
+    tx.execute(
+        "INSERT INTO blob_uploads (sha256, total, held, touched_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (sha256) DO UPDATE SET held = excluded.held, touched_at = excluded.touched_at",
+        params![sha256, total_i, end_i, time_text(now)],
+    )?;
+    if !bytes.is_empty() {
+        tx.execute(
+            "INSERT INTO blob_parts (sha256, start, bytes) VALUES (?1, ?2, ?3)",
+            params![sha256, offset_i, bytes],
+        )?;
+    }
+    if end < total {
+        return Ok(Appended::Held(end));
+    }
+    let whole = assemble(tx, sha256, total)?;
+    tx.execute("DELETE FROM blob_uploads WHERE sha256 = ?1", [sha256])?;
+    let actual = Sha256::of(&whole);
+    if actual.as_str() != sha256 {
+        return Ok(Appended::HashMismatch { actual: actual.to_string() });
+    }
+    Ok(Appended::Stored { created: put_blob(tx, sha256, &whole)? })
+}
+
+/// The parts of a complete upload, in order, as one blob.
+fn assemble(tx: &Transaction<'_>, sha256: &str, total: u64) -> Result<Vec<u8>> {
+    let mut whole = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    let mut stmt = tx.prepare_cached("SELECT bytes FROM blob_parts WHERE sha256 = ?1 ORDER BY start")?;
+    let mut rows = stmt.query([sha256])?;
+    while let Some(row) = rows.next()? {
+        whole.extend_from_slice(
+            row.get_ref(0)?.as_blob().map_err(|e| Error::Corrupt(format!("a blob part: {e}")))?,
+        );
+    }
+    Ok(whole)
+}
+
+fn to_i64(n: u64) -> Result<i64> {
+    i64::try_from(n).map_err(|_| Error::Refused(format!("{n} bytes is more than a blob may hold")))
+}
+
+/// Whether an upload was last touched before `stale`.
+pub(super) fn any_stale_upload(conn: &Connection, stale: DateTime<Utc>) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM blob_uploads WHERE touched_at < ?1)")?
+        .query_row([time_text(stale)], |r| r.get(0))?)
+}
+
+/// Deletes the uploads last touched before `stale`, with their parts.
+pub(super) fn drop_stale_uploads(tx: &Transaction<'_>, stale: DateTime<Utc>) -> Result<()> {
+    tx.execute("DELETE FROM blob_uploads WHERE touched_at < ?1", [time_text(stale)])?;
+    Ok(())
 }

@@ -32,7 +32,9 @@ use rusqlite::{Connection, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 use uuid::Uuid;
 
-use super::{Caller, ChangePage, CheckedEntry, Credentials, Device, DeviceAuth, ImportSummary, Storage};
+use super::{
+    Appended, Caller, ChangePage, CheckedEntry, Credentials, Device, DeviceAuth, ImportSummary, Storage,
+};
 use crate::error::{Error, Result};
 
 /// The database file's name inside the data directory.
@@ -50,6 +52,7 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0006_report_delivery.sql")),
     M::up(include_str!("../../../migrations/0007_console_sessions.sql")),
     M::up(include_str!("../../../migrations/0008_audit_log.sql")),
+    M::up(include_str!("../../../migrations/0009_blob_parts.sql")),
 ];
 
 /// The migrations, for `validate()` in tests.
@@ -303,8 +306,13 @@ impl Storage for SqliteStorage {
         self.read(move |conn| feed::remaining(conn, &caller, after)).await
     }
 
-    /// Copies the write-ahead log into the database file.
+    /// Deletes blob uploads untouched for a day, and copies the write-ahead log into the
+    /// database file.
     async fn maintain(&self) -> Result<()> {
+        let stale = Utc::now() - blobs::UPLOAD_KEPT;
+        if self.read(move |conn| blobs::any_stale_upload(conn, stale)).await? {
+            self.write(move |tx| blobs::drop_stale_uploads(tx, stale)).await?;
+        }
         // On the reader: a passive checkpoint never blocks the writer.
         self.read(|conn| Ok(conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?)).await
     }
@@ -316,6 +324,22 @@ impl Storage for SqliteStorage {
 
     async fn put_blob(&self, sha256: String, bytes: Vec<u8>) -> Result<bool> {
         self.write(move |tx| blobs::put_blob(tx, &sha256, &bytes)).await
+    }
+
+    async fn partial_blob_len(&self, sha256: &str) -> Result<u64> {
+        let sha256 = sha256.to_owned();
+        self.read(move |conn| blobs::held(conn, &sha256)).await
+    }
+
+    async fn append_blob_part(
+        &self,
+        sha256: String,
+        offset: u64,
+        total: u64,
+        bytes: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<Appended> {
+        self.write(move |tx| blobs::append_part(tx, &sha256, offset, total, &bytes, now)).await
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod blobs;
 mod concurrent;
 mod console;
 mod feed;
@@ -77,6 +78,11 @@ macro_rules! conformance {
             }
             concurrent {
                 concurrent_writers_and_readers_never_skip_or_repeat_a_change,
+            }
+            blobs {
+                a_blob_sent_in_parts_is_stored_only_once_complete_and_hashed,
+                a_damaged_upload_is_dropped_and_nothing_is_stored,
+                partial_uploads_untouched_for_a_day_are_deleted_by_the_upkeep,
             }
         });
     };
