@@ -4,7 +4,9 @@
 //! - `W2_pull_station_3g`: a technician's first pull of his station (25,000 households);
 //! - `W1_push_1k_3g`: the same tablet pushes 1,000 signed reports;
 //! - `assign_to_tablet_ms`: an order the office makes, until it is in an online tablet's store;
-//! - `idle_tablets_500`: the server's memory with 500 tablets waiting for news.
+//! - `idle_tablets_500`: the server's memory with 500 tablets waiting for news;
+//! - `photo_upload_flaky`: a 5 MB blob through a link cut after every megabyte, against the
+//!   same upload unbroken.
 //!
 //! Each line gives the seconds, the bytes on the wire each way (counted by the proxy, headers
 //! included) and the JSON the answers carried once unpacked (counted by the client).
@@ -96,6 +98,79 @@ fn line(
         fields.extend(extra);
     }
     fields.to_string()
+}
+
+/// `photo_upload_flaky`: a 5 MB blob (random bytes: a photo does not compress) uploaded
+/// through a 4G link (8 Mbit/s down, 4 Mbit/s up, 100 ms round trip) whose connections are cut
+/// after every 1,000,000 bytes sent, against the same upload over the same link unbroken. Each
+/// cut ends one `upload_blob` call with an error, as it ends a sync; the next call resumes where
+/// the server has the blob (in the app, the next sync does, after its back-off). Target: the
+/// broken upload within 1.5× the unbroken one.
+pub fn photo_upload_flaky(dir: &Path) -> BenchResult<String> {
+    use hearth_core::model::Sha256;
+    use hearth_core::protocol::LoginRequest;
+
+    let data = dir.join("photo-server");
+    cli(&data, &["demo", "--households", "1000"], None);
+    let server = Server::start(&data);
+    let proxy = FaultProxy::start(server.addr());
+    let client = Client::new(&proxy.url())?;
+    let token = client
+        .login(&LoginRequest {
+            username: "tech1".into(),
+            password: "demo-tech1".into(),
+            device_name: "photo tablet".into(),
+            device_id: uuid::Uuid::now_v7(),
+        })?
+        .token;
+    let link = Faults::mobile(8000, 4000, 100);
+    let mut rng = fastrand::Rng::with_seed(15);
+    let mut photo = || -> (Vec<u8>, Sha256) {
+        let bytes: Vec<u8> = (0..5_000_000).map(|_| rng.u8(..)).collect();
+        let sha = Sha256::of(&bytes);
+        (bytes, sha)
+    };
+
+    let (bytes, sha) = photo();
+    proxy.set(link.clone());
+    let started = Instant::now();
+    client.upload_blob(&token, &sha, &bytes)?;
+    let unbroken = started.elapsed().as_secs_f64();
+
+    let (bytes, sha) = photo();
+    let cut = Faults { reset_request_after: Some(1_000_000), ..link };
+    let (connections_before, resets_before) = proxy.connections();
+    let wire_before = proxy.bytes();
+    proxy.set(cut);
+    let started = Instant::now();
+    let mut calls = 0;
+    loop {
+        calls += 1;
+        match client.upload_blob(&token, &sha, &bytes) {
+            Ok(_) => break,
+            Err(_) if calls < 50 => continue,
+            Err(e) => return Err(format!("the photo never arrived: {e}").into()),
+        }
+    }
+    let broken = started.elapsed().as_secs_f64();
+    if client.blob_offset(&token, &sha)?.is_some() {
+        return Err("the server does not hold the photo after its upload completed".into());
+    }
+    let (connections, resets) = proxy.connections();
+    Ok(json!({
+        "workload": "photo_upload_flaky",
+        "seconds": super::round3(broken),
+        "unbroken_seconds": super::round3(unbroken),
+        "ratio": super::round3(broken / unbroken),
+        "blob_bytes": bytes.len(),
+        "wire_bytes_up": proxy.bytes().0 - wire_before.0,
+        "upload_calls": calls,
+        "connections": connections - connections_before,
+        "cuts": resets - resets_before,
+        "link": {"down_kbit": 8000, "up_kbit": 4000, "rtt_ms": 100, "cut_every_bytes": 1_000_000},
+        "target_ratio": 1.5,
+    })
+    .to_string())
 }
 
 /// `assign_to_tablet_ms`: the office makes an order for an online tablet's technician; the

@@ -54,6 +54,9 @@ fn main() -> BenchResult<()> {
     if runs("idle_tablets_500") {
         println!("{}", bench::network::idle_tablets(dir.path(), 500)?);
     }
+    if runs("photo_upload_flaky") {
+        println!("{}", bench::network::photo_upload_flaky(dir.path())?);
+    }
     if runs("photo_resize_12mp") {
         println!("{}", bench::photo::resize_12mp(5)?);
     }
