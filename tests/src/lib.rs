@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod e2e;
 pub mod office;
+pub mod on_server;
 pub mod online;
 pub mod postgres;
 pub mod proxy;

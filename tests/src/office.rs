@@ -51,6 +51,21 @@ impl Office {
         self.try_call(method, path, body).unwrap_or_else(|e| panic!("the console API refused {path}: {e}"))
     }
 
+    /// `GET /v1/console/PATH`'s body as bytes (a photo); `None` if the server answers 404.
+    pub fn get_bytes(&self, path: &str) -> Option<Vec<u8>> {
+        let answer = self
+            .http
+            .get(format!("{}/v1/console/{path}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        if answer.status() == reqwest::StatusCode::NOT_FOUND {
+            return None;
+        }
+        let answer = answer.error_for_status().unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        Some(answer.bytes().unwrap_or_else(|e| panic!("GET {path}: {e}")).to_vec())
+    }
+
     pub fn get(&self, path: &str) -> Value {
         self.call(reqwest::Method::GET, path, None)
     }

@@ -7,6 +7,7 @@ use hearth_core::model::ReportBody;
 use hearth_core::store::{Store, households};
 use hearth_core::sync::{self, client::Client};
 use hearth_tests::office::Office;
+use hearth_tests::on_server::OnServer;
 use hearth_tests::online::OnlineTablet;
 use hearth_tests::proxy::{FaultProxy, Faults};
 use hearth_tests::server::{Server, cli};
@@ -48,38 +49,34 @@ fn sign_checks(store: &mut Store, skip: usize, n: usize) -> Vec<uuid::Uuid> {
         .collect()
 }
 
-/// How many times each report is on the server.
-fn on_server(server: &Server, ids: &[uuid::Uuid]) -> Vec<i64> {
-    let db = server.database();
-    ids.iter()
-        .map(|id| {
-            db.query_row("SELECT count(*) FROM reports WHERE id = ?1", [id.to_string()], |r| r.get(0))
-                .expect("count")
-        })
-        .collect()
+/// How many times each report is on the server, as the office's console lists them.
+fn on_server(office: &OnServer, ids: &[uuid::Uuid]) -> Vec<u64> {
+    office.report_counts(ids)
 }
 
 #[test]
 fn answers_lost_after_the_server_stored_the_push_are_retried_and_stored_once() {
     let (_dir, server, proxy, mut store, client, _device) = tablet_behind_a_proxy();
+    let office = OnServer::demo_admin(&server.url());
     let ids = sign_checks(&mut store, 0, 12);
 
     proxy.set(Faults { lose_answers: true, ..Faults::default() });
     let err = sync::sync(&mut store, &client).expect_err("no answer reaches the tablet");
     assert!(!err.to_string().is_empty());
     assert_eq!(store.outbox_len().expect("outbox"), 12, "nothing is taken as sent without an answer");
-    assert!(on_server(&server, &ids).contains(&1), "the server did store what reached it");
+    assert!(on_server(&office, &ids).contains(&1), "the server did store what reached it");
 
     proxy.heal();
     let report = sync::sync(&mut store, &client).expect("sync after the link heals");
     assert_eq!(report.rejected, 0);
     assert_eq!(store.outbox_len().expect("outbox"), 0, "the outbox drains");
-    assert_eq!(on_server(&server, &ids), vec![1; 12], "every check is on the server exactly once");
+    assert_eq!(on_server(&office, &ids), vec![1; 12], "every check is on the server exactly once");
 }
 
 #[test]
 fn a_link_cut_in_the_middle_of_a_push_or_a_pull_loses_and_doubles_nothing() {
     let (_dir, server, proxy, mut store, client, _device) = tablet_behind_a_proxy();
+    let office = OnServer::demo_admin(&server.url());
     let mut ids = Vec::new();
     // Cut at many points of the request and of the answer; each time the next sync heals it.
     for (round, (request_after, answer_after)) in [
@@ -104,7 +101,7 @@ fn a_link_cut_in_the_middle_of_a_push_or_a_pull_loses_and_doubles_nothing() {
         sync::sync(&mut store, &client).unwrap_or_else(|e| panic!("round {round}: sync after healing: {e}"));
         assert_eq!(store.outbox_len().expect("outbox"), 0, "round {round}: the outbox drains");
     }
-    assert_eq!(on_server(&server, &ids), vec![1; ids.len()], "every check exactly once");
+    assert_eq!(on_server(&office, &ids), vec![1; ids.len()], "every check exactly once");
     assert!(proxy.connections().1 >= 4, "the link was really cut: {:?}", proxy.connections());
 }
 
@@ -168,30 +165,34 @@ fn a_large_photo_resumes_across_cuts_and_holds_back_only_its_own_report() {
     let without_photo = sign_checks(&mut store, 1, 1);
 
     let cut = Faults { reset_request_after: Some(1_000_000), ..Faults::default() };
-    let held = |server: &Server| -> (i64, Option<Vec<u8>>) {
-        let db = server.database();
-        let held = db
-            .query_row("SELECT coalesce(max(held), 0) FROM blob_uploads WHERE sha256 = ?1", [&sha], |r| {
-                r.get(0)
-            })
-            .expect("held");
-        let stored = db
-            .query_row("SELECT bytes FROM blobs WHERE sha256 = ?1", [&sha], |r| r.get(0))
-            .map(Some)
-            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
-            .expect("blob");
-        (held, stored)
+    // What the server holds of the photo, asked as a tablet and as the office ask it, past
+    // the proxy: the bytes of a partial upload, or the photo once it is whole.
+    let direct = Client::new(&server.url()).expect("client");
+    let token = direct
+        .login(&hearth_core::protocol::LoginRequest {
+            username: "tech1".into(),
+            password: "demo-tech1".into(),
+            device_name: "checker".into(),
+            device_id: hearth_core::new_id(),
+        })
+        .expect("login")
+        .token;
+    let office = OnServer::demo_admin(&server.url());
+    let sha256 = hearth_core::model::Sha256::of(&photo);
+    let held = |_: &Server| -> (u64, Option<Vec<u8>>) {
+        let held = direct.blob_offset(&token, &sha256).expect("HEAD the blob").unwrap_or(0);
+        (held, office.blob(&sha))
     };
 
     proxy.set(cut.clone());
     let first = sync::sync(&mut store, &client);
     assert!(first.is_err(), "the photo did not get through a link cut at 1 MB: {first:?}");
     assert_eq!(
-        on_server(&server, &without_photo),
+        on_server(&office, &without_photo),
         vec![1],
         "the report without a photo went in the first sync"
     );
-    assert_eq!(on_server(&server, &[with_photo]), vec![0], "the photo's report waits for it");
+    assert_eq!(on_server(&office, &[with_photo]), vec![0], "the photo's report waits for it");
     let (mut last_held, stored) = held(&server);
     assert!(stored.is_none(), "no blob before the photo is complete");
     assert!(last_held > 0, "the first sync left part of the photo on the server");
@@ -215,6 +216,6 @@ fn a_large_photo_resumes_across_cuts_and_holds_back_only_its_own_report() {
     proxy.heal();
     sync::sync(&mut store, &client).expect("a sync on a good link");
     assert_eq!(store.outbox_len().expect("outbox"), 0, "the photo's report went too");
-    assert_eq!(on_server(&server, &[with_photo]), vec![1]);
-    assert_eq!(on_server(&server, &without_photo), vec![1], "and the other one is there once");
+    assert_eq!(on_server(&office, &[with_photo]), vec![1]);
+    assert_eq!(on_server(&office, &without_photo), vec![1], "and the other one is there once");
 }

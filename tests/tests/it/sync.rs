@@ -8,6 +8,7 @@ use hearth_core::protocol::{
 use hearth_core::store::{Store, households, reports, settings};
 use hearth_core::sync::{self, apply, client::Client};
 use hearth_core::{Error, demo};
+use hearth_tests::on_server::OnServer;
 use hearth_tests::server::{Server, add_user, cli};
 use tempfile::TempDir;
 
@@ -86,6 +87,11 @@ fn city(households: usize) -> (TempDir, Server) {
     (dir, server)
 }
 
+/// How many reports the server holds, as the office's console lists them.
+fn stored_reports(server: &Server) -> i64 {
+    OnServer::demo_admin(&server.url()).report_count() as i64
+}
+
 fn count(server: &Server, sql: &str) -> i64 {
     server.database().query_row(sql, [], |r| r.get(0)).expect(sql)
 }
@@ -147,12 +153,9 @@ fn two_technicians_and_a_dispatcher_converge() {
     for dev in [&a, &b, &d] {
         assert_eq!(sync::status(&dev.store).expect("status").pending, 0);
     }
-    assert_eq!(count(&server, "SELECT count(*) FROM reports"), 1);
-    let stored: String = server
-        .database()
-        .query_row("SELECT record_hash FROM reports WHERE id = ?1", [report.report().id.to_string()], |r| {
-            r.get(0)
-        })
+    assert_eq!(stored_reports(&server), 1);
+    let stored = OnServer::demo_admin(&server.url())
+        .report_hash(report.report().id)
         .expect("the report is on the server");
     assert_eq!(stored, report.record_hash().as_str());
     assert!(
@@ -180,7 +183,7 @@ fn a_batch_sent_twice_is_applied_once() {
     assert!(first.results.iter().all(|r| matches!(r.outcome, Outcome::Accepted { .. })), "{first:?}");
     // The device never heard the answers (say the connection dropped): it pushes again.
     assert_eq!(a.sync().pushed, 3);
-    assert_eq!(count(&server, "SELECT count(*) FROM reports"), 3);
+    assert_eq!(stored_reports(&server), 3);
     assert_eq!(sync::status(&a.store).expect("status").pending, 0);
 }
 
@@ -227,7 +230,7 @@ fn a_technician_sees_only_their_station_and_cannot_change_a_signed_report() {
         matches!(answer.results[0].outcome, Outcome::Rejected { code: RejectCode::Forbidden, .. }),
         "{answer:?}"
     );
-    assert_eq!(count(&server, "SELECT count(*) FROM reports"), 1);
+    assert_eq!(stored_reports(&server), 1);
 
     // A revoked tablet is refused, and says so.
     cli(dir.path(), &["device", "revoke", &a.store.device_id().to_string()], None);
@@ -401,7 +404,7 @@ fn killing_the_server_mid_push_fifty_times_loses_and_doubles_nothing() {
         if cycle % 5 == 4 {
             dev.sync();
             let made = reports::ids(dev.store.conn()).expect("ids").len() as i64;
-            assert_eq!(count(&server, "SELECT count(*) FROM reports"), made, "cycle {cycle}");
+            assert_eq!(stored_reports(&server), made, "cycle {cycle}");
         }
         device = Some(dev);
     }
@@ -410,13 +413,11 @@ fn killing_the_server_mid_push_fifty_times_loses_and_doubles_nothing() {
     assert_eq!(sync::status(&dev.store).expect("status").pending, 0);
     let ids = reports::ids(dev.store.conn()).expect("ids");
     assert_eq!(ids.len(), 510);
-    assert_eq!(count(&server, "SELECT count(*) FROM reports"), 510, "nothing lost, nothing doubled");
+    assert_eq!(stored_reports(&server), 510, "nothing lost, nothing doubled");
+    let office = OnServer::demo_admin(&server.url());
     for id in ids {
         let local = dev.store.report(id).expect("read").expect("local");
-        let remote: String = server
-            .database()
-            .query_row("SELECT record_hash FROM reports WHERE id = ?1", [id.to_string()], |r| r.get(0))
-            .expect("on the server");
+        let remote = office.report_hash(id).expect("on the server");
         assert_eq!(remote, local.record_hash().as_str());
     }
     eprintln!("server kills: {interrupted} of 50 interrupted a sync");
@@ -542,12 +543,10 @@ fn many_tablets_pushing_at_once_are_all_answered_and_stored_once() {
     for dev in &devices {
         assert_eq!(sync::status(&dev.store).expect("status").pending, 0);
     }
-    assert_eq!(count(&server, "SELECT count(*) FROM reports"), 240);
-    let db = server.database();
-    let mut stored = db.prepare("SELECT record_hash FROM reports WHERE id = ?1").expect("sql");
+    assert_eq!(stored_reports(&server), 240);
+    let office = OnServer::demo_admin(&server.url());
     for report in &signed {
-        let hash: String =
-            stored.query_row([report.report().id.to_string()], |r| r.get(0)).expect("the report is stored");
+        let hash = office.report_hash(report.report().id).expect("the report is stored");
         assert_eq!(hash, report.record_hash().as_str());
     }
 }
@@ -629,6 +628,6 @@ fn a_tablet_handed_to_another_station_starts_its_feed_again_and_holds_back_the_f
     assert_eq!(tablet.sync().pushed, 1);
     assert_eq!(tablet.store.outbox_len().expect("outbox"), 0);
     let id = check.report().id;
-    assert_eq!(count(&server, &format!("SELECT count(*) FROM reports WHERE id = '{id}'")), 1);
+    assert_eq!(OnServer::demo_admin(&server.url()).report_counts(&[id]), vec![1]);
     assert_eq!(stations_held(&tablet), [(heping.clone(), on_server(&heping))].into());
 }
