@@ -14,6 +14,10 @@ pub enum Error {
     /// source (each backend converts its driver's errors, e.g. `storage::sqlite`).
     #[error("{what}: {source}")]
     Database { what: &'static str, source: Box<dyn std::error::Error + Send + Sync> },
+    /// The database cannot be reached (a database server down or restarting, a dropped
+    /// connection): the request may succeed when retried. Answered `503 unavailable`.
+    #[error("the database cannot be reached: {0}")]
+    Unavailable(String),
     /// The data directory holds a database this build must not touch.
     #[error("{0}")]
     NotHearthServer(String),
@@ -64,6 +68,8 @@ pub enum ErrorCode {
     TooManyRequests,
     /// The server did not answer in time (the request timeout, `serve::Limits`).
     Timeout,
+    /// The server cannot reach its database for now: try again later.
+    Unavailable,
     Internal,
 }
 
@@ -86,6 +92,7 @@ impl ErrorCode {
             ErrorCode::HashMismatch => "hash_mismatch",
             ErrorCode::TooManyRequests => "too_many_requests",
             ErrorCode::Timeout => "timeout",
+            ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
     }
@@ -105,7 +112,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::PayloadTooLarge | ErrorCode::TooManyEntries => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Timeout | ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -134,6 +141,13 @@ impl IntoResponse for AppError {
 
 impl From<Error> for AppError {
     fn from(e: Error) -> Self {
+        if let Error::Unavailable(_) = e {
+            tracing::warn!(error = %e, "request failed: the database is unreachable");
+            return AppError::new(
+                ErrorCode::Unavailable,
+                "the server cannot reach its database right now; try again in a moment",
+            );
+        }
         tracing::error!(error = %e, "request failed");
         AppError::new(ErrorCode::Internal, "the server failed to handle the request; it was logged")
     }

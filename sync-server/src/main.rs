@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use hearth_core::model::{Role, User};
 use hearth_server::serve::Limits;
-use hearth_server::storage::{DatabaseUrl, SqliteStorage, Storage};
+use hearth_server::storage::{DatabaseUrl, PgStorage, SqliteStorage, Storage};
 use hearth_server::{AppState, auth, demo, import, tls};
 use tokio_rustls::TlsAcceptor;
 use uuid::Uuid;
@@ -30,7 +30,8 @@ struct Cli {
     /// --database sqlite:DIR.
     #[arg(long, global = true, value_name = "DIR")]
     data: Option<PathBuf>,
-    /// Where the data is kept: sqlite:DIR (the embedded database in a data directory).
+    /// Where the data is kept: sqlite:DIR (the embedded database in a data directory) or
+    /// postgres://USER@HOST/DB (a PostgreSQL database, shared by several instances).
     #[arg(long, global = true, env = "HEARTH_DATABASE_URL", value_name = "URL")]
     database: Option<String>,
     #[command(subcommand)]
@@ -408,12 +409,21 @@ async fn import_households(storage: &dyn Storage, file: &Path) -> anyhow::Result
 }
 
 async fn add_samples(database: &DatabaseUrl, reports: usize, orders: usize, days: i64) -> anyhow::Result<()> {
-    let DatabaseUrl::Sqlite(data) = database;
-    let storage = SqliteStorage::open(data).with_context(|| format!("opening the database {database}"))?;
     let now = chrono::Utc::now();
-    let started = std::time::Instant::now();
-    storage.add_sample_reports(reports, now - chrono::Duration::days(days), now, 1).await?;
-    storage.add_sample_orders(orders, 2).await?;
+    let (from, started) = (now - chrono::Duration::days(days), std::time::Instant::now());
+    let opening = || format!("opening the database {database}");
+    match database {
+        DatabaseUrl::Sqlite(data) => {
+            let storage = SqliteStorage::open(data).with_context(opening)?;
+            storage.add_sample_reports(reports, from, now, 1).await?;
+            storage.add_sample_orders(orders, 2).await?;
+        }
+        DatabaseUrl::Postgres(url) => {
+            let storage = PgStorage::open(url).await.with_context(opening)?;
+            storage.add_sample_reports(reports, from, now, 1).await?;
+            storage.add_sample_orders(orders, 2).await?;
+        }
+    }
     println!(
         "added {reports} sample reports and {orders} sample orders in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -1,6 +1,6 @@
-//! Storage: everything the server keeps, behind one async trait so a PostgreSQL backend can
-//! sit beside the embedded SQLite one ([`sqlite`]) without the routes knowing. The backend is
-//! chosen from one setting ([`open`], [`DatabaseUrl`]).
+//! Storage: everything the server keeps, behind one async trait, so the PostgreSQL backend
+//! ([`postgres`]) sits beside the embedded SQLite one ([`sqlite`]) without the routes
+//! knowing. The backend is chosen from one setting ([`open`], [`DatabaseUrl`]).
 //!
 //! A backend holds SQL only: it loads what a rule needs, lets the rule decide, and writes the
 //! decision, in one transaction. The rules are backend-neutral modules: push acceptance
@@ -14,10 +14,11 @@
 //! - an entry id that was accepted once is never applied again: it gets its first answer;
 //! - change sequence numbers become visible in order: a reader that sees change `n` already
 //!   sees every change below `n`, so a cursor never passes a number whose change commits
-//!   later. (SQLite's single writer gives this; a PostgreSQL backend must serialise the
-//!   numbering, e.g. take the number under a lock held until commit.)
+//!   later. (SQLite's single writer gives this; PostgreSQL takes the numbers under a row lock
+//!   held until commit: `storage::postgres::feed`.)
 
 pub mod console;
+pub mod postgres;
 mod select;
 pub mod sqlite;
 
@@ -31,6 +32,7 @@ use uuid::Uuid;
 use crate::error::Result;
 
 pub use crate::caller::Caller;
+pub use postgres::PgStorage;
 pub use select::{DatabaseUrl, open};
 pub use sqlite::SqliteStorage;
 

@@ -42,7 +42,9 @@ fn the_database_is_one_setting_that_data_spells_for_sqlite_and_other_backends_ar
         assert!(!out.status.success());
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
-    assert!(refused(&["--database", "postgres://hearth@localhost/hearth"]).contains("not built yet"));
+    // Nothing listens on port 1: PostgreSQL is chosen, and its absence told in words.
+    let unreachable = refused(&["--database", "postgres://hearth@127.0.0.1:1/hearth"]);
+    assert!(unreachable.contains("cannot be reached"), "{unreachable}");
     assert!(refused(&["--database", "mysql://x"]).contains("sqlite:DIR"));
     let both = refused(&["--database", &url, "--data", "elsewhere"]);
     assert!(both.contains("not both"), "{both}");

@@ -14,7 +14,7 @@ mod push;
 use std::sync::Arc;
 
 use hearth_core::model::{Household, Role, SignedReport, Station, User};
-use hearth_server::storage::{Caller, ChangePage, SqliteStorage, Storage};
+use hearth_server::storage::{Caller, ChangePage, PgStorage, SqliteStorage, Storage};
 use uuid::Uuid;
 
 /// A fresh, empty backend, and what must live as long as it does (its directory, its server).
@@ -36,6 +36,18 @@ pub async fn sqlite() -> Fresh {
     let dir = tempfile::tempdir().unwrap();
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(dir.path()).unwrap());
     Fresh { storage, _keep: Box::new(dir) }
+}
+
+/// A PostgreSQL server of the tests' own (`tests/src/postgres.rs`, shared with hearth-tests).
+#[path = "../../../../tests/src/postgres.rs"]
+mod pg_server;
+
+/// A fresh database on the one PostgreSQL server this test binary starts (on first use),
+/// so each test costs a `CREATE DATABASE`, not a cluster.
+pub async fn postgres() -> Fresh {
+    let url = tokio::task::spawn_blocking(pg_server::fresh_database).await.unwrap();
+    let storage: Arc<dyn Storage> = Arc::new(PgStorage::open(&url).await.unwrap());
+    Fresh { storage, _keep: Box::new(()) }
 }
 
 /// Every conformance test, for the backend `$factory` makes, in module `$backend`.
@@ -103,6 +115,7 @@ macro_rules! conformance {
 }
 
 conformance!(on_sqlite, crate::storage::sqlite);
+conformance!(on_postgres, crate::storage::postgres);
 
 /// A user of `role`; crew members serve demo station `station`.
 pub fn user(role: Role, station: usize) -> User {
