@@ -1,10 +1,42 @@
 //! A real hearth-server for system tests and benchmarks: the built binary, on a free
 //! loopback port, with its own data folder. Started and waited for by its readiness line
 //! (`listening on ADDR`), never by sleeping; killed with SIGKILL when dropped.
+//!
+//! The data folder names the server's database: SQLite in that folder, or, when the tests run
+//! with `HEARTH_TEST_BACKEND=postgres`, a PostgreSQL database of that folder's own on the
+//! tests' PostgreSQL server ([`crate::postgres::shared`]). Every command and server of one
+//! folder uses the same database, so a test runs unchanged on either backend.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, PoisonError};
+
+/// Whether this test run puts the servers' data in PostgreSQL (`HEARTH_TEST_BACKEND=postgres`)
+/// rather than in SQLite files (the default, or `sqlite`).
+pub fn on_postgres() -> bool {
+    match std::env::var("HEARTH_TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("HEARTH_TEST_BACKEND={other} is not a backend: give sqlite or postgres"),
+    }
+}
+
+/// The `--database` setting of the data folder `data`: `sqlite:DATA`, or its own PostgreSQL
+/// database (created on first use) when the tests run on PostgreSQL.
+pub fn database_url(data: &Path) -> String {
+    if !on_postgres() {
+        return format!("sqlite:{}", data.display());
+    }
+    static DATABASES: Mutex<Option<HashMap<PathBuf, String>>> = Mutex::new(None);
+    let mut databases = DATABASES.lock().unwrap_or_else(PoisonError::into_inner);
+    databases
+        .get_or_insert_with(HashMap::new)
+        .entry(data.to_path_buf())
+        .or_insert_with(crate::postgres::fresh_database)
+        .clone()
+}
 
 /// The `hearth-server` binary next to the running test or benchmark executable.
 pub fn binary() -> PathBuf {
@@ -27,8 +59,8 @@ pub fn binary() -> PathBuf {
 pub fn cli(data: &Path, args: &[&str], stdin: Option<&str>) -> String {
     let mut child = Command::new(binary())
         .args(args)
-        .arg("--data")
-        .arg(data)
+        .arg("--database")
+        .arg(database_url(data))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -85,8 +117,8 @@ impl Server {
         let mut child = Command::new(binary())
             .args(["serve", "--listen", listen])
             .args(&options)
-            .arg("--data")
-            .arg(data)
+            .arg("--database")
+            .arg(database_url(data))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -146,8 +178,90 @@ impl Server {
         let _ = self.child.wait();
     }
 
-    /// The server's own database file, for checking what it stored.
+    /// The one value (as text; empty for NULL) the server's database gives for `sql`, on
+    /// SQLite or PostgreSQL: for the few checks the console API cannot make (who delivered a
+    /// report, an order's field clocks, the conflict log). `sql` must read alike on both.
+    pub fn query_one(&self, sql: &str) -> String {
+        if on_postgres() {
+            let url = database_url(&self.data);
+            let name = url.rsplit('/').next().expect("a database name");
+            return crate::postgres::shared().psql(name, sql).trim_end_matches('\n').to_owned();
+        }
+        let db = rusqlite::Connection::open(self.data.join("hearth-server.sqlite"))
+            .expect("the server's database");
+        let value: rusqlite::types::Value =
+            db.query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        match value {
+            rusqlite::types::Value::Null => String::new(),
+            rusqlite::types::Value::Integer(n) => n.to_string(),
+            rusqlite::types::Value::Real(x) => x.to_string(),
+            rusqlite::types::Value::Text(t) => t,
+            rusqlite::types::Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
+        }
+    }
+
+    /// Every row `sql` selects, each value as text (empty for NULL), on either backend.
+    pub fn query_rows(&self, sql: &str) -> Vec<Vec<String>> {
+        if on_postgres() {
+            let url = database_url(&self.data);
+            let name = url.rsplit('/').next().expect("a database name");
+            let out = crate::postgres::shared().psql(name, sql);
+            return out.lines().map(|line| line.split('|').map(str::to_owned).collect()).collect();
+        }
+        let db = rusqlite::Connection::open(self.data.join("hearth-server.sqlite"))
+            .expect("the server's database");
+        let mut stmt = db.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let columns = stmt.column_count();
+        stmt.query_map([], |r| {
+            (0..columns).map(|i| r.get::<_, rusqlite::types::Value>(i).map(text)).collect()
+        })
+        .and_then(Iterator::collect)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Changes the server's records behind its back, for a test's setup the API cannot make
+    /// (an order reported hours ago): `sqlite` or `postgres`, the same change in each
+    /// dialect (`postgres` an `UPDATE` without `RETURNING`). Returns the rows changed.
+    pub fn change(&self, sqlite: &str, postgres: &str) -> u64 {
+        if on_postgres() {
+            let count = self
+                .query_one(&format!("WITH changed AS ({postgres} RETURNING 1) SELECT count(*) FROM changed"));
+            return count.parse().unwrap_or_else(|e| panic!("{postgres}: {e}"));
+        }
+        let db = rusqlite::Connection::open(self.data.join("hearth-server.sqlite"))
+            .expect("the server's database");
+        db.execute(sqlite, []).unwrap_or_else(|e| panic!("{sqlite}: {e}")) as u64
+    }
+
+    /// A command line making the change of [`Server::change`], for another process to run at
+    /// its moment (the console's browser script): `sqlite3 FILE SQL`, or `psql … -c SQL`.
+    pub fn change_command(&self, sqlite: &str, postgres: &str) -> Vec<String> {
+        if on_postgres() {
+            let url = database_url(&self.data);
+            let name = url.rsplit('/').next().expect("a database name");
+            let psql = crate::postgres::bin_dir().expect("PostgreSQL's programs").join("psql");
+            let port = crate::postgres::shared().port().to_string();
+            return [
+                psql.display().to_string(),
+                "-X".into(),
+                "-q".into(),
+                "-v".into(),
+                "ON_ERROR_STOP=1".into(),
+            ]
+            .into_iter()
+            .chain(
+                ["-h", "127.0.0.1", "-p", &port, "-U", crate::postgres::USER, "-d", name, "-c", postgres]
+                    .map(String::from),
+            )
+            .collect();
+        }
+        let file = self.data.join("hearth-server.sqlite");
+        vec!["sqlite3".into(), file.display().to_string(), sqlite.into()]
+    }
+
+    /// The server's own SQLite file, for the tests that run on SQLite only.
     pub fn database(&self) -> rusqlite::Connection {
+        assert!(!on_postgres(), "this test reads the server's SQLite file: it runs on SQLite only");
         rusqlite::Connection::open(self.data.join("hearth-server.sqlite"))
             .expect("open the server's database")
     }
@@ -156,5 +270,16 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// A SQLite value as text, as psql prints it (empty for NULL).
+fn text(value: rusqlite::types::Value) -> String {
+    match value {
+        rusqlite::types::Value::Null => String::new(),
+        rusqlite::types::Value::Integer(n) => n.to_string(),
+        rusqlite::types::Value::Real(x) => x.to_string(),
+        rusqlite::types::Value::Text(t) => t,
+        rusqlite::types::Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
     }
 }

@@ -303,10 +303,8 @@ async function records() {
   check(kept === null, `the session is kept in localStorage: ${kept}`);
   // Left unused for 13 hours (the server's idle limit is 12), the session has expired: the
   // next thing the dispatcher does returns to the login, which says why.
-  execFileSync('sqlite3', [
-    input.database,
-    "UPDATE devices SET last_used_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-13 hours') WHERE console = 1",
-  ]);
+  const [program, ...args] = input.age_sessions;
+  execFileSync(program, args);
   await page.getByTestId('nav-board').click();
   await sees(page.getByTestId('login-expired'), '登录已过期，请重新登录');
   await shot('session-expired');

@@ -56,10 +56,10 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
     let [(first, first_account), (second, second_account), (third, third_account), (fourth, _), (fifth, _)] =
         households_of(&server, &station);
     // The demo's own orders are closed, so the board's order is this test's orders' alone.
-    let closed = server
-        .database()
-        .execute("UPDATE work_orders SET record = json_set(record, '$.status', 'closed')", [])
-        .expect("close the demo's orders");
+    let closed = server.change(
+        "UPDATE work_orders SET record = json_set(record, '$.status', 'closed')",
+        "UPDATE work_orders SET record = jsonb_set(record::jsonb, '{status}', '\"closed\"')::text",
+    );
     assert!(closed > 0, "the demo city has orders");
     let tech_id: Uuid = one::<String>(&server, &format!("SELECT id FROM users WHERE username = '{TECH}'"))
         .parse()
@@ -72,7 +72,11 @@ fn a_dispatcher_runs_a_call_to_a_checked_printed_exported_record() {
         "profile": profile.path(),
         "shots": shots,
         "usernames": ["dispatcher", "admin"],
-        "database": server.data().join("hearth-server.sqlite"),
+        // Left unused for 13 hours: the console sessions' last use moved back.
+        "age_sessions": server.change_command(
+            "UPDATE devices SET last_used_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-13 hours') WHERE console = 1",
+            "UPDATE devices SET last_used_at = now() - interval '13 hours' WHERE console",
+        ),
     });
 
     let intake = browser(
@@ -289,20 +293,14 @@ fn assert_console_is_embedded(server: &Server) {
 
 /// Five households of `station` (id and account number), not among the demo's ordered ones.
 fn households_of(server: &Server, station: &Station) -> [(Uuid, String); 5] {
-    let db = server.database();
-    let mut stmt = db
-        .prepare(
-            "SELECT id, account_no FROM households WHERE station_id = ?1
+    let rows: Vec<(Uuid, String)> = server
+        .query_rows(&format!(
+            "SELECT id, account_no FROM households WHERE station_id = '{}'
              AND id NOT IN (SELECT household_id FROM work_orders) ORDER BY account_no LIMIT 5",
-        )
-        .expect("query");
-    let rows: Vec<(Uuid, String)> = stmt
-        .query_map([station.id.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .expect("households")
-        .map(|r| {
-            let (id, account) = r.expect("row");
-            (id.parse().expect("uuid"), account)
-        })
+            station.id
+        ))
+        .into_iter()
+        .map(|row| (row[0].parse().expect("uuid"), row[1].clone()))
         .collect();
     rows.try_into().expect("five households")
 }
@@ -332,8 +330,8 @@ fn beijing_words(at: DateTime<Utc>) -> String {
 }
 
 /// The one value `sql` selects from the server's database.
-fn one<T: rusqlite::types::FromSql>(server: &Server, sql: &str) -> T {
-    server.database().query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+fn one<T: std::str::FromStr<Err: std::fmt::Debug>>(server: &Server, sql: &str) -> T {
+    server.query_one(sql).parse().unwrap_or_else(|e| panic!("{sql}: {e:?}"))
 }
 
 fn with(base: &Value, extra: Value) -> Value {
@@ -371,15 +369,17 @@ fn tag() -> String {
 /// completion deadlines it would have had (the console makes orders "now").
 fn backdate(server: &Server, order: Uuid, ago: Duration) {
     let reported = Utc::now() - ago;
-    let changed = server.database().execute(
-        "UPDATE work_orders SET record = json_set(record, '$.reported_at', ?2, '$.arrive_by', ?3, '$.due_by', ?4)
-         WHERE id = ?1",
-        rusqlite::params![
-            order.to_string(),
-            rfc3339(reported),
-            rfc3339(reported + Duration::hours(2)),
-            rfc3339(reported + Duration::hours(8)),
-        ],
+    let (reported, arrive_by, due_by) =
+        (rfc3339(reported), rfc3339(reported + Duration::hours(2)), rfc3339(reported + Duration::hours(8)));
+    let changed = server.change(
+        &format!(
+            "UPDATE work_orders SET record = json_set(record, '$.reported_at', '{reported}', \
+             '$.arrive_by', '{arrive_by}', '$.due_by', '{due_by}') WHERE id = '{order}'"
+        ),
+        &format!(
+            "UPDATE work_orders SET record = (record::jsonb || jsonb_build_object('reported_at', '{reported}', \
+             'arrive_by', '{arrive_by}', 'due_by', '{due_by}'))::text WHERE id = '{order}'"
+        ),
     );
-    assert_eq!(changed.expect("backdate the order"), 1, "order {order} backdated");
+    assert_eq!(changed, 1, "order {order} backdated");
 }

@@ -93,7 +93,7 @@ fn stored_reports(server: &Server) -> i64 {
 }
 
 fn count(server: &Server, sql: &str) -> i64 {
-    server.database().query_row(sql, [], |r| r.get(0)).expect(sql)
+    server.query_one(sql).parse().unwrap_or_else(|e| panic!("{sql}: not a count ({e})"))
 }
 
 fn station_id(name: &str) -> uuid::Uuid {
@@ -244,14 +244,7 @@ fn a_technician_sees_only_their_station_and_cannot_change_a_signed_report() {
 
 /// The server's copy of order `id`'s status.
 fn server_status(server: &Server, id: uuid::Uuid) -> String {
-    server
-        .database()
-        .query_row(
-            "SELECT json_extract(record, '$.status') FROM work_orders WHERE id = ?1",
-            [id.to_string()],
-            |r| r.get(0),
-        )
-        .expect("the order on the server")
+    server.query_one(&format!("SELECT status FROM work_orders WHERE id = '{id}'"))
 }
 
 #[test]
@@ -266,15 +259,9 @@ fn a_shared_tablet_delivers_a_crew_mates_report_but_no_crew_member_cancels_an_or
     sync::login(&mut tablet.store, &tablet.client, "tech-b", PASSWORD, "和平 shared tablet").expect("login");
     let tech_b = tablet.me();
     assert_eq!(tablet.sync().pushed, 1, "tech-b's sync delivers tech-a's check");
-    let (delivered_by, author): (String, String) = server
-        .database()
-        .query_row(
-            "SELECT r.delivered_by, f.author_id FROM reports r JOIN report_facts f ON f.report_id = r.id
-             WHERE r.id = ?1",
-            [check.report().id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("the check on the server");
+    let id = check.report().id;
+    let delivered_by = server.query_one(&format!("SELECT delivered_by FROM reports WHERE id = '{id}'"));
+    let author = server.query_one(&format!("SELECT author_id FROM report_facts WHERE report_id = '{id}'"));
     assert_eq!((delivered_by, author), (tech_b.to_string(), tech_a.to_string()), "the KPIs credit tech-a");
 
     // 河西's technician cannot deliver a report naming tech-a, on his own tablet.
@@ -330,10 +317,7 @@ fn an_edit_the_server_refuses_for_good_leaves_the_device_with_the_servers_order(
     assert_eq!((report.pushed, report.rejected), (0, 1));
     let status = sync::status(&a.store).expect("status");
     assert_eq!((status.pending, status.rejected), (0, 1), "parked with the server's reason");
-    let on_server: String = server
-        .database()
-        .query_row("SELECT record FROM work_orders WHERE id = ?1", [order.id.to_string()], |r| r.get(0))
-        .expect("the server's order");
+    let on_server = server.query_one(&format!("SELECT record FROM work_orders WHERE id = '{}'", order.id));
     let on_server: hearth_core::model::WorkOrder = serde_json::from_str(&on_server).expect("order json");
     let on_device = a.store.work_order(order.id).expect("read").expect("pulled back");
     assert_eq!(on_device.order, on_server, "the refused change is gone from the device");
@@ -496,17 +480,13 @@ fn a_thousand_random_interleavings_of_three_devices_converge() {
         for i in [0, 1, 2, 0, 1] {
             devices[i].sync();
         }
-        let server_db = server.database();
         for order in orders {
             let states: Vec<_> =
                 devices.iter().map(|d| d.store.work_order(order).expect("read").expect("order")).collect();
             assert_eq!(states[0], states[1], "round {round}: technicians differ on {order}");
             assert_eq!(states[0], states[2], "round {round}: the office differs on {order}");
-            let (record, clocks): (String, String) = server_db
-                .query_row("SELECT record, clocks FROM work_orders WHERE id = ?1", [order.to_string()], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .expect("the order on the server");
+            let record = server.query_one(&format!("SELECT record FROM work_orders WHERE id = '{order}'"));
+            let clocks = server.query_one(&format!("SELECT clocks FROM work_orders WHERE id = '{order}'"));
             let on_server = WorkOrderState {
                 order: serde_json::from_str(&record).expect("server record"),
                 clocks: serde_json::from_str(&clocks).expect("server clocks"),

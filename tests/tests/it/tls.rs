@@ -51,13 +51,9 @@ fn a_device_trusting_the_company_ca_syncs_over_https_and_one_without_it_is_told_
     store.save_signed_report(&signed).expect("save");
     let pushed = sync::sync(&mut store, &client).expect("push over HTTPS");
     assert_eq!((pushed.pushed, pushed.rejected), (1, 0), "{pushed:?}");
-    let stored: i64 = server
-        .database()
-        .query_row("SELECT count(*) FROM reports WHERE id = ?1", [signed.report().id.to_string()], |r| {
-            r.get(0)
-        })
-        .expect("count");
-    assert_eq!(stored, 1, "the signed report reached the server over HTTPS");
+    let id = signed.report().id;
+    let stored = server.query_one(&format!("SELECT count(*) FROM reports WHERE id = '{id}'"));
+    assert_eq!(stored, "1", "the signed report reached the server over HTTPS");
 
     // The same server without the company CA: the certificate error, in words, at once.
     let outsider_dir = tempfile::tempdir().expect("device dir");
