@@ -5,6 +5,19 @@
 //! [`app`] is the whole HTTP API as a router, so tests call it without a socket; [`serve`]
 //! runs it on a listener until a shutdown signal, over HTTPS when given a [`tls`] acceptor,
 //! with the connection and request limits of [`serve::Limits`]. Storage sits behind [`storage::Storage`].
+//!
+//! **What an instance keeps in memory**, for several instances on one PostgreSQL database
+//! (issue 14): none of the data. The city profile (thresholds) is read in the transaction
+//! that judges with it, token checks and every record go to the database, so a change made
+//! through one instance is what every other applies on its next request. Kept per instance,
+//! by nature: the login throttle's counts (`auth::throttle`: a guesser spread over N
+//! instances gets at most N times the free tries), the turns for pushes and checks
+//! ([`AppState`]), the argon2 hashing turns, the open connections per client address
+//! ([`serve`]), the claims on blob parts being written (PostgreSQL's advisory lock orders
+//! them across instances), the office's HLC for new orders and audit entries
+//! (`routes::console`; only ever compared for distinct records), and the count of writes
+//! that wakes tablets waiting for news, fed on PostgreSQL by every instance's writes through
+//! `LISTEN/NOTIFY` ([`storage::postgres::notify`]).
 #![forbid(unsafe_code)]
 
 pub mod accept;

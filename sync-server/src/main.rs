@@ -103,6 +103,9 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         days: i64,
     },
+    /// Bring the database's schema up to date and say what was done (serve and the other
+    /// commands do it too; this runs it on its own, e.g. before starting several instances).
+    Migrate,
     /// Create the demo city (once) and print its logins.
     Demo {
         #[arg(long, default_value_t = 100_000)]
@@ -227,6 +230,9 @@ async fn run() -> anyhow::Result<()> {
     if let Command::Sample { reports, orders, days } = cli.command {
         return add_samples(&database, reports, orders, days).await;
     }
+    if let Command::Migrate = cli.command {
+        return migrate(&database).await;
+    }
     let storage = open(&database).await?;
     match cli.command {
         Command::Serve { listen, tls_cert, tls_key, limits, console_idle_hours, events_max_wait } => {
@@ -238,7 +244,7 @@ async fn run() -> anyhow::Result<()> {
                 (Some(cert), Some(key)) => Some(tls::acceptor(&cert, &key).map_err(anyhow::Error::msg)?),
                 _ => None,
             };
-            serve(storage, listen, tls, limits.limits()?).await
+            serve(storage, &database, listen, tls, limits.limits()?).await
         }
         Command::User { command: UserCommand::Add { username, role, station, password, display_name } } => {
             add_user(storage.as_ref(), username, &role, station, password, display_name).await
@@ -254,7 +260,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Households { command: HouseholdsCommand::Import { file } } => {
             import_households(storage.as_ref(), &file).await
         }
-        Command::Sample { .. } => Ok(()),
+        Command::Sample { .. } | Command::Migrate => Ok(()),
         Command::Demo { households } => {
             let logins = demo::create(storage.as_ref(), households, auth::default_cost()).await?;
             print_logins(&logins);
@@ -269,6 +275,7 @@ async fn open(database: &DatabaseUrl) -> anyhow::Result<Arc<dyn Storage>> {
 
 async fn serve(
     storage: Arc<dyn Storage>,
+    database: &DatabaseUrl,
     listen: SocketAddr,
     tls: Option<TlsAcceptor>,
     limits: Limits,
@@ -295,7 +302,15 @@ async fn serve(
     let scheme = if tls.is_some() { "https://" } else { "" };
     writeln!(stdout, "listening on {scheme}{addr}")?;
     stdout.flush()?;
-    hearth_server::serve(listener, AppState::new(storage), tls, limits, shutdown_signal()).await?;
+    let state = AppState::new(storage);
+    if let DatabaseUrl::Postgres(url) = database {
+        // Writes through the other instances wake this one's tablets waiting for news.
+        tokio::spawn(hearth_server::storage::postgres::notify::listen(
+            url.clone(),
+            Arc::clone(&state.writes),
+        ));
+    }
+    hearth_server::serve(listener, state, tls, limits, shutdown_signal()).await?;
     Ok(())
 }
 
@@ -406,6 +421,42 @@ async fn import_households(storage: &dyn Storage, file: &Path) -> anyhow::Result
     let summary = storage.import_households(households).await?;
     println!("{}: {} household(s) added, {} updated", file.display(), summary.inserted, summary.updated);
     Ok(())
+}
+
+/// `hearth-server migrate`: the schema brought up to date, and what was done, in words.
+async fn migrate(database: &DatabaseUrl) -> anyhow::Result<()> {
+    let opening = || format!("migrating the database {database}");
+    match database {
+        DatabaseUrl::Sqlite(dir) => {
+            let file = dir.join(hearth_server::storage::sqlite::DB_FILE);
+            let version = |file: &Path| -> anyhow::Result<i64> {
+                let conn = rusqlite::Connection::open(file)?;
+                Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+            };
+            let before = if file.exists() { version(&file).with_context(opening)? } else { 0 };
+            SqliteStorage::open(dir).with_context(opening)?;
+            let after = version(&file).with_context(opening)?;
+            say_migrated(&database.to_string(), before, after);
+        }
+        DatabaseUrl::Postgres(url) => {
+            let applied = hearth_server::storage::postgres::migrate::run(url).await.with_context(opening)?;
+            let latest = i64::from(hearth_server::storage::postgres::migrate::latest());
+            let before = applied.first().map_or(latest, |first| i64::from(*first) - 1);
+            say_migrated(&database.to_string(), before, latest);
+        }
+    }
+    Ok(())
+}
+
+fn say_migrated(database: &str, before: i64, after: i64) {
+    if before == after {
+        println!("{database}: the schema was already up to date (version {after}); nothing was changed");
+    } else {
+        println!(
+            "{database}: the schema was brought from version {before} to {after} ({} migration(s) applied)",
+            after - before
+        );
+    }
 }
 
 async fn add_samples(database: &DatabaseUrl, reports: usize, orders: usize, days: i64) -> anyhow::Result<()> {

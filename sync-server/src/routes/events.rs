@@ -12,8 +12,11 @@
 //! Every successful write through the API ([`poke_after_writes`]) wakes the waiting
 //! requests, and each checks its own scope with a one-row read of the feed: a write that is
 //! not in a tablet's scope costs that tablet's request one indexed lookup, not an answer.
-//! (Several instances on one database will need the database's own notice, e.g. PostgreSQL's
-//! LISTEN/NOTIFY; until then a write on another instance reaches the tablet at its next poll.)
+//! With several instances on one PostgreSQL database, a write through another instance
+//! wakes them too: every transaction that writes the feed sends `NOTIFY hearth_feed`, and each
+//! instance's one listening connection counts [`AppState::writes`] up on each notice
+//! (`storage::postgres::notify`, reconnecting by itself after PostgreSQL restarts). The
+//! embedded SQLite database has one instance, woken by [`poke_after_writes`] alone.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

@@ -175,3 +175,26 @@ fn a_console_idle_time_under_an_hour_is_refused_in_words() {
     let said = String::from_utf8_lossy(&zero.stderr);
     assert!(said.contains("idle time must be at least 1 hour"), "{said}");
 }
+
+#[test]
+fn migrate_brings_the_schema_up_to_date_and_says_what_it_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrate = || {
+        let out = hearth_server(dir.path()).arg("migrate").output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = migrate();
+    assert!(first.contains("brought from version 0 to"), "{first}");
+    let again = migrate();
+    assert!(again.contains("already up to date"), "{again}");
+
+    // A database another application wrote is refused untouched, in words.
+    let foreign = tempfile::tempdir().unwrap();
+    let file = foreign.path().join("hearth-server.sqlite");
+    rusqlite::Connection::open(&file).unwrap().execute_batch("CREATE TABLE theirs (x)").unwrap();
+    let out = hearth_server(foreign.path()).arg("migrate").output().unwrap();
+    assert!(!out.status.success());
+    let words = String::from_utf8_lossy(&out.stderr);
+    assert!(words.contains("not hearth-server's"), "{words}");
+}

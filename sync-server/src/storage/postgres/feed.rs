@@ -121,7 +121,7 @@ async fn replace_rows(tx: &Transaction<'_>, rows: Vec<FeedRow>) -> Result<()> {
         )
         .await?;
     tx.execute(&stmt, &[&entities, &keys, &stations, &assignees, &payloads]).await?;
-    Ok(())
+    super::notify::announce(tx).await
 }
 
 pub(super) async fn pull(

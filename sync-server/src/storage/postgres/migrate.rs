@@ -24,6 +24,13 @@ pub fn latest() -> i32 {
     i32::try_from(MIGRATIONS.len()).expect("fewer than 2^31 migrations")
 }
 
+/// Connects to the database `url` names and brings its schema up to date (`hearth-server
+/// migrate`); returns the versions applied, none when it already was.
+pub async fn run(url: &str) -> Result<Vec<i32>> {
+    let storage = super::PgStorage::connect(url)?;
+    to_latest(&mut storage.client().await?).await
+}
+
 /// Brings the schema up to date; returns the versions applied (none when it already was).
 /// A database of another application, or of a newer hearth-server, is refused untouched.
 pub(crate) async fn to_latest(client: &mut Client) -> Result<Vec<i32>> {

@@ -18,6 +18,10 @@
 //! reports need in one go and writes them with `unnest` ([`batch`]), an import writes its
 //! households and their feed rows the same way ([`feed::record_changes`]), and every
 //! statement is prepared once per connection (`prepare_cached`).
+//!
+//! Several instances: each keeps nothing of the data in memory (the city profile is read in
+//! the transaction that uses it), and a write to the feed on one instance wakes the tablets
+//! waiting for news on every other through `LISTEN/NOTIFY` ([`notify`]).
 
 mod admin;
 mod audit;
@@ -28,6 +32,7 @@ mod errors;
 mod facts;
 mod feed;
 pub mod migrate;
+pub mod notify;
 mod orders;
 mod profile;
 mod push;
