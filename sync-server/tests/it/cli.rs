@@ -9,6 +9,19 @@ fn hearth_server(data: &std::path::Path) -> Command {
     cmd
 }
 
+/// The binary on the database `url` (`sqlite:DIR`, `postgres://…`).
+fn hearth_server_on(url: &str) -> Command {
+    let mut cmd = bare();
+    cmd.args(["--database", url]);
+    cmd
+}
+
+/// A fresh database on each backend, as `--database` URLs: SQLite in `dir`, and PostgreSQL on
+/// the tests' own server.
+fn each_backend(dir: &std::path::Path) -> [String; 2] {
+    [format!("sqlite:{}", dir.display()), crate::storage::postgres_url()]
+}
+
 /// The binary with no database setting of its own.
 fn bare() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hearth-server"));
@@ -80,45 +93,59 @@ fn serve_prints_its_real_address_answers_and_stops_on_sigterm() {
 #[test]
 fn a_csv_with_a_bad_row_is_refused_by_line_and_a_good_one_imports() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = hearth_server(dir.path()).args(["demo", "--households", "4"]).output().unwrap();
-    assert!(demo.status.success());
-    assert!(String::from_utf8_lossy(&demo.stdout).contains("demo-dispatcher"));
+    for url in each_backend(&dir.path().join("data")) {
+        let demo = hearth_server_on(&url).args(["demo", "--households", "4"]).output().unwrap();
+        assert!(demo.status.success(), "{url}: {}", String::from_utf8_lossy(&demo.stderr));
+        assert!(String::from_utf8_lossy(&demo.stdout).contains("demo-dispatcher"));
 
-    let file = dir.path().join("export.csv");
-    let rows = "户号,地址,户主,电话,收费面积,供热站\n\
-                3000001,和平区友谊路1号,王伟,13800000000,88.5,和平供热站\n\
-                3000002,和平区友谊路2号,李四,13800000001,70,没有的站\n";
-    std::fs::write(&file, format!("\u{feff}{rows}")).unwrap();
-    let bad = hearth_server(dir.path()).args(["households", "import"]).arg(&file).output().unwrap();
-    assert!(!bad.status.success());
-    let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.contains("nothing was imported") && err.contains("line 3"), "{err}");
+        let file = dir.path().join("export.csv");
+        let rows = "户号,地址,户主,电话,收费面积,供热站\n\
+                    3000001,和平区友谊路1号,王伟,13800000000,88.5,和平供热站\n\
+                    3000002,和平区友谊路2号,李四,13800000001,70,没有的站\n";
+        std::fs::write(&file, format!("\u{feff}{rows}")).unwrap();
+        let bad = hearth_server_on(&url).args(["households", "import"]).arg(&file).output().unwrap();
+        assert!(!bad.status.success());
+        let err = String::from_utf8_lossy(&bad.stderr);
+        assert!(err.contains("nothing was imported") && err.contains("line 3"), "{url}: {err}");
 
-    std::fs::write(&file, format!("\u{feff}{}", rows.replace("没有的站", "河西供热站"))).unwrap();
-    let good = hearth_server(dir.path()).args(["households", "import"]).arg(&file).output().unwrap();
-    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
-    assert!(String::from_utf8_lossy(&good.stdout).contains("2 household(s) added"));
+        std::fs::write(&file, format!("\u{feff}{}", rows.replace("没有的站", "河西供热站"))).unwrap();
+        let good = hearth_server_on(&url).args(["households", "import"]).arg(&file).output().unwrap();
+        assert!(good.status.success(), "{url}: {}", String::from_utf8_lossy(&good.stderr));
+        assert!(String::from_utf8_lossy(&good.stdout).contains("2 household(s) added"), "{url}");
+    }
 }
 
 #[test]
 fn user_add_reads_the_password_from_stdin_and_refuses_a_crew_member_without_a_station() {
     let dir = tempfile::tempdir().unwrap();
-    hearth_server(dir.path()).args(["demo", "--households", "0"]).output().unwrap();
-    let mut add = hearth_server(dir.path())
-        .args(["user", "add", "--username", "zhang", "--role", "technician", "--station", "南开供热站"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    add.stdin.take().unwrap().write_all(b"secret\n").unwrap();
-    assert!(add.wait_with_output().unwrap().status.success());
+    for url in each_backend(dir.path()) {
+        hearth_server_on(&url).args(["demo", "--households", "0"]).output().unwrap();
+        let mut add = hearth_server_on(&url)
+            .args(["user", "add", "--username", "zhang", "--role", "technician", "--station", "南开供热站"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        add.stdin.take().unwrap().write_all(b"secret\n").unwrap();
+        assert!(add.wait_with_output().unwrap().status.success(), "{url}");
 
-    let no_station = hearth_server(dir.path())
-        .args(["user", "add", "--username", "li", "--role", "inspector", "--password", "x"])
-        .output()
-        .unwrap();
-    assert!(!no_station.status.success());
-    assert!(String::from_utf8_lossy(&no_station.stderr).contains("--station"));
+        let no_station = hearth_server_on(&url)
+            .args(["user", "add", "--username", "li", "--role", "inspector", "--password", "x"])
+            .output()
+            .unwrap();
+        assert!(!no_station.status.success());
+        assert!(String::from_utf8_lossy(&no_station.stderr).contains("--station"), "{url}");
+
+        // The user is there: the same username again is refused, and the device list works.
+        let again = hearth_server_on(&url)
+            .args(["user", "add", "--username", "zhang", "--role", "technician", "--station", "南开供热站"])
+            .args(["--password", "other"])
+            .output()
+            .unwrap();
+        assert!(!again.status.success(), "{url}: a taken username");
+        let devices = hearth_server_on(&url).args(["device", "list"]).output().unwrap();
+        assert!(devices.status.success(), "{url}: {}", String::from_utf8_lossy(&devices.stderr));
+    }
 }
 
 #[test]

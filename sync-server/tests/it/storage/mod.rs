@@ -42,6 +42,12 @@ pub async fn sqlite() -> Fresh {
 #[path = "../../../../tests/src/postgres.rs"]
 mod pg_server;
 
+/// A fresh, empty PostgreSQL database on the tests' own server (see [`postgres`]), as a
+/// `--database` URL for the real binary.
+pub fn postgres_url() -> String {
+    pg_server::fresh_database()
+}
+
 /// A fresh database on the one PostgreSQL server this test binary starts (on first use),
 /// so each test costs a `CREATE DATABASE`, not a cluster.
 pub async fn postgres() -> Fresh {
