@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::storage::Storage;
 
 mod orders;
+pub mod sample;
 #[cfg(test)]
 mod tests;
 

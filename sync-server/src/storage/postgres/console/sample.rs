@@ -8,15 +8,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::{GenericClient, Transaction};
-use hearth_core::model::{
-    Priority, ViolationType, WorkOrder, WorkOrderKind, WorkOrderSource, WorkOrderStatus,
-};
+use hearth_core::model::WorkOrder;
 use uuid::Uuid;
 
+use crate::demo::sample::{self, OfStation, ReportDraw};
 use crate::error::{Error, Result};
-
-/// An id and the station it belongs to.
-type OfStation = (Uuid, Uuid);
 
 /// Reports written per statement.
 const CHUNK: usize = 5_000;
@@ -152,45 +148,24 @@ pub(super) async fn add_reports(
         let station_crews: Vec<&OfStation> = crews.iter().filter(|c| c.1 == station).collect();
         let author = station_crews.get(rng.usize(..station_crews.len().max(1))).map_or(crews[0].0, |c| c.0);
         let at = from + Duration::seconds(rng.i64(0..span_s));
-        let (mut lowest, mut outdoor, mut excused, mut billed) = (None, None, false, None);
-        let (mut arrived, mut fixed, mut within) = (None, None, None);
-        let kind = match rng.u8(0..20) {
-            0..8 => {
-                lowest = Some(f64::from(rng.u16(140..215)) / 10.0);
-                outdoor = Some(f64::from(rng.i16(-120..60)) / 10.0);
-                excused = rng.u8(0..20) == 0;
-                billed = Some(f64::from(rng.u32(4000..16000)) / 100.0);
-                "temperature_check"
-            }
-            8..14 => {
-                arrived = Some(rng.u8(0..100) != 0);
-                fixed = Some(rng.u8(0..20) != 0);
-                "repair_visit"
-            }
-            14..17 => {
-                within = Some(rng.u8(0..10) != 0);
-                "area_remeasurement"
-            }
-            _ => {
-                let v = ViolationType::ALL[rng.usize(..ViolationType::ALL.len())];
-                chunk.violations.push((chunk.id.len(), v.as_str()));
-                "inspection"
-            }
-        };
+        let draw = ReportDraw::draw(&mut rng);
+        if let Some(v) = draw.violation {
+            chunk.violations.push((chunk.id.len(), v.as_str()));
+        }
         chunk.id.push(Uuid::from_u64_pair(seed, i as u64));
         chunk.home.push(home);
         chunk.station.push(station);
         chunk.author.push(author);
         chunk.at.push(at);
-        chunk.kind.push(kind);
+        chunk.kind.push(draw.kind);
         chunk.satisfaction.push(satisfactions[rng.usize(..satisfactions.len())]);
-        chunk.lowest_c.push(lowest);
-        chunk.outdoor_c.push(outdoor);
-        chunk.excused.push(excused);
-        chunk.billed_area_m2.push(billed);
-        chunk.arrived_on_time.push(arrived);
-        chunk.fixed_in_time.push(fixed);
-        chunk.area_within_tolerance.push(within);
+        chunk.lowest_c.push(draw.lowest_c);
+        chunk.outdoor_c.push(draw.outdoor_c);
+        chunk.excused.push(draw.excused);
+        chunk.billed_area_m2.push(draw.billed_area_m2);
+        chunk.arrived_on_time.push(draw.arrived_on_time);
+        chunk.fixed_in_time.push(draw.fixed_in_time);
+        chunk.area_within_tolerance.push(draw.area_within_tolerance);
         if chunk.id.len() == CHUNK {
             std::mem::take(&mut chunk).write(tx).await?;
         }
@@ -210,37 +185,5 @@ pub(super) async fn orders(
     seed: u64,
 ) -> Result<Vec<WorkOrder>> {
     let (homes, crews) = city(c).await?;
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let statuses =
-        [WorkOrderStatus::New, WorkOrderStatus::Assigned, WorkOrderStatus::EnRoute, WorkOrderStatus::OnSite];
-    let mut orders = Vec::with_capacity(count);
-    for i in 0..count {
-        let (home, station) = homes[rng.usize(..homes.len())];
-        let reported_at = now - Duration::minutes(rng.i64(0..720));
-        let status = statuses[rng.usize(..statuses.len())];
-        let assignee = (status != WorkOrderStatus::New)
-            .then(|| crews.iter().find(|c| c.1 == station).map(|c| c.0))
-            .flatten();
-        orders.push(WorkOrder {
-            id: Uuid::from_u64_pair(seed, i as u64),
-            household_id: home,
-            station_id: station,
-            kind: WorkOrderKind::ALL[rng.usize(..WorkOrderKind::ALL.len())],
-            source: WorkOrderSource::Hotline,
-            status,
-            priority: Priority::Normal,
-            description: "卧室暖气不热".to_owned(),
-            reported_at,
-            appointment: None,
-            arrive_by: Some(reported_at + Duration::hours(2)),
-            due_by: Some(reported_at + Duration::hours(8)),
-            assignee_id: assignee,
-            status_note: None,
-            follows_up: None,
-            arrived_at: None,
-            done_at: None,
-            number: None,
-        });
-    }
-    Ok(orders)
+    Ok(sample::work_orders(&homes, &crews, count, now, seed))
 }

@@ -5,13 +5,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use hearth_core::hlc::Hlc;
-use hearth_core::model::{
-    Priority, ViolationType, WorkOrder, WorkOrderKind, WorkOrderSource, WorkOrderStatus,
-};
 use rusqlite::{Transaction, params};
 use uuid::Uuid;
 
 use super::super::{admin, time_text};
+use crate::demo::sample::{self, ReportDraw};
 use crate::error::{Error, Result};
 
 /// An id and the station it belongs to.
@@ -68,47 +66,26 @@ pub(super) fn add_reports(
         let id = Uuid::from_u64_pair(seed, i as u64).to_string();
         let at = time_text(from + Duration::seconds(rng.i64(0..span_s)));
         report.execute(params![id, home, station, author, at])?;
-        let (mut lowest, mut outdoor, mut excused, mut billed) = (None, None, false, None);
-        let (mut arrived, mut fixed, mut within) = (None, None, None);
-        let kind = match rng.u8(0..20) {
-            0..8 => {
-                lowest = Some(f64::from(rng.u16(140..215)) / 10.0);
-                outdoor = Some(f64::from(rng.i16(-120..60)) / 10.0);
-                excused = rng.u8(0..20) == 0;
-                billed = Some(f64::from(rng.u32(4000..16000)) / 100.0);
-                "temperature_check"
-            }
-            8..14 => {
-                arrived = Some(rng.u8(0..100) != 0);
-                fixed = Some(rng.u8(0..20) != 0);
-                "repair_visit"
-            }
-            14..17 => {
-                within = Some(rng.u8(0..10) != 0);
-                "area_remeasurement"
-            }
-            _ => {
-                let v = ViolationType::ALL[rng.usize(..ViolationType::ALL.len())];
-                violation.execute(params![id, v.as_str(), station, author, at])?;
-                "inspection"
-            }
-        };
+        let draw = ReportDraw::draw(&mut rng);
+        if let Some(v) = draw.violation {
+            violation.execute(params![id, v.as_str(), station, author, at])?;
+        }
         let satisfaction = satisfactions[rng.usize(..satisfactions.len())];
         facts.execute(params![
             id,
-            kind,
+            draw.kind,
             station,
             author,
             home,
             at,
             satisfaction,
-            lowest,
-            outdoor,
-            excused,
-            billed,
-            arrived,
-            fixed,
-            within
+            draw.lowest_c,
+            draw.outdoor_c,
+            draw.excused,
+            draw.billed_area_m2,
+            draw.arrived_on_time,
+            draw.fixed_in_time,
+            draw.area_within_tolerance
         ])?;
     }
     Ok(())
@@ -117,40 +94,17 @@ pub(super) fn add_reports(
 /// Adds `count` open sample work orders reported in the last 12 hours, due 8 hours later.
 pub(super) fn add_orders(tx: &Transaction<'_>, count: usize, now: DateTime<Utc>, seed: u64) -> Result<()> {
     let (homes, crews) = city(tx)?;
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let statuses =
-        [WorkOrderStatus::New, WorkOrderStatus::Assigned, WorkOrderStatus::EnRoute, WorkOrderStatus::OnSite];
-    let mut orders = Vec::with_capacity(count);
-    for i in 0..count {
-        let (home, station) = &homes[rng.usize(..homes.len())];
-        let reported_at = now - Duration::minutes(rng.i64(0..720));
-        let status = statuses[rng.usize(..statuses.len())];
-        let assignee = (status != WorkOrderStatus::New)
-            .then(|| crews.iter().find(|c| &c.1 == station).map(|c| c.0.parse()))
-            .flatten()
-            .transpose()
-            .map_err(|e| Error::Corrupt(format!("user id: {e}")))?;
-        orders.push(WorkOrder {
-            id: Uuid::from_u64_pair(seed, i as u64),
-            household_id: home.parse().map_err(|e| Error::Corrupt(format!("household id: {e}")))?,
-            station_id: station.parse().map_err(|e| Error::Corrupt(format!("station id: {e}")))?,
-            kind: WorkOrderKind::ALL[rng.usize(..WorkOrderKind::ALL.len())],
-            source: WorkOrderSource::Hotline,
-            status,
-            priority: Priority::Normal,
-            description: "卧室暖气不热".to_owned(),
-            reported_at,
-            appointment: None,
-            arrive_by: Some(reported_at + Duration::hours(2)),
-            due_by: Some(reported_at + Duration::hours(8)),
-            assignee_id: assignee,
-            status_note: None,
-            follows_up: None,
-            arrived_at: None,
-            done_at: None,
-            number: None,
-        });
-    }
+    let ids = |rows: &[OfStation]| -> Result<Vec<sample::OfStation>> {
+        rows.iter()
+            .map(|(id, station)| {
+                Ok((
+                    id.parse().map_err(|e| Error::Corrupt(format!("id {id}: {e}")))?,
+                    station.parse().map_err(|e| Error::Corrupt(format!("station id {station}: {e}")))?,
+                ))
+            })
+            .collect()
+    };
+    let orders = sample::work_orders(&ids(&homes)?, &ids(&crews)?, count, now, seed);
     let wall_ms = u64::try_from(now.timestamp_millis()).unwrap_or_default();
     admin::add_work_orders(tx, &orders, Hlc { wall_ms, counter: 0, node: 0 }).map(drop)
 }
