@@ -9,3 +9,4 @@ pub mod online;
 pub mod postgres;
 pub mod proxy;
 pub mod server;
+pub mod tablet;

@@ -283,3 +283,65 @@ fn text(value: rusqlite::types::Value) -> String {
         rusqlite::types::Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
     }
 }
+
+/// Runs a `hearth-server` command on the database `database` (a `--database` URL such as
+/// `sqlite:DIR` or `postgres://…`) rather than on a data folder's, feeding `stdin`; panics
+/// with the command's own words if it fails. Returns its standard output. For benchmarks that
+/// put the same workload on either backend in one process.
+pub fn cli_on(database: &str, args: &[&str], stdin: Option<&str>) -> String {
+    let mut child = Command::new(binary())
+        .args(args)
+        .args(["--database", database])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start hearth-server");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("hearth-server output");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "hearth-server {args:?} failed ({}):\n{stdout}\n{stderr}", out.status);
+    stdout.into_owned()
+}
+
+/// Adds a user with a known password to the database `database` (see [`cli_on`]).
+pub fn add_user_on(database: &str, username: &str, role: &str, station: Option<&str>, password: &str) {
+    let mut args = vec!["user", "add", "--username", username, "--role", role, "--password", password];
+    if let Some(station) = station {
+        args.extend(["--station", station]);
+    }
+    cli_on(database, &args, None);
+}
+
+impl Server {
+    /// Starts `hearth-server serve` on the database `database` (see [`cli_on`]) on a free
+    /// loopback port and waits until it listens; `data` is only remembered as its folder.
+    /// Several servers may share one PostgreSQL database, as instances of one installation.
+    pub fn start_on_database(database: &str, data: &Path) -> Server {
+        let mut child = Command::new(binary())
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start hearth-server serve");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let addr = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(addr) = line.strip_prefix("listening on ") {
+                        break addr.trim().trim_start_matches("http://").to_owned();
+                    }
+                }
+                _ => {
+                    let status = child.wait().expect("server status");
+                    panic!("hearth-server stopped before listening on {database} ({status})");
+                }
+            }
+        };
+        std::thread::spawn(move || lines.for_each(drop));
+        Server { child, data: data.to_path_buf(), addr, options: Vec::new(), https: false }
+    }
+}

@@ -5,6 +5,7 @@ mod certs;
 mod closing_the_loop;
 mod crash;
 mod edge;
+mod instances;
 mod jepsen;
 mod network;
 mod sync;

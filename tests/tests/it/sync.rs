@@ -1,78 +1,25 @@
 //! System tests of sync: the real `hearth-server` binary on a loopback port with its own
 //! data folder, and several device stores driven through hearth-core's sync client.
 
-use hearth_core::model::{Household, Priority, ReportBody, SignedReport, WorkOrderStatus};
+use hearth_core::model::{Priority, ReportBody, SignedReport, WorkOrderStatus};
 use hearth_core::protocol::{
     Outcome, Outgoing, PushEntry, PushRequest, RejectCode, WorkOrderFields, WorkOrderState,
 };
-use hearth_core::store::{Store, households, reports, settings};
-use hearth_core::sync::{self, apply, client::Client};
+use hearth_core::store::{households, reports};
+use hearth_core::sync::{self, apply};
 use hearth_core::{Error, demo};
 use hearth_tests::on_server::OnServer;
 use hearth_tests::server::{Server, add_user, cli};
+use hearth_tests::tablet::Tablet as Device;
 use tempfile::TempDir;
 
 const PASSWORD: &str = "correct horse 电池 staple";
 const HEPING: &str = "和平供热站";
 const HEXI: &str = "河西供热站";
 
-/// A tablet: its own database file and a client for the server.
-struct Device {
-    store: Store,
-    client: Client,
-    _dir: TempDir,
-}
-
-impl Device {
-    fn login(server: &Server, username: &str) -> Device {
-        let dir = tempfile::tempdir().expect("device dir");
-        let mut store = Store::open(dir.path().join("tablet.sqlite")).expect("open device store");
-        // Small batches, so every sync sends several, two at a time, as a long one would.
-        let client = Client::new(&server.url()).expect("client").with_push_batch(4);
-        sync::login(&mut store, &client, username, PASSWORD, &format!("{username}'s tablet")).expect("login");
-        Device { store, client, _dir: dir }
-    }
-
-    fn sync(&mut self) -> sync::SyncReport {
-        sync::sync(&mut self.store, &self.client).expect("sync")
-    }
-
-    fn token(&self) -> String {
-        self.store.setting(settings::TOKEN).expect("token").expect("logged in")
-    }
-
-    fn any_household(&self) -> Household {
-        let id = self
-            .store
-            .conn()
-            .query_row("SELECT id FROM households ORDER BY seq LIMIT 1", [], |r| r.get::<_, String>(0));
-        households::get(self.store.conn(), id.expect("a household").parse().expect("uuid"))
-            .expect("read")
-            .expect("household")
-    }
-
-    fn any_household_of(&self, station: &str) -> Household {
-        let id = self.store.conn().query_row(
-            "SELECT id FROM households WHERE station_id = ?1 ORDER BY seq LIMIT 1",
-            [station],
-            |r| r.get::<_, String>(0),
-        );
-        households::get(self.store.conn(), id.expect("a household").parse().expect("uuid"))
-            .expect("read")
-            .expect("household")
-    }
-
-    /// The id of the user logged in on this tablet: the author of what it signs.
-    fn me(&self) -> uuid::Uuid {
-        let user = self.store.setting(settings::USER).expect("user").expect("logged in");
-        serde_json::from_str::<hearth_core::model::User>(&user).expect("the stored user").id
-    }
-
-    fn sign_check(&mut self, household: &Household) -> SignedReport {
-        let signed = demo::signed_temperature_check(household, self.me(), chrono::Utc::now()).expect("sign");
-        self.store.save_signed_report(&signed).expect("save");
-        signed
-    }
+/// A tablet of the demo city's `username`, logged in at `server`.
+fn login_at(server: &Server, username: &str) -> Device {
+    Device::login(&server.url(), username, PASSWORD)
 }
 
 /// A demo city with known logins: two technicians of 和平, one of 河西, a dispatcher.
@@ -104,7 +51,7 @@ fn station_id(name: &str) -> uuid::Uuid {
 fn two_technicians_and_a_dispatcher_converge() {
     let (_dir, server) = city(300);
     let (mut a, mut b, mut d) =
-        (Device::login(&server, "tech-a"), Device::login(&server, "tech-b"), Device::login(&server, "disp"));
+        (login_at(&server, "tech-a"), login_at(&server, "tech-b"), login_at(&server, "disp"));
     for dev in [&mut a, &mut b, &mut d] {
         assert!(dev.sync().pulled > 0);
     }
@@ -167,7 +114,7 @@ fn two_technicians_and_a_dispatcher_converge() {
 #[test]
 fn a_batch_sent_twice_is_applied_once() {
     let (_dir, server) = city(50);
-    let mut a = Device::login(&server, "tech-a");
+    let mut a = login_at(&server, "tech-a");
     a.sync();
     let household = a.any_household();
     for _ in 0..3 {
@@ -190,8 +137,8 @@ fn a_batch_sent_twice_is_applied_once() {
 #[test]
 fn a_technician_sees_only_their_station_and_cannot_change_a_signed_report() {
     let (dir, server) = city(400);
-    let mut a = Device::login(&server, "tech-a");
-    let mut c = Device::login(&server, "tech-c");
+    let mut a = login_at(&server, "tech-a");
+    let mut c = login_at(&server, "tech-c");
     a.sync();
     c.sync();
     let hexi = station_id(HEXI);
@@ -251,7 +198,7 @@ fn server_status(server: &Server, id: uuid::Uuid) -> String {
 fn a_shared_tablet_delivers_a_crew_mates_report_but_no_crew_member_cancels_an_order() {
     let (_dir, server) = city(40);
     // 和平's tablet: tech-a signs a check, then hands the tablet to tech-b before it syncs.
-    let mut tablet = Device::login(&server, "tech-a");
+    let mut tablet = login_at(&server, "tech-a");
     tablet.sync();
     let tech_a = tablet.me();
     let household = tablet.any_household();
@@ -265,7 +212,7 @@ fn a_shared_tablet_delivers_a_crew_mates_report_but_no_crew_member_cancels_an_or
     assert_eq!((delivered_by, author), (tech_b.to_string(), tech_a.to_string()), "the KPIs credit tech-a");
 
     // 河西's technician cannot deliver a report naming tech-a, on his own tablet.
-    let mut c = Device::login(&server, "tech-c");
+    let mut c = login_at(&server, "tech-c");
     c.sync();
     let home = c.any_household();
     let posing = demo::signed_temperature_check(&home, tech_a, chrono::Utc::now()).expect("sign");
@@ -303,7 +250,7 @@ fn a_shared_tablet_delivers_a_crew_mates_report_but_no_crew_member_cancels_an_or
 #[test]
 fn an_edit_the_server_refuses_for_good_leaves_the_device_with_the_servers_order() {
     let (_dir, server) = city(100);
-    let mut a = Device::login(&server, "tech-a");
+    let mut a = login_at(&server, "tech-a");
     a.sync();
     let order = a.store.open_work_orders().expect("orders").into_iter().next().expect("an order of 和平");
     // Priority is the office's: the server refuses it from a technician.
@@ -327,8 +274,8 @@ fn an_edit_the_server_refuses_for_good_leaves_the_device_with_the_servers_order(
 #[test]
 fn a_device_whose_clock_is_a_day_ahead_does_not_win_later_edits() {
     let (_dir, server) = city(100);
-    let mut a = Device::login(&server, "tech-a");
-    let mut d = Device::login(&server, "disp");
+    let mut a = login_at(&server, "tech-a");
+    let mut d = login_at(&server, "disp");
     a.sync();
     d.sync();
     let order = a.store.open_work_orders().expect("orders").into_iter().next().expect("an order");
@@ -351,7 +298,7 @@ fn a_device_whose_clock_is_a_day_ahead_does_not_win_later_edits() {
 #[test]
 fn killing_the_server_mid_push_fifty_times_loses_and_doubles_nothing() {
     let (_dir, mut server) = city(50);
-    let mut device = Some(Device::login(&server, "tech-a"));
+    let mut device = Some(login_at(&server, "tech-a"));
     device.as_mut().expect("device").sync();
     let household = device.as_ref().expect("device").any_household();
     // How long an uninterrupted sync of a cycle's reports takes here: kills land anywhere
@@ -450,8 +397,7 @@ fn a_thousand_random_interleavings_of_three_devices_converge() {
     eprintln!("interleavings: HEARTH_SYNC_SEED={seed}");
     let mut rng = fastrand::Rng::with_seed(seed);
     let (_dir, server) = city(300);
-    let mut devices =
-        [Device::login(&server, "tech-a"), Device::login(&server, "tech-b"), Device::login(&server, "disp")];
+    let mut devices = [login_at(&server, "tech-a"), login_at(&server, "tech-b"), login_at(&server, "disp")];
     for dev in devices.iter_mut() {
         dev.sync();
     }
@@ -502,8 +448,7 @@ fn a_thousand_random_interleavings_of_three_devices_converge() {
 #[test]
 fn many_tablets_pushing_at_once_are_all_answered_and_stored_once() {
     let (_dir, server) = city(50);
-    let mut devices: Vec<Device> =
-        (0..12).map(|i| Device::login(&server, ["tech-a", "tech-b"][i % 2])).collect();
+    let mut devices: Vec<Device> = (0..12).map(|i| login_at(&server, ["tech-a", "tech-b"][i % 2])).collect();
     let mut signed = Vec::new();
     for dev in &mut devices {
         dev.sync();
@@ -537,7 +482,7 @@ fn many_tablets_pushing_at_once_are_all_answered_and_stored_once() {
 fn stalled_uploads_do_not_hold_up_other_tablets() {
     use std::io::Write as _;
     let (_dir, server) = city(50);
-    let token = Device::login(&server, "tech-b").token();
+    let token = login_at(&server, "tech-b").token();
     let address = server.url().trim_start_matches("http://").to_owned();
     // More stalled pushes than the server takes at once: a megabyte announced, a few bytes sent.
     let stalled: Vec<std::net::TcpStream> = (0..8)
@@ -552,7 +497,7 @@ fn stalled_uploads_do_not_hold_up_other_tablets() {
             connection
         })
         .collect();
-    let mut a = Device::login(&server, "tech-a");
+    let mut a = login_at(&server, "tech-a");
     a.sync();
     let household = a.any_household();
     a.sign_check(&household);
@@ -582,7 +527,7 @@ fn a_tablet_handed_to_another_station_starts_its_feed_again_and_holds_back_the_f
     let on_server = |station: &str| {
         count(&server, &format!("SELECT count(*) FROM households WHERE station_id = '{station}'"))
     };
-    let mut tablet = Device::login(&server, "tech-a");
+    let mut tablet = login_at(&server, "tech-a");
     tablet.sync();
     assert_eq!(stations_held(&tablet), [(heping.clone(), on_server(&heping))].into());
 
