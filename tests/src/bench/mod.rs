@@ -3,8 +3,10 @@
 //! Benchmarks print figures; they never pass or fail on them.
 
 pub mod app;
+pub mod backend;
 pub mod console;
 pub mod load;
+pub mod meter;
 pub mod network;
 pub mod photo;
 pub mod store;

@@ -5,7 +5,11 @@
 //! - `W3_push_1k_edits`: 1,000 work-order edits pushed after W1;
 //! - `W4_20_devices`: 20 devices push 1,000 reports each at the same time.
 //!
-//! Each line gives the wall time in seconds of the timed sync calls, and `errors`.
+//! - `W2_pull_1m`: the same first pull of a city of 1,000,000 households (the dispatcher's
+//!   scope: every station), in a child process too.
+//!
+//! Each runs on SQLite or PostgreSQL ([`Backend`]); each line gives the wall time in seconds
+//! of the timed sync calls, `errors`, the backend, and what limited it ([`Meter`]).
 
 use std::path::Path;
 use std::time::Instant;
@@ -16,17 +20,21 @@ use hearth_core::store::Store;
 use hearth_core::sync::{self, client::Client};
 use serde_json::json;
 
-use crate::server::{Server, add_user, cli};
+use super::backend::{Backend, Installation};
+use super::meter::Meter;
+use crate::server::Server;
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 const PASSWORD: &str = "bench-password";
 const STATION: &str = "和平供热站";
 
-fn line(workload: &str, seconds: f64, extra: serde_json::Value) -> String {
-    let mut fields = vec![("workload", json!(workload)), ("seconds", json!(super::round3(seconds)))];
-    if let serde_json::Value::Object(extra) = &extra {
-        fields.extend(extra.iter().map(|(k, v)| (k.as_str(), v.clone())));
+fn line(workload: &str, backend: &Backend, seconds: f64, extra: serde_json::Value) -> String {
+    let mut fields = vec![("workload".to_owned(), json!(workload))];
+    for more in [backend.fields(), json!({ "seconds": super::round3(seconds) }), extra] {
+        if let serde_json::Value::Object(more) = more {
+            fields.extend(more);
+        }
     }
     let body: Vec<String> = fields.iter().map(|(k, v)| format!("{}:{v}", json!(k))).collect();
     format!("{{{}}}", body.join(","))
@@ -66,18 +74,19 @@ pub(crate) fn sign_reports(store: &mut Store, n: usize) -> BenchResult<()> {
 }
 
 /// W1 and W3 on one server.
-pub fn push_reports_then_edits(dir: &Path) -> BenchResult<Vec<String>> {
-    let data = dir.join("w1-server");
-    cli(&data, &["demo", "--households", "2000"], None);
-    add_user(&data, "w1-tech", "technician", Some(STATION), PASSWORD);
-    add_user(&data, "w3-office", "dispatcher", None, PASSWORD);
-    let server = Server::start(&data);
+pub fn push_reports_then_edits(dir: &Path, backend: &Backend) -> BenchResult<Vec<String>> {
+    let dir = &dir.join(format!("w1-{}", backend.name()));
+    let db = Installation::new(backend, &dir.join("w1-server"));
+    db.cli(&["demo", "--households", "2000"]);
+    db.add_user("w1-tech", "technician", Some(STATION), PASSWORD);
+    db.add_user("w3-office", "dispatcher", None, PASSWORD);
+    let server = db.serve();
 
     let (mut store, client) = device(&server, dir, "w1-tech")?;
     sync::sync(&mut store, &client)?;
     sign_reports(&mut store, 10_000)?;
     let started = Instant::now();
-    let (report, w1_cpu) = cpu_of(&server, || sync::sync(&mut store, &client));
+    let (report, w1_cpu) = cpu_of(&server, backend, || sync::sync(&mut store, &client));
     let w1 = started.elapsed().as_secs_f64();
     let report = report?;
     let errors = 10_000 - report.pushed + sync::status(&store)?.pending as usize;
@@ -93,32 +102,38 @@ pub fn push_reports_then_edits(dir: &Path) -> BenchResult<Vec<String>> {
         )?;
     }
     let started = Instant::now();
-    let (edits, w3_cpu) = cpu_of(&server, || sync::sync(&mut office, &office_client));
+    let (edits, w3_cpu) = cpu_of(&server, backend, || sync::sync(&mut office, &office_client));
     let w3 = started.elapsed().as_secs_f64();
     let edits = edits?;
     Ok(vec![
         line(
             "W1_push_10k",
+            backend,
             w1,
             merged(json!({ "reports": report.pushed, "errors": errors, "target_seconds": 0.35 }), w1_cpu),
         ),
         line(
             "W3_push_1k_edits",
+            backend,
             w3,
             merged(json!({ "edits": edits.pushed, "orders": orders.len(), "target_seconds": 0.05 }), w3_cpu),
         ),
     ])
 }
 
-/// W2, meant to run in a process of its own so its peak RSS is the pull's.
-pub fn first_pull(dir: &Path) -> BenchResult<String> {
-    let data = dir.join("w2-server");
-    cli(&data, &["demo", "--households", "100000"], None);
-    add_user(&data, "w2-office", "dispatcher", None, PASSWORD);
-    let server = Server::start(&data);
+/// W2 on a city of `households` households (`W2_pull_100k`, `W2_pull_1m`), meant to run in a
+/// process of its own so its peak RSS is the pull's. The line also gives how long making the
+/// city took (`city_seconds`, the demo command's bulk import).
+pub fn first_pull(dir: &Path, backend: &Backend, workload: &str, households: usize) -> BenchResult<String> {
+    let db = Installation::new(backend, &dir.join("w2-server"));
+    let started = Instant::now();
+    db.cli(&["demo", "--households", &households.to_string()]);
+    let city_seconds = started.elapsed().as_secs_f64();
+    db.add_user("w2-office", "dispatcher", None, PASSWORD);
+    let server = db.serve();
     let (mut store, client) = device(&server, dir, "w2-office")?;
     let started = Instant::now();
-    let (report, cpu) = cpu_of(&server, || sync::sync(&mut store, &client));
+    let (report, cpu) = cpu_of(&server, backend, || sync::sync(&mut store, &client));
     let seconds = started.elapsed().as_secs_f64();
     let report = report?;
     // What the app does next, when idle (not timed as the pull): index the pulled households
@@ -130,17 +145,21 @@ pub fn first_pull(dir: &Path) -> BenchResult<String> {
     let started = Instant::now();
     store.checkpoint()?;
     let checkpoint_seconds = started.elapsed().as_secs_f64();
+    let (target_seconds, target_rss_mb) = if households >= 1_000_000 { (3.0, 200) } else { (1.0, 150) };
     Ok(line(
-        "W2_pull_100k",
+        workload,
+        backend,
         seconds,
         merged(
             json!({
+                "households": households,
                 "changes": report.pulled,
                 "client_peak_rss_mb": peak_rss_mb(),
                 "then_search_index_seconds": super::round3(index_seconds),
                 "then_checkpoint_seconds": super::round3(checkpoint_seconds),
-                "target_seconds": 1.0,
-                "target_rss_mb": 150
+                "city_seconds": super::round3(city_seconds),
+                "target_seconds": target_seconds,
+                "target_rss_mb": target_rss_mb
             }),
             cpu,
         ),
@@ -148,14 +167,15 @@ pub fn first_pull(dir: &Path) -> BenchResult<String> {
 }
 
 /// W4: 20 devices, 1,000 reports each, pushed at the same time.
-pub fn twenty_devices(dir: &Path) -> BenchResult<String> {
-    let data = dir.join("w4-server");
-    cli(&data, &["demo", "--households", "2000"], None);
+pub fn twenty_devices(dir: &Path, backend: &Backend) -> BenchResult<String> {
+    let dir = &dir.join(format!("w4-{}", backend.name()));
+    let db = Installation::new(backend, &dir.join("w4-server"));
+    db.cli(&["demo", "--households", "2000"]);
     let names: Vec<String> = (0..20).map(|i| format!("w4-tech-{i:02}")).collect();
     for name in &names {
-        add_user(&data, name, "technician", Some(STATION), PASSWORD);
+        db.add_user(name, "technician", Some(STATION), PASSWORD);
     }
-    let server = Server::start(&data);
+    let server = db.serve();
     let mut devices = Vec::new();
     for name in &names {
         let (mut store, client) = device(&server, dir, name)?;
@@ -178,7 +198,7 @@ pub fn twenty_devices(dir: &Path) -> BenchResult<String> {
             })
         })
         .collect();
-    let ((results, seconds), cpu) = cpu_of(&server, || {
+    let ((results, seconds), cpu) = cpu_of(&server, backend, || {
         barrier.wait();
         let started = Instant::now();
         let results: Vec<_> = workers.into_iter().map(|w| w.join().ok()).collect();
@@ -189,6 +209,7 @@ pub fn twenty_devices(dir: &Path) -> BenchResult<String> {
     drop(results);
     Ok(line(
         "W4_20_devices",
+        backend,
         seconds,
         merged(json!({ "reports": pushed, "errors": errors, "target_seconds": 0.6 }), cpu),
     ))
@@ -202,31 +223,12 @@ fn merged(mut fields: serde_json::Value, more: serde_json::Value) -> serde_json:
     fields
 }
 
-/// CPU seconds (user + system) that process `pid` ("self" for this one) has used so far, and
-/// the page faults it took (each a freshly zeroed page), from /proc: on a shared machine the
-/// CPU a workload costs varies less than its wall time.
-fn cpu_seconds_and_faults(pid: &str) -> (f64, f64) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces): minflt is
-    // field 7, utime and stime 11 and 12, which Linux counts in USER_HZ = 100 ticks a second.
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let field = |i: usize| fields.get(i).and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0);
-    ((field(11) + field(12)) / 100.0, field(7))
-}
-
-/// CPU seconds the server and this process spend on `work`, and the server's page faults.
-fn cpu_of<T>(server: &Server, work: impl FnOnce() -> T) -> (T, serde_json::Value) {
-    let server_pid = server.pid().to_string();
-    let (before, before_self) = (cpu_seconds_and_faults(&server_pid), cpu_seconds_and_faults("self"));
+/// `work`'s result, with the CPU the server, PostgreSQL and this process spent on it and what
+/// limited it ([`Meter`]).
+fn cpu_of<T>(server: &Server, backend: &Backend, work: impl FnOnce() -> T) -> (T, serde_json::Value) {
+    let meter = Meter::start(&[server.pid()], backend);
     let out = work();
-    let (after, after_self) = (cpu_seconds_and_faults(&server_pid), cpu_seconds_and_faults("self"));
-    let cpu = json!({
-        "server_cpu_s": super::round3(after.0 - before.0),
-        "server_page_faults": (after.1 - before.1) as u64,
-        "client_cpu_s": super::round3(after_self.0 - before_self.0),
-    });
-    (out, cpu)
+    (out, meter.finish())
 }
 
 /// This process's peak resident set, in MB (Linux).
