@@ -57,38 +57,20 @@ pub fn binary() -> PathBuf {
 /// Runs a `hearth-server` command on the data folder `data`, feeding `stdin`; panics with
 /// the command's own words if it fails. Returns its standard output.
 pub fn cli(data: &Path, args: &[&str], stdin: Option<&str>) -> String {
-    let mut child = Command::new(binary())
-        .args(args)
-        .arg("--database")
-        .arg(database_url(data))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start hearth-server");
-    if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().expect("hearth-server output");
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "hearth-server {args:?} failed ({}):\n{stdout}\n{stderr}", out.status);
-    stdout.into_owned()
+    cli_on(&database_url(data), args, stdin)
 }
 
 /// Adds a user with a known password.
 pub fn add_user(data: &Path, username: &str, role: &str, station: Option<&str>, password: &str) {
-    let mut args = vec!["user", "add", "--username", username, "--role", role, "--password", password];
-    if let Some(station) = station {
-        args.extend(["--station", station]);
-    }
-    cli(data, &args, None);
+    add_user_on(&database_url(data), username, role, station, password);
 }
 
 /// A running server.
 pub struct Server {
     child: Child,
     data: PathBuf,
+    /// Its `--database` URL.
+    database: String,
     addr: String,
     /// The `serve` options it was started with (TLS files, limits), kept for a restart.
     options: Vec<String>,
@@ -110,15 +92,19 @@ impl Server {
     /// Starts the server again on the address it had, as after a crash.
     pub fn restart(&mut self) {
         self.kill();
-        *self = Server::start_at(&self.data, &self.addr, std::mem::take(&mut self.options));
+        *self = Server::launch(&self.database, &self.data, &self.addr, std::mem::take(&mut self.options));
     }
 
     fn start_at(data: &Path, listen: &str, options: Vec<String>) -> Server {
+        Server::launch(&database_url(data), data, listen, options)
+    }
+
+    /// Starts `hearth-server serve OPTIONS…` on `database`, listening on `listen`.
+    fn launch(database: &str, data: &Path, listen: &str, options: Vec<String>) -> Server {
         let mut child = Command::new(binary())
             .args(["serve", "--listen", listen])
             .args(&options)
-            .arg("--database")
-            .arg(database_url(data))
+            .args(["--database", database])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -143,7 +129,7 @@ impl Server {
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Server { child, data: data.to_path_buf(), addr, options, https }
+        Server { child, data: data.to_path_buf(), database: database.to_owned(), addr, options, https }
     }
 
     /// `http://ADDR`, or `https://localhost:PORT` when serving HTTPS (the name its test
@@ -183,7 +169,7 @@ impl Server {
     /// report, an order's field clocks, the conflict log). `sql` must read alike on both.
     pub fn query_one(&self, sql: &str) -> String {
         if on_postgres() {
-            let url = database_url(&self.data);
+            let url = &self.database;
             let name = url.rsplit('/').next().expect("a database name");
             return crate::postgres::shared().psql(name, sql).trim_end_matches('\n').to_owned();
         }
@@ -203,7 +189,7 @@ impl Server {
     /// Every row `sql` selects, each value as text (empty for NULL), on either backend.
     pub fn query_rows(&self, sql: &str) -> Vec<Vec<String>> {
         if on_postgres() {
-            let url = database_url(&self.data);
+            let url = &self.database;
             let name = url.rsplit('/').next().expect("a database name");
             let out = crate::postgres::shared().psql(name, sql);
             return out.lines().map(|line| line.split('|').map(str::to_owned).collect()).collect();
@@ -237,7 +223,7 @@ impl Server {
     /// its moment (the console's browser script): `sqlite3 FILE SQL`, or `psql … -c SQL`.
     pub fn change_command(&self, sqlite: &str, postgres: &str) -> Vec<String> {
         if on_postgres() {
-            let url = database_url(&self.data);
+            let url = &self.database;
             let name = url.rsplit('/').next().expect("a database name");
             let psql = crate::postgres::bin_dir().expect("PostgreSQL's programs").join("psql");
             let port = crate::postgres::shared().port().to_string();
@@ -321,27 +307,6 @@ impl Server {
     /// loopback port and waits until it listens; `data` is only remembered as its folder.
     /// Several servers may share one PostgreSQL database, as instances of one installation.
     pub fn start_on_database(database: &str, data: &Path) -> Server {
-        let mut child = Command::new(binary())
-            .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start hearth-server serve");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let addr = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(addr) = line.strip_prefix("listening on ") {
-                        break addr.trim().trim_start_matches("http://").to_owned();
-                    }
-                }
-                _ => {
-                    let status = child.wait().expect("server status");
-                    panic!("hearth-server stopped before listening on {database} ({status})");
-                }
-            }
-        };
-        std::thread::spawn(move || lines.for_each(drop));
-        Server { child, data: data.to_path_buf(), addr, options: Vec::new(), https: false }
+        Server::launch(database, data, "127.0.0.1:0", Vec::new())
     }
 }
