@@ -14,13 +14,14 @@ use serde_json::{Value, json};
 /// Every endpoint a run calls, in the order their lines are printed: the tablet's (as
 /// hearth-core's client names them, with the pages of a tablet's first pull apart from the
 /// day's pulls as `first_pull`), then the office's console calls.
-pub const ENDPOINTS: [&str; 13] = [
+pub const ENDPOINTS: [&str; 14] = [
     "login",
     "first_pull",
     "push",
     "pull",
     "blob_head",
     "blob_put",
+    "blob_patch",
     "console_login",
     "console_stations",
     "console_users",

@@ -112,7 +112,7 @@ fn line(
         "p99_pull_ms": endpoint(lines, "pull")["p99_ms"],
         "p99_first_pull_ms": endpoint(lines, "first_pull")["p99_ms"],
         "p99_login_ms": endpoint(lines, "login")["p99_ms"],
-        "p99_blob_put_ms": endpoint(lines, "blob_put")["p99_ms"],
+        "p99_blob_patch_ms": endpoint(lines, "blob_patch")["p99_ms"],
         "p99_console_create_order_ms": endpoint(lines, "console_create_order")["p99_ms"],
         "p99_console_assign_ms": endpoint(lines, "console_assign")["p99_ms"],
         "reports": summary["reports_accepted"],
