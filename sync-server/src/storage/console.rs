@@ -281,6 +281,19 @@ pub struct NewAudit {
     pub detail: serde_json::Value,
 }
 
+impl NewAudit {
+    /// This audit of an order made in the same transaction: the order as subject, its number
+    /// and kind in the detail.
+    pub fn naming(self, order: &WorkOrder) -> NewAudit {
+        let mut detail = self.detail;
+        if let Some(map) = detail.as_object_mut() {
+            map.insert("number".into(), serde_json::json!(order.number));
+            map.insert("kind".into(), serde_json::json!(order.kind));
+        }
+        NewAudit { subject_id: Some(order.id), detail, ..self }
+    }
+}
+
 /// One kept office action.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct AuditEntry {

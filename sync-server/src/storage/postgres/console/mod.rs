@@ -214,7 +214,7 @@ impl ConsoleStorage for PgStorage {
             .await?
             .pop()
             .ok_or_else(|| Error::Task("the new work order was not stored".into()))?;
-        audit::add(&tx, &naming(audit, &order)).await?;
+        audit::add(&tx, &audit.naming(&order)).await?;
         tx.commit().await?;
         Ok(order)
     }
@@ -230,7 +230,7 @@ impl ConsoleStorage for PgStorage {
         let tx = client.transaction().await?;
         let order = intake::record_call(&tx, &call, order.as_ref(), clock).await?;
         if let Some(order) = &order {
-            audit::add(&tx, &naming(audit, order)).await?;
+            audit::add(&tx, &audit.naming(order)).await?;
         }
         tx.commit().await?;
         Ok(order)
@@ -256,17 +256,6 @@ impl ConsoleStorage for PgStorage {
         tx.commit().await?;
         Ok(result.outcome)
     }
-}
-
-/// The audit of an order made in the same transaction: the order as subject, its number and
-/// kind in the detail.
-fn naming(audit: NewAudit, order: &WorkOrder) -> NewAudit {
-    let mut detail = audit.detail;
-    if let Some(map) = detail.as_object_mut() {
-        map.insert("number".into(), serde_json::json!(order.number));
-        map.insert("kind".into(), serde_json::json!(order.kind));
-    }
-    NewAudit { subject_id: Some(order.id), detail, ..audit }
 }
 
 impl PgStorage {

@@ -198,7 +198,7 @@ impl ConsoleStorage for SqliteStorage {
             let order = admin::add_work_orders(tx, std::slice::from_ref(&order), clock)?
                 .pop()
                 .ok_or_else(|| crate::Error::Task("the new work order was not stored".into()))?;
-            audit::add(tx, &naming(audit, &order))?;
+            audit::add(tx, &audit.naming(&order))?;
             Ok(order)
         })
         .await
@@ -214,7 +214,7 @@ impl ConsoleStorage for SqliteStorage {
         self.write(move |tx| {
             let order = intake::record_call(tx, &call, order.as_ref(), clock)?;
             if let Some(order) = &order {
-                audit::add(tx, &naming(audit, order))?;
+                audit::add(tx, &audit.naming(order))?;
             }
             Ok(order)
         })
@@ -239,17 +239,6 @@ impl ConsoleStorage for SqliteStorage {
         })
         .await
     }
-}
-
-/// The audit of an order made in the same transaction: the order as subject, its number and
-/// kind in the detail.
-fn naming(audit: NewAudit, order: &WorkOrder) -> NewAudit {
-    let mut detail = audit.detail;
-    if let Some(map) = detail.as_object_mut() {
-        map.insert("number".into(), serde_json::json!(order.number));
-        map.insert("kind".into(), serde_json::json!(order.kind));
-    }
-    NewAudit { subject_id: Some(order.id), detail, ..audit }
 }
 
 impl SqliteStorage {
