@@ -131,11 +131,12 @@ pub async fn list_users(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
-    #[schema(pattern = r"\S")]
+    #[schema(pattern = r"\S", max_length = 64)]
     pub username: String,
     /// At least 8 characters.
     #[schema(min_length = 8)]
     pub password: String,
+    #[schema(max_length = 64)]
     pub display_name: Option<String>,
     pub role: Role,
     /// Technicians and inspectors serve one station.
@@ -144,6 +145,18 @@ pub struct NewUser {
 
 /// The shortest password the console accepts.
 pub const MIN_PASSWORD: usize = 8;
+/// The longest username, display name or station name, in characters: a name is read on a
+/// screen, and a database indexes it (PostgreSQL refuses index entries past ~2.7 KB).
+pub const MAX_NAME: usize = 64;
+
+/// `text` refused in words if it is longer than [`MAX_NAME`] characters.
+fn short_name(what: &str, text: &str) -> Result<(), AppError> {
+    let n = text.chars().count();
+    if n > MAX_NAME {
+        return Err(bad(format!("{what} may have at most {MAX_NAME} characters, not {n}")));
+    }
+    Ok(())
+}
 
 /// Adds a user.
 #[utoipa::path(post, path = "/v1/console/admin/users", tag = "admin", request_body = NewUser,
@@ -160,6 +173,8 @@ pub async fn add_user(
     if username.is_empty() {
         return Err(bad("the username is empty"));
     }
+    short_name("a username", &username)?;
+    short_name("a display name", req.display_name.as_deref().unwrap_or_default().trim())?;
     if req.password.chars().count() < MIN_PASSWORD {
         return Err(bad(format!("the password needs at least {MIN_PASSWORD} characters")));
     }
@@ -253,7 +268,7 @@ pub async fn list_stations(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewStation {
-    #[schema(pattern = r"\S")]
+    #[schema(pattern = r"\S", max_length = 64)]
     pub name: String,
 }
 
@@ -272,6 +287,7 @@ pub async fn add_station(
     if name.is_empty() {
         return Err(bad("the station's name is empty"));
     }
+    short_name("a station's name", &name)?;
     if state.storage.stations().await?.iter().any(|s| s.name == name) {
         return Err(bad(format!("a station is already named {name:?}")));
     }

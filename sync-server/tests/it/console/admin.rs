@@ -137,6 +137,13 @@ async fn an_admin_adds_stations_and_revokes_devices() {
         StatusCode::BAD_REQUEST,
         "bad_request",
     );
+    // Names are for screens (and a database's index): a name of a page is refused in words.
+    let long = "供".repeat(65);
+    let too_long = s.post("/v1/console/admin/stations", &admin, json!({"name": long})).await;
+    refused(&too_long, StatusCode::BAD_REQUEST, "bad_request");
+    assert!(too_long.body["error"]["message"].as_str().unwrap().contains("at most 64 characters"));
+    let user = json!({"username": long, "password": "long-enough", "role": "dispatcher"});
+    refused(&s.post("/v1/console/admin/users", &admin, user).await, StatusCode::BAD_REQUEST, "bad_request");
     assert_eq!(s.all_counts(), before);
 
     let tablet = Uuid::now_v7();
