@@ -191,3 +191,38 @@ pub enum Appended {
     /// Complete, but the bytes hash to `actual`: the partial was dropped, nothing stored.
     HashMismatch { actual: String },
 }
+
+/// The rules of [`Storage::append_blob_part`] every backend applies, around its own SQL.
+pub mod upload {
+    use hearth_core::model::Sha256;
+
+    use super::Appended;
+    use crate::error::{Error, Result};
+
+    /// Where a part of `len` bytes at `offset` ends; refused if past the upload's `total`.
+    pub fn part_end(offset: u64, len: usize, total: u64) -> Result<u64> {
+        let end = offset + len as u64;
+        if end > total {
+            return Err(Error::Refused(format!(
+                "the part ends at byte {end}, past the upload's length {total}"
+            )));
+        }
+        Ok(end)
+    }
+
+    /// The answer that refuses a part unchanged, given the partial held (its total and held
+    /// bytes, if one was begun): begun with another total, or not starting where it ends.
+    pub fn refusal(held: Option<(u64, u64)>, offset: u64, total: u64) -> Option<Appended> {
+        let (held_total, held) = held.unwrap_or((total, 0));
+        if held_total != total {
+            return Some(Appended::WrongLength { total: held_total });
+        }
+        (offset != held).then_some(Appended::WrongOffset { held })
+    }
+
+    /// The answer for complete bytes that do not hash to their address `sha256`.
+    pub fn mismatch(sha256: &str, whole: &[u8]) -> Option<Appended> {
+        let actual = Sha256::of(whole);
+        (actual.as_str() != sha256).then(|| Appended::HashMismatch { actual: actual.to_string() })
+    }
+}

@@ -7,10 +7,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use deadpool_postgres::{GenericClient, Transaction};
-use hearth_core::model::Sha256;
 
 use crate::error::{Error, Result};
-use crate::storage::Appended;
+use crate::storage::{Appended, upload};
 
 /// How long a partial upload is kept after its last part.
 pub(super) const UPLOAD_KEPT: TimeDelta = TimeDelta::days(1);
@@ -57,22 +56,15 @@ pub(super) async fn append_part(
     bytes: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Appended> {
-    let end = offset + bytes.len() as u64;
-    if end > total {
-        return Err(Error::Refused(format!("the part ends at byte {end}, past the upload's length {total}")));
-    }
+    let end = upload::part_end(offset, bytes.len(), total)?;
     // One append of this blob at a time, across instances.
     tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&sha256]).await?;
     if has_blob(tx, sha256).await? {
         tx.execute("DELETE FROM blob_uploads WHERE sha256 = $1", &[&sha256]).await?;
         return Ok(Appended::Stored { created: false });
     }
-    let (held_total, held) = upload(tx, sha256).await?.unwrap_or((total, 0));
-    if held_total != total {
-        return Ok(Appended::WrongLength { total: held_total });
-    }
-    if offset != held {
-        return Ok(Appended::WrongOffset { held });
+    if let Some(refused) = upload::refusal(upload(tx, sha256).await?, offset, total) {
+        return Ok(refused);
     }
     let (total_i, end_i, offset_i) = (to_i64(total)?, to_i64(end)?, to_i64(offset)?);
     tx.execute(
@@ -93,9 +85,8 @@ pub(super) async fn append_part(
     }
     let whole = assemble(tx, sha256, total).await?;
     tx.execute("DELETE FROM blob_uploads WHERE sha256 = $1", &[&sha256]).await?;
-    let actual = Sha256::of(&whole);
-    if actual.as_str() != sha256 {
-        return Ok(Appended::HashMismatch { actual: actual.to_string() });
+    if let Some(mismatch) = upload::mismatch(sha256, &whole) {
+        return Ok(mismatch);
     }
     Ok(Appended::Stored { created: put_blob(tx, sha256, &whole).await? })
 }

@@ -3,12 +3,11 @@
 //! assembled and hashed once the held bytes reach the upload's total.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use hearth_core::model::Sha256;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::time_text;
 use crate::error::{Error, Result};
-use crate::storage::Appended;
+use crate::storage::{Appended, upload};
 
 /// How long a partial upload is kept after its last part.
 pub(super) const UPLOAD_KEPT: TimeDelta = TimeDelta::days(1);
@@ -70,20 +69,13 @@ pub(super) fn append_part(
     bytes: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Appended> {
-    let end = offset + bytes.len() as u64;
-    if end > total {
-        return Err(Error::Refused(format!("the part ends at byte {end}, past the upload's length {total}")));
-    }
+    let end = upload::part_end(offset, bytes.len(), total)?;
     if has_blob(tx, sha256)? {
         tx.execute("DELETE FROM blob_uploads WHERE sha256 = ?1", [sha256])?;
         return Ok(Appended::Stored { created: false });
     }
-    let (held_total, held) = upload(tx, sha256)?.unwrap_or((total, 0));
-    if held_total != total {
-        return Ok(Appended::WrongLength { total: held_total });
-    }
-    if offset != held {
-        return Ok(Appended::WrongOffset { held });
+    if let Some(refused) = upload::refusal(upload(tx, sha256)?, offset, total) {
+        return Ok(refused);
     }
     let (total_i, end_i, offset_i) = (to_i64(total)?, to_i64(end)?, to_i64(offset)?);
     tx.execute(
@@ -102,9 +94,8 @@ pub(super) fn append_part(
     }
     let whole = assemble(tx, sha256, total)?;
     tx.execute("DELETE FROM blob_uploads WHERE sha256 = ?1", [sha256])?;
-    let actual = Sha256::of(&whole);
-    if actual.as_str() != sha256 {
-        return Ok(Appended::HashMismatch { actual: actual.to_string() });
+    if let Some(mismatch) = upload::mismatch(sha256, &whole) {
+        return Ok(mismatch);
     }
     Ok(Appended::Stored { created: put_blob(tx, sha256, &whole)? })
 }
