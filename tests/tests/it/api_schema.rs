@@ -89,21 +89,33 @@ fn fuzz(
     if !config.exists() {
         std::fs::write(&config, "").expect("write schemathesis' config");
     }
-    let out = Command::new(schemathesis())
-        .current_dir(work)
-        .arg("--config-file")
-        .arg(&config)
-        .args(["--no-color", "run", &format!("{}/v1/openapi.json", server.url())])
-        .args(["--header", &format!("Authorization: Bearer {token}")])
-        .args(["--checks", CHECKS])
-        .args(["--phases", "examples,coverage,fuzzing"])
-        .args(["--max-examples", &examples.to_string()])
-        .args(["--workers", "2", "--request-timeout", "60", "--generation-database", "none"])
-        .arg("--continue-on-failure")
-        .args(filter)
-        .output()
-        .expect("start schemathesis");
-    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let run = || {
+        let out = Command::new(schemathesis())
+            .current_dir(work)
+            .arg("--config-file")
+            .arg(&config)
+            .args(["--no-color", "run", &format!("{}/v1/openapi.json", server.url())])
+            .args(["--header", &format!("Authorization: Bearer {token}")])
+            .args(["--checks", CHECKS])
+            .args(["--phases", "examples,coverage,fuzzing"])
+            .args(["--max-examples", &examples.to_string()])
+            .args(["--workers", "2", "--request-timeout", "60", "--generation-database", "none"])
+            .arg("--continue-on-failure")
+            .args(filter)
+            .output()
+            .expect("start schemathesis");
+        let report =
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out, report)
+    };
+    let (mut out, mut report) = run();
+    // A crash inside schemathesis itself (hypothesis' "AST constructor recursion depth
+    // mismatch", seen once in ~15 runs), with no check failed: the run says nothing about the
+    // server, so it is made once more.
+    if !out.status.success() && report.contains("Runtime Error") && !report.contains("FAILURES") {
+        eprintln!("api_schema: {who}: schemathesis crashed on its own; running it again");
+        (out, report) = run();
+    }
     assert!(
         out.status.success(),
         "schemathesis found server errors or undocumented answers (or could not run) with the {who}'s token ({}):\n{report}",
