@@ -146,7 +146,8 @@ const PLAN: &[Plan] = &[
         source: WorkOrderSource::Hotline,
         priority: Priority::Normal,
         descriptions: &["整个单元暖气都不热", "楼道暖气管漏水，楼下住户反映"],
-        called: DaysAgo(1, 20, 40),
+        // Ten hours ago: two hours past its 8, at whatever hour the demo is made.
+        called: MinutesAgo(600),
         window: None,
         crew: Crew::Technician,
         outcome: Waiting,
@@ -353,6 +354,7 @@ pub fn plan(
     // Calls are logged to the minute.
     let now = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
     let mut out = Vec::new();
+    let mut called_at = std::collections::BTreeSet::new();
     for (s, station) in stations.iter().enumerate() {
         let crew = |role: Role| {
             users.iter().find(|u| u.role == role && u.station_id == Some(station.id)).map(|u| u.id)
@@ -375,10 +377,14 @@ pub fn plan(
                 _ => *connected[i % connected.len()],
             };
             // Stations' calls a few minutes apart, as a city's would be.
-            let reported_at = match p.called {
+            let mut reported_at = match p.called {
                 MinutesAgo(m) => now - Duration::minutes(m + 4 * s as i64),
                 DaysAgo(d, h, m) => on_day(now, -(d as i64), h, m) + Duration::minutes(13 * s as i64),
             };
+            // Each call at its own minute, whatever the hour the demo is made at.
+            while !called_at.insert(reported_at) {
+                reported_at -= Duration::minutes(1);
+            }
             let appointment = p.window.map(|w| window(now, w));
             let (arrive_by, due_by) = due_times(p.kind, reported_at, appointment, profile);
             // Visits count from the appointment when there is one, else from the call.

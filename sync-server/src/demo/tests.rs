@@ -5,8 +5,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{Duration, Utc};
-use hearth_core::model::{Priority, Role, WorkOrder, WorkOrderKind, WorkOrderStatus};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use hearth_core::model::{Priority, Role, User, WorkOrder, WorkOrderKind, WorkOrderStatus};
+use hearth_core::rules::CityProfile;
 
 use crate::storage::SqliteStorage;
 use crate::storage::console::{BoardFilter, ConsoleStorage};
@@ -25,18 +26,53 @@ async fn demo_city() -> (Vec<WorkOrder>, HashMap<uuid::Uuid, Role>) {
     (orders, roles)
 }
 
+/// The demo's orders as `plan` makes them at `now` for the demo's stations, households and
+/// crews.
+fn planned_at(now: DateTime<Utc>) -> Vec<WorkOrder> {
+    let stations = hearth_core::demo::stations();
+    let homes: Vec<_> = hearth_core::demo::households(super::SEED, 400).collect();
+    let users: Vec<User> = super::logins()
+        .into_iter()
+        .map(|l| User {
+            id: hearth_core::new_id(),
+            username: l.username,
+            display_name: String::new(),
+            role: l.role,
+            station_id: l.station.map(|s| s.id),
+        })
+        .collect();
+    let profile = CityProfile::default();
+    super::orders::plan(now, &profile, &stations, &homes, &users).into_iter().map(|p| p.order).collect()
+}
+
 #[tokio::test]
-async fn the_demos_orders_are_spread_over_days_with_deadlines_after_their_calls() {
+async fn the_demo_city_holds_every_stations_plan() {
     let now = Utc::now();
     let (orders, _) = demo_city().await;
     assert_eq!(orders.len(), 4 * super::orders::PLAN_LEN, "every station's plan");
+    a_working_week(&orders, now);
+}
 
+/// Whatever the hour the demo is made at (a trainer may start it at midnight in Tianjin), its
+/// board shows late orders, orders still in time, an urgent one and the rest.
+#[test]
+fn the_demos_orders_read_as_a_working_week_at_every_hour_of_the_day() {
+    let midnight = Utc.with_ymd_and_hms(2026, 12, 3, 16, 0, 0).unwrap(); // 00:00 in Tianjin
+    for half_hours in 0..48 {
+        let now = midnight + Duration::minutes(30 * half_hours + 7);
+        a_working_week(&planned_at(now), now);
+    }
+}
+
+/// The demo's orders are spread over days with deadlines after their calls, and every
+/// station has some of each state a dispatcher looks for.
+fn a_working_week(orders: &[WorkOrder], now: DateTime<Utc>) {
     let days: BTreeSet<_> = orders.iter().map(|o| (now - o.reported_at).num_days()).collect();
-    assert!(days.len() >= 3, "called in over several days: {days:?}");
+    assert!(days.len() >= 3, "at {now}, called in over several days: {days:?}");
     let times: BTreeSet<_> = orders.iter().map(|o| o.reported_at).collect();
     assert_eq!(times.len(), orders.len(), "each called in at its own time");
-    for o in &orders {
-        assert!(o.reported_at <= now, "called in before now: {o:?}");
+    for o in orders {
+        assert!(o.reported_at <= now, "called in before {now}: {o:?}");
         for deadline in [o.arrive_by, o.due_by].into_iter().flatten() {
             assert!(deadline > o.reported_at, "a deadline after the call: {o:?}");
         }
@@ -88,7 +124,7 @@ async fn the_demos_orders_are_spread_over_days_with_deadlines_after_their_calls(
             per_station(&|o| o.kind == WorkOrderKind::FollowUp && o.follows_up.is_some()),
         ),
     ] {
-        assert_eq!(count.len(), 4, "every station has orders {what}: {count:?}");
+        assert_eq!(count.len(), 4, "at {now}, every station has orders {what}: {count:?}");
     }
 }
 
