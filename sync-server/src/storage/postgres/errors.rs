@@ -23,6 +23,14 @@ impl From<deadpool_postgres::PoolError> for Error {
     }
 }
 
+/// Whether PostgreSQL ended the transaction to break a deadlock (`40P01`) or a serialization
+/// failure (`40001`): nothing of it was kept, and running it again may well succeed.
+pub(super) fn is_retryable(e: &Error) -> bool {
+    let Error::Database { source, .. } = e else { return false };
+    let Some(e) = source.downcast_ref::<tokio_postgres::Error>() else { return false };
+    e.as_db_error().is_some_and(|db| matches!(db.code().code(), "40P01" | "40001"))
+}
+
 /// Whether the error says the server cannot be reached, rather than refusing a statement.
 fn unreachable(e: &tokio_postgres::Error) -> bool {
     if let Some(db) = e.as_db_error() {

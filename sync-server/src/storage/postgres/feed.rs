@@ -7,10 +7,15 @@
 //! the numbers come from the one row of `feed_counter`, updated inside the writing
 //! transaction (`UPDATE feed_counter SET n = n + 1 RETURNING n`). The row lock is held until
 //! commit, so a second writer waits for the first to commit (and be visible) before it gets
-//! a number: numbers become visible in order. A writer of the feed takes that lock first
-//! ([`lock`]), before reading what it will change, which also serialises the read-merge-write
-//! of a push across instances, as SQLite's one writer does. Transactions that do not write
-//! the feed (token checks, blobs, the console's reads) never wait for it.
+//! a number: numbers become visible in order.
+//!
+//! That lock ([`lock`]) is held from the transaction's first write to the feed to its
+//! commit, so a push writes the feed last: it reads and merges under locks on its own
+//! records ([`super::locks`]), and two pushes wait for each other only for the few
+//! milliseconds of numbering and committing. A transaction holding the feed's lock never then
+//! waits for a lock a push holds (the office's imports and new orders take it first and touch
+//! only their own rows). Transactions that do not write the feed (token checks, blobs, the
+//! console's reads) never wait for it.
 
 use std::collections::HashMap;
 
@@ -21,8 +26,9 @@ use crate::error::{Error, Result};
 use crate::feed::{self, Audience, Entity, FeedRow, Scope};
 use crate::storage::{Caller, ChangePage};
 
-/// Takes the feed's lock for the rest of the transaction: call it first in every transaction
-/// that writes the feed (it waits for another such transaction to end).
+/// Takes the feed's lock for the rest of the transaction (it waits for another writer of the
+/// feed to commit). [`record_changes`] takes it; a transaction may take it earlier if it then
+/// waits for no lock a push may hold.
 pub(crate) async fn lock(tx: &Transaction<'_>) -> Result<()> {
     let stmt = tx.prepare_cached("SELECT n FROM feed_counter FOR UPDATE").await?;
     tx.query_one(&stmt, &[]).await?;
@@ -47,6 +53,9 @@ pub(crate) async fn record_changes(
     tx: &Transaction<'_>,
     records: Vec<(Entity, Uuid, (Audience, String))>,
 ) -> Result<()> {
+    // Where the records were published is read under the lock: no other writer of the feed
+    // moves them meanwhile.
+    lock(tx).await?;
     let mut last: HashMap<(&str, Uuid), usize> = HashMap::with_capacity(records.len());
     for (i, (entity, id, _)) in records.iter().enumerate() {
         last.insert((entity.as_str(), *id), i);

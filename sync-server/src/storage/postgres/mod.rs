@@ -8,8 +8,10 @@
 //!
 //! The change feed's promise (a reader that sees change `n` already sees every change below
 //! `n`) is kept by taking the feed's numbers from one counter row inside the writing
-//! transaction ([`feed`]): a writer of the feed locks that row first, and the lock is held to
-//! commit, so numbers commit in the order they were given, as SQLite's one writer does.
+//! transaction ([`feed`]): the row's lock is held to commit, so numbers commit in the order
+//! they were given, as SQLite's one writer does. A push takes it only at its end; before,
+//! it locks just the records it reads and changes ([`locks`]), so pushes about different
+//! records run side by side on every instance.
 //!
 //! The schema is the SQLite one translated (`migrations/postgres`, [`migrate`]): ids are
 //! `uuid`, the server's times `timestamptz`, stored records JSON `text` kept byte for byte.
@@ -31,6 +33,7 @@ mod console;
 mod errors;
 mod facts;
 mod feed;
+mod locks;
 pub mod migrate;
 pub mod notify;
 mod orders;
@@ -61,6 +64,8 @@ use crate::error::{Error, Result};
 
 /// Connections per instance: PostgreSQL's default limit (100) leaves room for several.
 const POOL_SIZE: usize = 16;
+/// How many times a push batch is run when PostgreSQL breaks a deadlock with it.
+const PUSH_ATTEMPTS: usize = 3;
 /// How long a call waits for a connection before answering that the database is unreachable.
 const WAIT_FOR_CONNECTION: Duration = Duration::from_secs(5);
 
@@ -198,6 +203,21 @@ impl Storage for PgStorage {
         now: DateTime<Utc>,
     ) -> Result<Vec<EntryResult>> {
         let mut client = self.client().await?;
+        // Pushes lock their records in one order, so they do not deadlock each other; should
+        // PostgreSQL still break a deadlock with another writer, the batch runs again.
+        for _ in 1..PUSH_ATTEMPTS {
+            let tx = client.transaction().await?;
+            match push::push(&tx, caller, entries.clone(), now).await {
+                Ok(results) => {
+                    tx.commit().await?;
+                    return Ok(results);
+                }
+                Err(e) if errors::is_retryable(&e) => {
+                    tracing::warn!("a push was rolled back by PostgreSQL ({e}); running it again");
+                }
+                Err(e) => return Err(e),
+            }
+        }
         let tx = client.transaction().await?;
         let results = push::push(&tx, caller, entries, now).await?;
         tx.commit().await?;

@@ -1,7 +1,8 @@
-//! A push batch on PostgreSQL, in one transaction that first takes the feed's lock (see
-//! [`super::feed`]): for each entry, load what [`crate::accept`] asks for, let it decide, and
-//! write what it decided (the report with its facts and sums, the merged orders, the conflict
-//! log, the retry log `push_log`).
+//! A push batch on PostgreSQL, in one transaction: lock the records it is about
+//! ([`super::locks`]), load what [`crate::accept`] asks for, let it decide on each entry, and
+//! write what it decided (the report with its facts and sums, the conflict log, the retry log
+//! `push_log`, and last the merged orders under new feed numbers, which takes the feed's lock
+//! only for the end of the transaction: see [`super::feed`]).
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Transaction};
@@ -12,7 +13,7 @@ use hearth_core::rules::CityProfile;
 use uuid::Uuid;
 
 use super::batch::{Known, Pending, ReportRow};
-use super::{facts, feed, orders, profile};
+use super::{facts, locks, orders, profile};
 use crate::accept::edit::{self, BatchOrders};
 use crate::accept::report::{Decision, Need, ReportCheck, Step, StoredReport};
 use crate::error::Result;
@@ -20,14 +21,16 @@ use crate::kpi::sums::HourSums;
 use crate::merge::Overruled;
 use crate::storage::{Caller, CheckedEntry};
 
-/// Applies the batch inside `tx` (taking the feed's lock first); the caller commits.
+/// Applies the batch inside `tx`; the caller commits.
 pub(super) async fn push(
     tx: &Transaction<'_>,
     caller: &Caller,
     entries: Vec<CheckedEntry>,
     now: DateTime<Utc>,
 ) -> Result<Vec<EntryResult>> {
-    feed::lock(tx).await?;
+    // Pushes about other records go on side by side; the KPI sums are not being rebuilt.
+    locks::profile_shared(tx).await?;
+    locks::records(tx, entries.iter().flat_map(|e| records_of(&e.entry.change))).await?;
     let mut results = Vec::with_capacity(entries.len());
     let mut orders = BatchOrders::default();
     let mut sums = HourSums::default();
@@ -50,9 +53,22 @@ pub(super) async fn push(
         results.push(EntryResult { id: entry.id, outcome });
     }
     pending.flush(tx, caller, now).await?;
-    orders::write_back(tx, orders).await?;
     facts::write_sums(tx, sums).await?;
+    // Last: the feed's lock is held from here to the commit.
+    orders::write_back(tx, orders).await?;
     Ok(results)
+}
+
+/// The records an entry reads and then changes: a report (and the one it corrects), or the
+/// order an edit is about.
+fn records_of(change: &Outgoing) -> Vec<Uuid> {
+    match change {
+        Outgoing::Report(signed) => {
+            let report = signed.report();
+            std::iter::once(report.id).chain(report.amendment.as_ref().map(|a| a.amends)).collect()
+        }
+        Outgoing::WorkOrderEdit(edit) => vec![edit.work_order_id],
+    }
 }
 
 #[allow(clippy::too_many_arguments)] // the batch's context, the report, and where it counts

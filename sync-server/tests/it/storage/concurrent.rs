@@ -16,7 +16,9 @@ use hearth_server::storage::console::ReportFilter;
 use hearth_server::storage::{Caller, Storage};
 use uuid::Uuid;
 
-use super::{Fresh, caller, check, city, entry, logged_in, report, station, walk};
+use hearth_core::rules::CityProfile;
+
+use super::{Fresh, at_station, caller, check, city, entry, logged_in, report, station, walk};
 
 const ROUNDS: usize = 15;
 
@@ -131,4 +133,67 @@ pub async fn concurrent_writers_and_readers_never_skip_or_repeat_a_change(storag
     assert_eq!(office_now, 4 + 40 + ROUNDS * 2 + 5 + ROUNDS, "every record once, at its latest");
     let stored = storage.reports(ReportFilter { limit: 1, ..ReportFilter::default() }).await.unwrap();
     assert_eq!(stored.total, (ROUNDS * 5) as u64, "every accepted report once");
+}
+
+/// How many requests carry the same record at once.
+const AT_ONCE: usize = 8;
+
+pub async fn one_report_sent_at_once_many_times_counts_once_and_no_edit_of_one_order_is_lost(storage: Fresh) {
+    let homes = city(&*storage, 8).await;
+    let home = at_station(&homes, 0)[0].clone();
+    let tech = logged_in(&*storage, Role::Technician, 0).await;
+    let started = Utc::now();
+
+    // A tablet's push sent again and again while the first is still being stored (a retry
+    // through another instance after a timeout): one report, counted once in the KPIs.
+    let cold = check(&home, tech.user.id, 15.0);
+    let sends: Vec<_> = (0..AT_ONCE)
+        .map(|_| {
+            let (s, tech, e) = (Arc::clone(&storage.storage), tech.clone(), report(cold.clone()));
+            tokio::spawn(async move { s.push(&tech, vec![e], Utc::now()).await.unwrap() })
+        })
+        .collect();
+    for send in sends {
+        let answers = send.await.unwrap();
+        assert!(matches!(answers[0].outcome, Outcome::Accepted { .. }), "{answers:?}");
+    }
+    let stored = storage.reports(ReportFilter { limit: 10, ..ReportFilter::default() }).await.unwrap();
+    assert_eq!(stored.total, 1, "the report once");
+    let hour = chrono::Duration::hours(1);
+    let groups = storage.kpi_groups(started - hour, Utc::now() + hour, CityProfile::default()).await.unwrap();
+    let counts = &groups.iter().find(|g| g.crew_id == Some(tech.user.id)).expect("the crew's KPIs").counts;
+    assert_eq!(counts.checks_non_compliant, 1, "counted once: {counts:?}");
+    let tier = counts.refund_tiers.values().next().expect("a refund tier");
+    assert_eq!(tier.checks, 1, "one refund: {counts:?}");
+    assert_eq!(storage.waiting_households().await.unwrap().len(), 1);
+
+    // The office edits one order's fields from several desks at once: every edit stays.
+    let office = logged_in(&*storage, Role::Dispatcher, 0).await;
+    let mut order = hearth_core::demo::work_order(Utc::now());
+    (order.household_id, order.station_id, order.assignee_id) = (home.id, station(0).id, None);
+    let order = storage.add_work_orders(vec![order], Hlc::ZERO).await.unwrap().remove(0);
+    let due = Utc::now() + chrono::Duration::hours(3);
+    let edits = [
+        WorkOrderFields { assignee_id: Some(tech.user.id), ..Default::default() },
+        WorkOrderFields { priority: Some(hearth_core::model::Priority::Urgent), ..Default::default() },
+        WorkOrderFields { due_by: Some(due), ..Default::default() },
+        WorkOrderFields { status_note: Some("用户要求下午上门".into()), ..Default::default() },
+    ];
+    let sends: Vec<_> = edits
+        .into_iter()
+        .map(|fields| {
+            let (s, office) = (Arc::clone(&storage.storage), office.clone());
+            let e = entry(Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: order.id, fields }));
+            tokio::spawn(async move { s.push(&office, vec![e], Utc::now()).await.unwrap() })
+        })
+        .collect();
+    for send in sends {
+        let answers = send.await.unwrap();
+        assert!(matches!(answers[0].outcome, Outcome::Accepted { .. }), "{answers:?}");
+    }
+    let now = storage.work_order(order.id).await.unwrap().expect("the order");
+    assert_eq!(now.assignee_id, Some(tech.user.id), "{now:?}");
+    assert_eq!(now.priority, hearth_core::model::Priority::Urgent, "{now:?}");
+    assert_eq!(now.due_by.map(|d| d.timestamp_millis()), Some(due.timestamp_millis()), "{now:?}");
+    assert_eq!(now.status_note.as_deref(), Some("用户要求下午上门"), "{now:?}");
 }

@@ -96,6 +96,7 @@ macro_rules! conformance {
             }
             concurrent {
                 concurrent_writers_and_readers_never_skip_or_repeat_a_change,
+                one_report_sent_at_once_many_times_counts_once_and_no_edit_of_one_order_is_lost,
             }
             blobs {
                 a_blob_sent_in_parts_is_stored_only_once_complete_and_hashed,

@@ -196,6 +196,9 @@ async fn note_waiting(
 ) -> Result<()> {
     let (mut put_homes, mut put_stations, mut put_reports, mut put_lowest) = (vec![], vec![], vec![], vec![]);
     let mut clear: Vec<Uuid> = Vec::new();
+    // In household order, as every push writes them, so two never wait on each other.
+    let mut waiting: Vec<_> = waiting.into_iter().collect();
+    waiting.sort_unstable_by_key(|(household, _)| *household);
     for (household, (note, station, report)) in waiting {
         match note {
             Note::Put { lowest_c } => {

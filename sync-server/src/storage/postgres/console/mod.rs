@@ -2,10 +2,11 @@
 //! one module per concept, as on SQLite. Report facts and KPI sums are written by the push
 //! itself (`super::facts`); the console reads them.
 //!
-//! Reads take a pooled connection; each write is one transaction. A write that stores a work
-//! order, or that rebuilds the KPI sums a push adds to (a changed city profile), takes the
-//! change feed's lock first (`super::feed::lock`), as a push does, so it never interleaves
-//! with a push on another instance.
+//! Reads take a pooled connection; each write is one transaction. A write that stores a new
+//! work order takes the change feed's lock first (`super::feed::lock`); an office edit of an
+//! order is a push (`super::push`) and locks the order as a push does; a write that rebuilds
+//! the KPI sums a push adds to (a changed city profile) takes the profile's lock alone
+//! (`super::locks`), so no push on any instance adds to the sums meanwhile.
 
 mod board;
 mod intake;
@@ -25,7 +26,7 @@ use hearth_core::protocol::{Outcome, PushEntry};
 use hearth_core::rules::CityProfile;
 use uuid::Uuid;
 
-use super::{PgStorage, admin, audit, blobs, facts, feed, profile, push};
+use super::{PgStorage, admin, audit, blobs, facts, feed, locks, profile, push};
 use crate::error::{Error, Result};
 use crate::storage::Caller;
 use crate::storage::console::*;
@@ -137,7 +138,7 @@ impl ConsoleStorage for PgStorage {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         // The sums are rebuilt: no push may add to them meanwhile.
-        feed::lock(&tx).await?;
+        locks::profile_exclusive(&tx).await?;
         profile::set_profile(&tx, &profile).await?;
         facts::rebuild(&tx, &profile).await?;
         Ok(tx.commit().await?)
@@ -192,7 +193,7 @@ impl ConsoleStorage for PgStorage {
     async fn set_city_profile_audited(&self, profile: CityProfile, audit: NewAudit) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        feed::lock(&tx).await?;
+        locks::profile_exclusive(&tx).await?;
         let old = serde_json::to_value(profile::stored_profile(&tx).await?)?;
         profile::set_profile(&tx, &profile).await?;
         facts::rebuild(&tx, &profile).await?;
@@ -245,7 +246,7 @@ impl ConsoleStorage for PgStorage {
     ) -> Result<Outcome> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        // The push takes the feed's lock itself.
+        // The push locks the order, and takes the feed's lock itself.
         let result = push::push(&tx, &caller, vec![entry.into()], now)
             .await?
             .pop()
@@ -270,7 +271,7 @@ impl PgStorage {
     ) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        feed::lock(&tx).await?;
+        locks::profile_exclusive(&tx).await?;
         sample::add_reports(&tx, count, from, to, seed).await?;
         facts::rebuild(&tx, &profile::stored_profile(&tx).await?).await?;
         Ok(tx.commit().await?)
