@@ -25,8 +25,9 @@ run: setup app
 
 ## test: every test of the project — formatting, lints, UI type checks and unit tests, Rust unit, property,
 ## crash and system tests, the field app end to end (under its own Xvfb) and the console end to end
-## (headless Chromium); then the system tests and the console's again with every server on
-## PostgreSQL (the tests start their own); `app` builds both UIs first, since the binaries embed them
+## (headless Chromium); then the system tests, the console's and the server's HTTP tests again with
+## every server on PostgreSQL (the tests start their own); `app` builds both UIs first, since the
+## binaries embed them
 test: setup
 	$(CARGO) fmt --all -- --check
 	$(NPM) run check --silent   # TypeScript and Svelte types
@@ -37,6 +38,8 @@ test: setup
 	$(CARGO) test --workspace --locked
 	HEARTH_TEST_BACKEND=postgres $(CARGO) test --locked -p hearth-tests --test it --test console -- \
 	  --skip crash:: --skip certs:: --skip instances::
+	HEARTH_TEST_BACKEND=postgres $(CARGO) test --locked -p hearth-server --test it -- \
+	  --skip storage:: --skip cli::   # the HTTP tests (the storage and CLI tests pick backends themselves)
 
 ## bench: every benchmark, in release mode, one JSON line per workload; the field app's
 ## (app_cold_start, app_search_keystroke) run its debug build under Xvfb

@@ -104,7 +104,7 @@ async fn a_revoked_device_is_told_it_was_revoked() {
 async fn bad_json_is_refused_in_the_error_format_and_stores_nothing() {
     let s = server().await;
     let token = s.login("tech1").await;
-    let before = s.counts();
+    let before = s.counts().await;
     let entry = |change: serde_json::Value| {
         json!({"entries": [{"id": Uuid::now_v7(), "hlc": "0000000000000001-00000000-0000000000000001", "change": change}]})
             .to_string()
@@ -143,14 +143,14 @@ async fn bad_json_is_refused_in_the_error_format_and_stores_nothing() {
         (answer.status, code(&answer)),
         (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
     );
-    assert_eq!(s.counts(), before);
+    assert_eq!(s.counts().await, before);
 }
 
 #[tokio::test]
 async fn an_oversized_body_is_refused_with_413() {
     let s = server().await;
     let token = s.login("tech1").await;
-    let before = s.counts();
+    let before = s.counts().await;
     let huge =
         format!(r#"{{"entries":[],"pad":"{}"}}"#, "x".repeat(hearth_server::routes::sync::PUSH_BODY_LIMIT));
     let answer = s.call("POST", "/v1/sync/push", Some(&token), Some(huge)).await;
@@ -158,14 +158,14 @@ async fn an_oversized_body_is_refused_with_413() {
     let login = format!(r#"{{"username":"{}"}}"#, "x".repeat(100_000));
     let answer = s.call("POST", "/v1/auth/login", None, Some(login)).await;
     assert_eq!(code(&answer), "payload_too_large");
-    assert_eq!(s.counts(), before);
+    assert_eq!(s.counts().await, before);
 }
 
 #[tokio::test]
 async fn a_batch_over_the_limit_is_refused_whole() {
     let s = server().await;
     let token = s.login("dispatcher").await;
-    let before = s.counts();
+    let before = s.counts().await;
     let entries: Vec<_> = (0..=MAX_PUSH_ENTRIES)
         .map(|_| {
             json!({"id": Uuid::now_v7(), "hlc": "0000000000000001-00000000-0000000000000001",
@@ -175,7 +175,7 @@ async fn a_batch_over_the_limit_is_refused_whole() {
     let answer =
         s.call("POST", "/v1/sync/push", Some(&token), Some(json!({"entries": entries}).to_string())).await;
     assert_eq!((answer.status, code(&answer)), (StatusCode::PAYLOAD_TOO_LARGE, "too_many_entries"));
-    assert_eq!(s.counts(), before);
+    assert_eq!(s.counts().await, before);
 }
 
 #[tokio::test]
@@ -196,10 +196,10 @@ async fn blobs_are_checked_against_their_hash_and_stored_once() {
             .body(Body::empty())
             .unwrap()
     };
-    let before = s.counts();
+    let before = s.counts().await;
     let damaged = s.send(put(b"something else".to_vec(), sha.to_string())).await;
     assert_eq!((damaged.status, code(&damaged)), (StatusCode::BAD_REQUEST, "hash_mismatch"));
-    assert_eq!(s.counts(), before);
+    assert_eq!(s.counts().await, before);
     assert_eq!(s.send(head(sha.to_string())).await.status, StatusCode::NOT_FOUND);
 
     assert_eq!(s.send(put(photo.clone(), sha.to_string())).await.status, StatusCode::CREATED);

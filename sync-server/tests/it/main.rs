@@ -1,8 +1,11 @@
-//! hearth-server's integration tests: the real router on a temp data directory, called with
-//! `oneshot` (no socket), checked the way a device or the office would notice.
+//! hearth-server's integration tests: the real router on a fresh database, called with
+//! `oneshot` (no socket), checked the way a device or the office would notice. The database is
+//! SQLite in a temporary directory, or PostgreSQL with `HEARTH_TEST_BACKEND=postgres`
+//! ([`backend`]); the tests read no database file.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 mod api;
+mod backend;
 mod cli;
 mod compression;
 mod console;
@@ -16,19 +19,20 @@ mod uploads;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use hearth_server::storage::{SqliteStorage, Storage};
+use backend::Database;
+use hearth_server::storage::Storage;
 use hearth_server::{AppState, app, demo};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tempfile::TempDir;
 use tower::ServiceExt;
 use uuid::Uuid;
 
 /// A server on a fresh demo city of 40 households (10 per station).
 pub struct Server {
-    pub dir: TempDir,
     pub app: Router,
     pub storage: Arc<dyn Storage>,
+    /// Where its records are, for what no API reads.
+    pub database: Database,
 }
 
 /// A cheap argon2 cost, so tests do not spend seconds hashing.
@@ -37,20 +41,18 @@ pub fn cheap() -> argon2::Params {
 }
 
 pub async fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(dir.path()).unwrap());
+    let (storage, database) = backend::fresh().await;
     demo::create(storage.as_ref(), 40, cheap()).await.unwrap();
     let app = app(AppState::new(Arc::clone(&storage)));
-    Server { dir, app, storage }
+    Server { app, storage, database }
 }
 
 /// The same city without the demo's work orders, for tests that count every order.
 pub async fn server_without_orders() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(dir.path()).unwrap());
+    let (storage, database) = backend::fresh().await;
     demo::create_without_orders(storage.as_ref(), 40, cheap()).await.unwrap();
     let app = app(AppState::new(Arc::clone(&storage)));
-    Server { dir, app, storage }
+    Server { app, storage, database }
 }
 
 /// An answer: status and JSON body (Null when empty).
@@ -96,15 +98,15 @@ impl Server {
     }
 
     /// Row counts of the tables a bad request must leave alone.
-    pub fn counts(&self) -> Vec<(String, i64)> {
-        let conn = rusqlite::Connection::open(self.dir.path().join("hearth-server.sqlite")).unwrap();
-        ["households", "work_orders", "reports", "push_log", "blobs", "conflicts", "changes", "devices"]
-            .iter()
-            .map(|t| {
-                let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap();
-                ((*t).to_owned(), n)
-            })
-            .collect()
+    pub async fn counts(&self) -> Vec<(String, i64)> {
+        let tables =
+            ["households", "work_orders", "reports", "push_log", "blobs", "conflicts", "changes", "devices"];
+        self.database.counts(&tables).await
+    }
+
+    /// The row count of `table`.
+    pub async fn count(&self, table: &str) -> i64 {
+        self.database.counts(&[table]).await[0].1
     }
 
     /// Every change the caller sees, paging with `limit`.

@@ -104,7 +104,7 @@ async fn a_body_the_schemas_refuse_the_server_refuses_and_stores_nothing() {
         change: Outgoing::Report(Box::new(report_for(&household(0), me))),
     };
     let push = serde_json::to_value(PushRequest { entries: vec![entry] }).unwrap();
-    let before = s.counts();
+    let before = s.counts().await;
     let mut unfit = Vec::new();
     // An unknown field, a wrong enum value, a wrong type: each refused by both.
     for (path, value) in [
@@ -121,7 +121,7 @@ async fn a_body_the_schemas_refuse_the_server_refuses_and_stores_nothing() {
         unfit.push((path, answer.status));
     }
     assert!(unfit.iter().all(|(_, status)| *status == StatusCode::BAD_REQUEST), "{unfit:?}");
-    assert_eq!(s.counts(), before);
+    assert_eq!(s.counts().await, before);
     // The same body untouched is valid and stored.
     schemas.assert_valid("PushRequest", &push);
     let answer = s.call("POST", "/v1/sync/push", Some(&token), Some(push.to_string())).await;

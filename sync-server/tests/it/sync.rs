@@ -35,10 +35,10 @@ async fn a_batch_pushed_twice_is_applied_once_with_the_same_answer() {
     assert!(
         (0..3).all(|i| result(&first, i)["result"] == "accepted" && first.results[i].id == entries[i].id)
     );
-    let after_first = s.counts();
+    let after_first = s.counts().await;
     let again = push(&s, &token, &entries).await;
     assert_eq!(again, first, "a retried batch gets the answers it got the first time");
-    assert_eq!(s.counts(), after_first);
+    assert_eq!(s.counts().await, after_first);
     let reports = after_first.iter().find(|(t, _)| t == "reports").unwrap().1;
     assert_eq!(reports, 3);
 }
@@ -47,22 +47,22 @@ async fn a_batch_pushed_twice_is_applied_once_with_the_same_answer() {
 async fn a_report_for_a_household_the_server_lacks_is_rejected_and_stores_nothing() {
     let s = server().await;
     let (token, me) = s.login_user("tech1").await;
-    let before = s.counts();
+    let before = s.counts().await;
     let stranger = Household { id: Uuid::now_v7(), ..household(0) };
     let response = push(&s, &token, &[entry(Outgoing::Report(Box::new(report_for(&stranger, me))), 1)]).await;
     assert_eq!(result(&response, 0)["code"], "unknown_reference");
-    assert_eq!(s.counts(), before);
+    assert_eq!(s.counts().await, before);
 }
 
 #[tokio::test]
 async fn a_technician_cannot_file_a_report_for_another_stations_household() {
     let s = server().await;
     let (token, me) = s.login_user("tech1").await;
-    let before = s.counts();
+    let before = s.counts().await;
     let response =
         push(&s, &token, &[entry(Outgoing::Report(Box::new(report_for(&household(1), me))), 1)]).await;
     assert_eq!(result(&response, 0)["code"], "forbidden");
-    assert_eq!(s.counts(), before);
+    assert_eq!(s.counts().await, before);
 }
 
 #[tokio::test]
@@ -106,7 +106,7 @@ async fn a_report_id_stored_with_other_content_is_rejected_and_logged() {
     let tampered = hearth_core::demo::sign(changed, "王伟", Utc::now()).unwrap();
     let response = push(&s, &token, &[entry(Outgoing::Report(Box::new(tampered)), 2)]).await;
     assert_eq!(result(&response, 0)["code"], "conflict");
-    let conflicts = s.counts().into_iter().find(|(t, _)| t == "conflicts").unwrap().1;
+    let conflicts = s.count("conflicts").await;
     assert_eq!(conflicts, 1);
 }
 
@@ -180,7 +180,7 @@ async fn work_order_edits_merge_forward_only_and_a_stale_one_is_logged() {
     let (new_seq, merged) = orders(&s, &tech).await.into_iter().find(|(_, o)| o.id == order.id).unwrap();
     assert_eq!(merged.status, Done, "a later stamp does not move a status backwards");
     assert!(new_seq > seq, "a changed order comes again in the feed");
-    let conflicts = s.counts().into_iter().find(|(t, _)| t == "conflicts").unwrap().1;
+    let conflicts = s.count("conflicts").await;
     assert_eq!(conflicts, 1);
 
     let other_station = orders(&s, &s.login("dispatcher").await)
@@ -225,13 +225,13 @@ async fn a_technician_cannot_cancel_or_close_his_stations_order_and_nothing_is_s
     let cancel = edit(Cancelled, now_ms + 10_000);
     let body = serde_json::to_value(&cancel).unwrap();
     assert_eq!(body["change"]["data"]["fields"], serde_json::json!({"status": "cancelled"}));
-    let before = s.counts();
+    let before = s.counts().await;
     let response = push(&s, &tech, &[cancel]).await;
     assert_eq!(result(&response, 0)["result"], "rejected");
     assert_eq!(result(&response, 0)["code"], "forbidden");
     let message = result(&response, 0)["message"].as_str().unwrap().to_owned();
     assert!(message.contains("office") && message.contains("cancelled"), "{message}");
-    assert_eq!(s.counts(), before, "nothing of it is stored");
+    assert_eq!(s.counts().await, before, "nothing of it is stored");
     let (same_seq, unchanged) = orders(&s, &tech).await.into_iter().find(|(_, o)| o.id == order.id).unwrap();
     assert_eq!((same_seq, &unchanged), (seq, &order), "the order is as it was");
 
@@ -256,16 +256,18 @@ async fn a_technician_cannot_cancel_or_close_his_stations_order_and_nothing_is_s
     assert_eq!(closed.status, Closed);
 }
 
-/// The device and user that delivered report `id`, and the author its KPI facts credit.
-fn delivery(s: &Server, id: Uuid) -> (String, String, String) {
-    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
-    conn.query_row(
-        "SELECT r.device_id, r.delivered_by, f.author_id FROM reports r
-         JOIN report_facts f ON f.report_id = r.id WHERE r.id = ?1",
-        [id.to_string()],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )
-    .unwrap()
+/// The device and user that delivered report `id`, and the author its KPI facts credit (no
+/// API shows who delivered a report).
+async fn delivery(s: &Server, id: Uuid) -> (String, String, String) {
+    let rows = s
+        .database
+        .rows(&format!(
+            "SELECT r.device_id, r.delivered_by, f.author_id FROM reports r
+             JOIN report_facts f ON f.report_id = r.id WHERE r.id = '{id}'"
+        ))
+        .await;
+    let [device, delivered_by, author] = <[Option<String>; 3]>::try_from(rows[0].clone()).unwrap();
+    (device.unwrap(), delivered_by.unwrap(), author.unwrap())
 }
 
 #[tokio::test]
@@ -275,14 +277,15 @@ async fn a_crew_mates_report_is_accepted_only_from_a_tablet_they_logged_in_on() 
     let tablet = Uuid::now_v7();
     let insp1_token = s.login_on("insp1", tablet).await;
     let tech1 = s.login_on("tech1", tablet).await;
-    let (insp1, tech1_id, tech2) = (user_id(&s, "insp1"), user_id(&s, "tech1"), user_id(&s, "tech2"));
+    let (insp1, tech1_id, tech2) =
+        (user_id(&s, "insp1").await, user_id(&s, "tech1").await, user_id(&s, "tech2").await);
     assert_eq!(
         s.call("GET", "/v1/sync/pull", Some(&insp1_token), None).await.status,
         StatusCode::UNAUTHORIZED
     );
 
     // Another station's user as the author: refused, in words, and nothing stored.
-    let before = s.counts();
+    let before = s.counts().await;
     let foreign = report_for(&household(0), tech2);
     let response = push(&s, &tech1, &[entry(Outgoing::Report(Box::new(foreign)), 1)]).await;
     assert_eq!(result(&response, 0)["code"], "forbidden");
@@ -291,24 +294,24 @@ async fn a_crew_mates_report_is_accepted_only_from_a_tablet_they_logged_in_on() 
         message.contains(&tech2.to_string()) && message.contains("not a crew member of your station"),
         "{message}"
     );
-    assert_eq!(s.counts(), before);
+    assert_eq!(s.counts().await, before);
 
     // The crew mate who used this tablet: accepted, credited to her, delivered by tech1.
     let mates = report_for(&household(4), insp1);
     let response = push(&s, &tech1, &[entry(Outgoing::Report(Box::new(mates.clone())), 2)]).await;
     assert_eq!(result(&response, 0)["result"], "accepted", "{:?}", response);
-    let delivered = delivery(&s, mates.report().id);
+    let delivered = delivery(&s, mates.report().id).await;
     assert_eq!(delivered, (tablet.to_string(), tech1_id.to_string(), insp1.to_string()));
 
     // The same crew mate, from a tablet she never logged in on: refused.
     let (other_tablet_token, _) = s.login_user("tech1").await;
-    let before = s.counts();
+    let before = s.counts().await;
     let elsewhere = report_for(&household(8), insp1);
     let response = push(&s, &other_tablet_token, &[entry(Outgoing::Report(Box::new(elsewhere)), 3)]).await;
     assert_eq!(result(&response, 0)["code"], "forbidden");
     let message = result(&response, 0)["message"].as_str().unwrap().to_owned();
     assert!(message.contains("never logged in on this device"), "{message}");
-    assert_eq!(s.counts(), before);
+    assert_eq!(s.counts().await, before);
 
     // A user the server does not know: refused.
     let nobody = report_for(&household(8), Uuid::now_v7());
@@ -319,7 +322,7 @@ async fn a_crew_mates_report_is_accepted_only_from_a_tablet_they_logged_in_on() 
 #[tokio::test]
 async fn a_csv_with_a_bad_row_imports_nothing_and_names_the_line() {
     let s = server().await;
-    let before = s.counts();
+    let before = s.counts().await;
     let csv = "户号,地址,户主,电话,收费面积,供热站\n\
                2000001,和平区友谊路1号,王伟,13800000000,88.5,和平供热站\n\
                2000002,和平区友谊路2号,李四,13800000001,-5,和平供热站\n";
@@ -327,7 +330,7 @@ async fn a_csv_with_a_bad_row_imports_nothing_and_names_the_line() {
     let bad = hearth_server::import::parse_households(csv.as_bytes(), &stations).unwrap_err();
     assert_eq!(bad.len(), 1);
     assert!(bad[0].starts_with("line 3:"), "{bad:?}");
-    assert_eq!(s.counts(), before);
+    assert_eq!(s.counts().await, before);
 
     let good = csv.replace("-5", "70");
     let households = hearth_server::import::parse_households(good.as_bytes(), &stations).unwrap();
@@ -354,7 +357,7 @@ async fn a_tampered_report_is_rejected_alone_and_the_rest_of_the_batch_applies()
     assert_eq!(result(&response, 0)["code"], "invalid");
     assert_eq!(result(&response, 1)["result"], "accepted");
     assert_eq!(response.results[1].id, good.id);
-    let reports = s.counts().into_iter().find(|(t, _)| t == "reports").unwrap().1;
+    let reports = s.count("reports").await;
     assert_eq!(reports, 1);
 }
 
@@ -372,10 +375,7 @@ async fn a_report_is_stored_byte_for_byte_as_sent_whatever_the_order_of_its_chan
     let answer = s.call("POST", "/v1/sync/push", Some(&token), Some(body)).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body["results"][0]["outcome"]["result"], "accepted", "{}", answer.body);
-    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
-    let stored: String = conn
-        .query_row("SELECT record FROM reports WHERE id = ?1", [report.report().id.to_string()], |r| r.get(0))
-        .unwrap();
+    let stored = s.storage.report(report.report().id).await.unwrap().unwrap().record;
     assert_eq!(stored, sent, "the record the device signed and sent, not a re-serialization");
     let checked = hearth_core::rules::signing::verify_json(&stored).unwrap();
     assert_eq!(checked, report);
@@ -437,8 +437,11 @@ async fn many_edits_of_one_order_in_a_batch_end_as_if_sent_one_by_one_with_one_n
     let twin = find(orders(&single, &office[1]).await, twin.id);
     assert_eq!((merged.priority, merged.status), (twin.priority, twin.status));
     assert_eq!((merged.priority, merged.status), (Urgent, OnSite), "the latest stamp; status forward only");
-    let conflicts = |s: &Server| s.counts().into_iter().find(|(t, _)| t == "conflicts").unwrap().1;
-    assert_eq!(conflicts(&batched), conflicts(&single), "the same writes overruled and logged");
+    assert_eq!(
+        batched.count("conflicts").await,
+        single.count("conflicts").await,
+        "the same writes overruled and logged"
+    );
 }
 
 /// What a device holds after applying `changes` in order: (entity, id) → data. A withdrawal
@@ -519,7 +522,7 @@ async fn an_order_reassigned_away_from_a_crew_member_of_another_station_leaves_t
     let s = server().await;
     let (tech1, tech2, office) =
         (s.login("tech1").await, s.login("tech2").await, s.login("dispatcher").await);
-    let user_id = |name: &str| user_id(&s, name);
+    let (tech1_id, tech2_id) = (user_id(&s, "tech1").await, user_id(&s, "tech2").await);
     let station1 = hearth_core::demo::stations()[0].id;
     let (_, order) = orders(&s, &office).await.into_iter().find(|(_, o)| o.station_id == station1).unwrap();
     let key = ("work_order".to_owned(), order.id.to_string());
@@ -530,12 +533,12 @@ async fn an_order_reassigned_away_from_a_crew_member_of_another_station_leaves_t
     };
 
     // Lent to the second station's technician: their tablet gets it.
-    push(&s, &office, &[assign(user_id("tech2"), now_ms + 1_000)]).await;
+    push(&s, &office, &[assign(tech2_id, now_ms + 1_000)]).await;
     assert!(held(&s.pull_all(&tech2, 7).await).contains_key(&key));
     let seen = cursor_of(&s, &tech2).await;
 
     // Given back to the first station's technician: it leaves the second's tablet.
-    push(&s, &office, &[assign(user_id("tech1"), now_ms + 2_000)]).await;
+    push(&s, &office, &[assign(tech1_id, now_ms + 2_000)]).await;
     let news = pull_after(&s, &tech2, seen).await;
     assert_eq!(news.len(), 1, "{news:?}");
     assert_eq!(news[0]["change"]["data"], serde_json::json!({ "kind": "work_order", "id": order.id }));
@@ -543,12 +546,9 @@ async fn an_order_reassigned_away_from_a_crew_member_of_another_station_leaves_t
     assert!(held(&s.pull_all(&tech1, 7).await).contains_key(&key), "its own station keeps it throughout");
 }
 
-/// The id of the user `name`, read from the server's database.
-fn user_id(s: &Server, name: &str) -> Uuid {
-    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
-    let id: String =
-        conn.query_row("SELECT id FROM users WHERE username = ?1", [name], |r| r.get(0)).unwrap();
-    id.parse().unwrap()
+/// The id of the user `name`, as the server's storage knows it.
+async fn user_id(s: &Server, name: &str) -> Uuid {
+    s.storage.credentials(name).await.unwrap().unwrap().user.id
 }
 
 /// Walks every page of `token`'s pull asking for the count, and checks each page's
@@ -580,7 +580,7 @@ async fn a_pull_asked_to_count_says_how_many_changes_are_left_to_the_caller() {
     let s = server().await;
     let (tech1, tech2, office) =
         (s.login("tech1").await, s.login("tech2").await, s.login("dispatcher").await);
-    let user_id = |name: &str| user_id(&s, name);
+    let (tech1_id, tech2_id) = (user_id(&s, "tech1").await, user_id(&s, "tech2").await);
     // One station-1 order assigned to its own technician (seen through both the station and
     // the assignee: counted once), one lent to station 2's technician, then taken back from
     // them (a withdrawal for them, none for the office).
@@ -592,14 +592,14 @@ async fn a_pull_asked_to_count_says_how_many_changes_are_left_to_the_caller() {
         let fields = WorkOrderFields { assignee_id: Some(to), ..Default::default() };
         entry(Outgoing::WorkOrderEdit(WorkOrderEdit { work_order_id: order.id, fields }), wall_ms)
     };
-    push(&s, &office, &[assign(&station1_orders[0], user_id("tech1"), now_ms + 1_000)]).await;
-    push(&s, &office, &[assign(&station1_orders[1], user_id("tech2"), now_ms + 1_000)]).await;
+    push(&s, &office, &[assign(&station1_orders[0], tech1_id, now_ms + 1_000)]).await;
+    push(&s, &office, &[assign(&station1_orders[1], tech2_id, now_ms + 1_000)]).await;
     assert!(
         held(&s.pull_all(&tech2, 7).await)
             .contains_key(&("work_order".to_owned(), station1_orders[1].id.to_string()))
     );
-    push(&s, &office, &[assign(&station1_orders[2], user_id("tech2"), now_ms + 2_000)]).await;
-    push(&s, &office, &[assign(&station1_orders[2], user_id("tech1"), now_ms + 3_000)]).await;
+    push(&s, &office, &[assign(&station1_orders[2], tech2_id, now_ms + 2_000)]).await;
+    push(&s, &office, &[assign(&station1_orders[2], tech1_id, now_ms + 3_000)]).await;
 
     for (who, token) in [("tech1", &tech1), ("tech2", &tech2), ("dispatcher", &office)] {
         for limit in [1, 7, 5000] {

@@ -171,7 +171,7 @@ async fn a_corrupted_upload_is_refused_with_400_and_nothing_is_stored() {
     let token = s.login("tech1").await;
     let (bytes, sha) = photo(200_000);
     let total = bytes.len() as u64;
-    let before = s.counts();
+    let before = s.counts().await;
     send(&s, patch(&token, &sha, 0, total, Body::from(bytes[..100_000].to_vec()))).await;
     let mut rest = bytes[100_000..].to_vec();
     rest[5] ^= 1;
@@ -181,7 +181,7 @@ async fn a_corrupted_upload_is_refused_with_400_and_nothing_is_stored() {
     assert_eq!(body["error"]["code"], "hash_mismatch");
     assert!(body["error"]["message"].as_str().unwrap().contains("nothing was stored"), "{body}");
     assert_eq!(held(&s, &token, &sha).await, Some(0), "the damaged partial was dropped");
-    assert_eq!(s.counts(), before, "no blob");
+    assert_eq!(s.counts().await, before, "no blob");
 }
 
 #[tokio::test]

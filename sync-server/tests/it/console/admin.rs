@@ -20,10 +20,7 @@ async fn dispatch_log_entries_are_kept_and_found_by_date_and_text() {
     let all = s.get("/v1/console/dispatch-log", &token).await;
     let texts: Vec<&str> = all.body.as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap()).collect();
     // Each entry names who wrote it.
-    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
-    let name: String = conn
-        .query_row("SELECT display_name FROM users WHERE username = 'dispatcher'", [], |r| r.get(0))
-        .unwrap();
+    let name = s.storage.credentials("dispatcher").await.unwrap().unwrap().user.display_name;
     assert!(all.body.as_array().unwrap().iter().all(|e| e["author_name"] == json!(name)), "{}", all.body);
     assert_eq!(
         texts,
@@ -35,7 +32,7 @@ async fn dispatch_log_entries_are_kept_and_found_by_date_and_text() {
         s.get("/v1/console/dispatch-log?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z", &token).await;
     assert_eq!(none.body, json!([]));
 
-    let before = s.all_counts();
+    let before = s.all_counts().await;
     refused(
         &s.post("/v1/console/dispatch-log", &token, json!({"text": "  "})).await,
         StatusCode::BAD_REQUEST,
@@ -56,7 +53,7 @@ async fn dispatch_log_entries_are_kept_and_found_by_date_and_text() {
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
     );
-    assert_eq!(s.all_counts(), before);
+    assert_eq!(s.all_counts().await, before);
 }
 
 #[tokio::test]
@@ -64,7 +61,7 @@ async fn an_admin_adds_and_disables_users_and_a_disabled_user_is_locked_out() {
     let s = server().await;
     let admin = s.login("admin").await;
     let station = hearth_core::demo::stations()[2].id;
-    let before = s.all_counts();
+    let before = s.all_counts().await;
     let bad = [
         json!({"username": "", "password": "long-enough", "role": "dispatcher"}),
         json!({"username": "w", "password": "short", "role": "dispatcher"}),
@@ -81,7 +78,7 @@ async fn an_admin_adds_and_disables_users_and_a_disabled_user_is_locked_out() {
             "bad_request",
         );
     }
-    assert_eq!(s.all_counts(), before);
+    assert_eq!(s.all_counts().await, before);
 
     let added = s
         .post("/v1/console/admin/users", &admin, json!({"username": "tech9", "password": "demo-tech9", "display_name": "赵六", "role": "technician", "station_id": station}))
@@ -126,7 +123,7 @@ async fn an_admin_adds_stations_and_revokes_devices() {
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
     let stations = s.get("/v1/console/admin/stations", &admin).await;
     assert_eq!(stations.body.as_array().unwrap().len(), 5);
-    let before = s.all_counts();
+    let before = s.all_counts().await;
     refused(
         &s.post("/v1/console/admin/stations", &admin, json!({"name": "和平供热站"})).await,
         StatusCode::BAD_REQUEST,
@@ -144,7 +141,7 @@ async fn an_admin_adds_stations_and_revokes_devices() {
     assert!(too_long.body["error"]["message"].as_str().unwrap().contains("at most 64 characters"));
     let user = json!({"username": long, "password": "long-enough", "role": "dispatcher"});
     refused(&s.post("/v1/console/admin/users", &admin, user).await, StatusCode::BAD_REQUEST, "bad_request");
-    assert_eq!(s.all_counts(), before);
+    assert_eq!(s.all_counts().await, before);
 
     let tablet = Uuid::now_v7();
     let token = s.login_on("tech1", tablet).await;
@@ -173,7 +170,7 @@ async fn thresholds_are_stored_only_when_they_make_sense() {
     let admin = s.login("admin").await;
     let current = s.get("/v1/console/admin/thresholds", &admin).await;
     assert_eq!(current.body, serde_json::to_value(hearth_core::rules::CityProfile::default()).unwrap());
-    let before = s.all_counts();
+    let before = s.all_counts().await;
     let put = |body: serde_json::Value| {
         s.call("PUT", "/v1/console/admin/thresholds", Some(&admin), Some(body.to_string()))
     };
@@ -200,7 +197,7 @@ async fn thresholds_are_stored_only_when_they_make_sense() {
         refused(&answer, StatusCode::BAD_REQUEST, "bad_request");
         assert!(answer.body["error"]["message"].as_str().unwrap().contains("company_name"));
     }
-    assert_eq!(s.all_counts(), before);
+    assert_eq!(s.all_counts().await, before);
 
     assert_eq!(current.body["company_name"], "供热服务有限公司");
     let mut xuzhou = current.body.clone();
@@ -241,7 +238,7 @@ async fn the_device_list_shows_each_devices_last_contact() {
     assert!(contact(&devices.body, silent).is_some_and(|t| t >= before), "{}", devices.body);
 
     // Both as if they had logged in before the server recorded contacts.
-    s.sql(&format!("UPDATE devices SET last_used_at = NULL WHERE id IN ('{pulled}', '{silent}')"));
+    s.sql(&format!("UPDATE devices SET last_used_at = NULL WHERE id IN ('{pulled}', '{silent}')")).await;
     let devices = s.get("/v1/console/admin/devices", &admin).await;
     assert_eq!((contact(&devices.body, pulled), contact(&devices.body, silent)), (None, None));
 

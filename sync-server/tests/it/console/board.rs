@@ -52,7 +52,12 @@ async fn the_board_puts_what_must_be_reached_first_at_the_top_across_pages() {
     let s = server().await;
     let token = s.login("dispatcher").await;
     // Only this test's orders are open.
-    s.sql("UPDATE work_orders SET record = json_set(record, '$.status', 'done')");
+    if crate::backend::on_postgres() {
+        s.sql(r#"UPDATE work_orders SET record = jsonb_set(record::jsonb, '{status}', '"done"')::text"#)
+            .await;
+    } else {
+        s.sql("UPDATE work_orders SET record = json_set(record, '$.status', 'done')").await;
+    }
     use Priority::*;
     use WorkOrderStatus::*;
     // Made in an order unlike the one expected, so nothing comes right by insertion order.
@@ -165,7 +170,7 @@ async fn a_repeated_call_is_attached_to_the_open_order_and_shown_with_it() {
     assert_eq!(activity.body["recent_calls"][0]["work_order_number"], number);
 
     // The second call about the same fault: attached, no new order.
-    let orders_before: i64 = count(&s, "SELECT count(*) FROM work_orders");
+    let orders_before = s.count("work_orders").await;
     let again = call(
         &s,
         &token,
@@ -178,7 +183,7 @@ async fn a_repeated_call_is_attached_to_the_open_order_and_shown_with_it() {
     assert_eq!(again.body["call"]["work_order_id"], order);
     assert_eq!(again.body["call"]["work_order_number"], number);
     assert!(again.body["work_order"].is_null());
-    assert_eq!(count(&s, "SELECT count(*) FROM work_orders"), orders_before, "no second order");
+    assert_eq!(s.count("work_orders").await, orders_before, "no second order");
 
     // The board and the order show the repeated call.
     let one = s.get(&format!("/v1/console/work-orders/{}", order.as_str().unwrap()), &token).await;
@@ -201,11 +206,6 @@ async fn a_repeated_call_is_attached_to_the_open_order_and_shown_with_it() {
     assert_eq!(loose.status, StatusCode::CREATED, "{}", loose.body);
 }
 
-fn count(s: &Server, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(s.dir.path().join("hearth-server.sqlite")).unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
-}
-
 #[tokio::test]
 async fn a_repeated_call_names_an_open_order_of_its_own_household_or_is_refused() {
     let s = server().await;
@@ -218,7 +218,7 @@ async fn a_repeated_call_names_an_open_order_of_its_own_household_or_is_refused(
         json!({"caller_name": "王", "phone": home.phone, "household_id": household,
                "description": "又不热了", "outcome": outcome, "work_order_id": order})
     };
-    let before = s.all_counts();
+    let before = s.all_counts().await;
     let cases = [
         (
             base("duplicate", Some(home.id), json!(theirs.id)),
@@ -241,7 +241,7 @@ async fn a_repeated_call_names_an_open_order_of_its_own_household_or_is_refused(
         refused(&answer, status, code);
         assert!(answer.body["error"]["message"].as_str().unwrap().contains(words), "{body}: {}", answer.body);
     }
-    assert_eq!(s.all_counts(), before, "a refused call stores nothing");
+    assert_eq!(s.all_counts().await, before, "a refused call stores nothing");
     refused(
         &s.get(&format!("/v1/console/households/{}/activity", Uuid::now_v7()), &token).await,
         StatusCode::NOT_FOUND,

@@ -126,7 +126,7 @@ async fn a_bad_call_or_order_is_refused_with_a_reason_and_stores_nothing() {
     let token = s.login("dispatcher").await;
     let home = household(0);
     let (_, dispatcher_id) = s.login_user("dispatcher").await;
-    let before = s.all_counts();
+    let before = s.all_counts().await;
     let order = json!({"kind": "repair", "priority": "normal", "description": "不热"});
     let cases = [
         (json!({"caller_name": "王", "phone": "", "description": "x", "outcome": "advice"}), "bad_request"),
@@ -187,7 +187,7 @@ async fn a_bad_call_or_order_is_refused_with_a_reason_and_stores_nothing() {
         StatusCode::BAD_REQUEST,
         "bad_request",
     );
-    assert_eq!(s.all_counts(), before);
+    assert_eq!(s.all_counts().await, before);
 }
 
 /// Adds an open repair order for household `n`, reported `hours_ago`, due 8 hours later.

@@ -323,7 +323,7 @@ async fn non_compliant_households_wait_until_their_follow_up_is_done() {
     c.s.push_edit(&t1, repair_id, stamp(Utc::now()), done.clone()).await;
 
     // Household 16's follow-up, in one action.
-    let before = c.s.all_counts();
+    let before = c.s.all_counts().await;
     let compliant =
         c.s.post("/v1/console/follow-ups", &c.office, json!({"report_id": c.checks[0].report().id})).await;
     refused(&compliant, StatusCode::BAD_REQUEST, "bad_request");
@@ -335,7 +335,7 @@ async fn non_compliant_households_wait_until_their_follow_up_is_done() {
         )
         .await;
     refused(&not_crew, StatusCode::BAD_REQUEST, "bad_request");
-    assert_eq!(c.s.all_counts(), before);
+    assert_eq!(c.s.all_counts().await, before);
     let follow_up =
         c.s.post(
             "/v1/console/follow-ups",
@@ -474,7 +474,8 @@ async fn the_refund_is_priced_in_yuan_from_the_profile_and_an_older_profile_read
     c.s.sql(&format!(
         "INSERT INTO settings (key, value) VALUES ('city_profile', '{old}')
          ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-    ));
+    ))
+    .await;
     let stored = c.s.get("/v1/console/admin/thresholds", &admin).await;
     assert_eq!(stored.status, StatusCode::OK, "{}", stored.body);
     assert_eq!(

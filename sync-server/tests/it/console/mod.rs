@@ -45,30 +45,15 @@ impl Server {
     }
 
     /// Row counts of every table, the console's included.
-    pub fn all_counts(&self) -> Vec<(String, i64)> {
-        let conn = rusqlite::Connection::open(self.dir.path().join("hearth-server.sqlite")).unwrap();
-        let mut tables: Vec<String> = conn
-            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        tables.sort();
-        tables
-            .into_iter()
-            .map(|t| {
-                let n: i64 =
-                    conn.query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0)).unwrap();
-                (t, n)
-            })
-            .collect()
+    pub async fn all_counts(&self) -> Vec<(String, i64)> {
+        let tables = self.database.tables().await;
+        self.database.counts(&tables).await
     }
 
-    /// Runs SQL on the database file, as an outsider would.
-    pub fn sql(&self, sql: &str) {
-        let conn = rusqlite::Connection::open(self.dir.path().join("hearth-server.sqlite")).unwrap();
-        conn.execute_batch(sql).unwrap();
+    /// Changes records behind the server's back, as an outsider with access to the database
+    /// would, in SQL that reads alike on both backends; the rows it changed.
+    pub async fn sql(&self, sql: &str) -> u64 {
+        self.database.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// Pushes signed reports as a device; every one must be accepted.

@@ -119,7 +119,8 @@ async fn a_report_shows_its_photos_its_tamper_check_and_its_amendments_both_ways
     s.sql(&format!(
         "UPDATE reports SET record = replace(record, '19.2', '21.2') WHERE id = '{}'",
         original.report().id
-    ));
+    ))
+    .await;
     let tampered = s.get(&format!("/v1/console/reports/{}", original.report().id), &token).await;
     assert_eq!(tampered.body["tamper_check"]["matches"], false, "{}", tampered.body);
     assert!(tampered.body["tamper_check"]["message"].as_str().unwrap().contains("does not match"));

@@ -74,17 +74,17 @@ fn admin_endpoints() -> Vec<(&'static str, String, Option<serde_json::Value>)> {
 #[tokio::test]
 async fn a_technician_or_inspector_gets_403_from_every_console_endpoint_and_nothing_is_stored() {
     let s = server().await;
-    let before = s.all_counts();
+    let before = s.all_counts().await;
     for username in ["tech1", "insp2"] {
         let token = s.login(username).await;
-        let before = s.all_counts();
+        let before = s.all_counts().await;
         for (method, uri, body) in endpoints() {
             let answer = s.call(method, &uri, Some(&token), body.map(|b| b.to_string())).await;
             refused(&answer, StatusCode::FORBIDDEN, "forbidden");
             let message = answer.body["error"]["message"].as_str().unwrap();
             assert!(message.contains("dispatcher") || message.contains("admin"), "{method} {uri}: {message}");
         }
-        assert_eq!(s.all_counts(), before, "{username}");
+        assert_eq!(s.all_counts().await, before, "{username}");
     }
     let _ = before;
 }
@@ -93,7 +93,7 @@ async fn a_technician_or_inspector_gets_403_from_every_console_endpoint_and_noth
 async fn a_dispatcher_gets_403_from_the_admin_endpoints_and_no_token_gets_401() {
     let s = server().await;
     let token = s.login("dispatcher").await;
-    let before = s.all_counts();
+    let before = s.all_counts().await;
     for (method, uri, body) in admin_endpoints() {
         let answer = s.call(method, &uri, Some(&token), body.clone().map(|b| b.to_string())).await;
         refused(&answer, StatusCode::FORBIDDEN, "forbidden");
@@ -103,7 +103,7 @@ async fn a_dispatcher_gets_403_from_the_admin_endpoints_and_no_token_gets_401() 
         let answer = s.call(method, &uri, None, body.map(|b| b.to_string())).await;
         refused(&answer, StatusCode::UNAUTHORIZED, "unauthorized");
     }
-    assert_eq!(s.all_counts(), before);
+    assert_eq!(s.all_counts().await, before);
 }
 
 #[tokio::test]
