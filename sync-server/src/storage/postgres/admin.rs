@@ -1,6 +1,7 @@
 //! The office's side of the PostgreSQL store: stations, users, devices, household imports and
 //! work orders made by the office. Each record the crews see gets its change-feed row in the
-//! same transaction as the record itself (after [`feed::lock`](super::feed::lock)).
+//! same transaction as the record itself, written last (see [`super::feed`]): stations and
+//! imports take the feed's lock first, as they read where records were published.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -322,10 +323,13 @@ pub(super) async fn add_work_orders(
             ],
         )
         .await?;
-        record_change(tx, Entity::WorkOrder, order.id, feed::work_order(order.clone(), clocks.clone())?)
-            .await?;
         stored.push(order);
     }
+    // The feed last, once every number is taken: its lock is held from here to the commit.
+    let rows = stored
+        .iter()
+        .map(|order| Ok((Entity::WorkOrder, order.id, feed::work_order(order.clone(), clocks.clone())?)));
+    record_changes(tx, rows.collect::<Result<_>>()?).await?;
     Ok(stored)
 }
 

@@ -9,13 +9,14 @@
 //! commit, so a second writer waits for the first to commit (and be visible) before it gets
 //! a number: numbers become visible in order.
 //!
-//! That lock ([`lock`]) is held from the transaction's first write to the feed to its
-//! commit, so a push writes the feed last: it reads and merges under locks on its own
-//! records ([`super::locks`]), and two pushes wait for each other only for the few
-//! milliseconds of numbering and committing. A transaction holding the feed's lock never then
-//! waits for a lock a push holds (the office's imports and new orders take it first and touch
-//! only their own rows). Transactions that do not write the feed (token checks, blobs, the
-//! console's reads) never wait for it.
+//! That lock is taken by the statement that numbers the rows ([`replace_rows`]) and held to
+//! the commit, so every transaction writes the feed last: a push reads and merges under locks
+//! on its own records ([`super::locks`]), an office order takes its number first, and two
+//! writers wait for each other only for one statement and a commit. Where a record was
+//! published before (for withdrawals) is read just before, under the record's own lock. The
+//! office's imports take the feed's lock first ([`lock`]) and then touch only their own rows,
+//! so they never wait for a push while holding it. Transactions that do not write the feed
+//! (token checks, blobs, the console's reads) never wait for it.
 
 use std::collections::HashMap;
 
@@ -27,8 +28,8 @@ use crate::feed::{self, Audience, Entity, FeedRow, Scope};
 use crate::storage::{Caller, ChangePage};
 
 /// Takes the feed's lock for the rest of the transaction (it waits for another writer of the
-/// feed to commit). [`record_changes`] takes it; a transaction may take it earlier if it then
-/// waits for no lock a push may hold.
+/// feed to commit). Numbering takes it anyway ([`replace_rows`]); the office's imports take it
+/// first, as they read where the records they change were published.
 pub(crate) async fn lock(tx: &Transaction<'_>) -> Result<()> {
     let stmt = tx.prepare_cached("SELECT n FROM feed_counter FOR UPDATE").await?;
     tx.query_one(&stmt, &[]).await?;
@@ -53,9 +54,6 @@ pub(crate) async fn record_changes(
     tx: &Transaction<'_>,
     records: Vec<(Entity, Uuid, (Audience, String))>,
 ) -> Result<()> {
-    // Where the records were published is read under the lock: no other writer of the feed
-    // moves them meanwhile.
-    lock(tx).await?;
     let mut last: HashMap<(&str, Uuid), usize> = HashMap::with_capacity(records.len());
     for (i, (entity, id, _)) in records.iter().enumerate() {
         last.insert((entity.as_str(), *id), i);
@@ -129,8 +127,11 @@ async fn replace_rows(tx: &Transaction<'_>, rows: Vec<FeedRow>) -> Result<()> {
                  payload = excluded.payload",
         )
         .await?;
+    // Sent at commit, like the rows; asked for first, so the feed's lock is held for one
+    // statement and the commit.
+    super::notify::announce(tx).await?;
     tx.execute(&stmt, &[&entities, &keys, &stations, &assignees, &payloads]).await?;
-    super::notify::announce(tx).await
+    Ok(())
 }
 
 pub(super) async fn pull(

@@ -190,7 +190,6 @@ impl Storage for PgStorage {
     async fn add_work_orders(&self, orders: Vec<WorkOrder>, clock: Hlc) -> Result<Vec<WorkOrder>> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        feed::lock(&tx).await?;
         let stored = admin::add_work_orders(&tx, &orders, clock).await?;
         tx.commit().await?;
         Ok(stored)

@@ -8,7 +8,7 @@ use hearth_core::model::{Household, WorkOrder};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::super::{admin, feed};
+use super::super::admin;
 use crate::error::{Error, Result};
 use crate::storage::console::{Call, CallOutcome};
 
@@ -58,8 +58,7 @@ pub(super) async fn households(c: &impl GenericClient, ids: &[Uuid]) -> Result<V
     Ok(ids.iter().filter_map(|id| found.iter().find(|h| h.id == *id).cloned()).collect())
 }
 
-/// Records a call and the order made from it. A transaction that stores an order writes the
-/// change feed, so it takes the feed's lock first.
+/// Records a call and the order made from it.
 pub(super) async fn record_call(
     tx: &Transaction<'_>,
     call: &Call,
@@ -67,10 +66,7 @@ pub(super) async fn record_call(
     clock: Hlc,
 ) -> Result<Option<WorkOrder>> {
     let order = match order {
-        Some(order) => {
-            feed::lock(tx).await?;
-            admin::add_work_orders(tx, std::slice::from_ref(order), clock).await?.pop()
-        }
+        Some(order) => admin::add_work_orders(tx, std::slice::from_ref(order), clock).await?.pop(),
         None => None,
     };
     let stmt = tx

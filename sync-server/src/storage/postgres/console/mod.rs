@@ -3,8 +3,8 @@
 //! itself (`super::facts`); the console reads them.
 //!
 //! Reads take a pooled connection; each write is one transaction. A write that stores a new
-//! work order takes the change feed's lock first (`super::feed::lock`); an office edit of an
-//! order is a push (`super::push`) and locks the order as a push does; a write that rebuilds
+//! work order writes its feed row last (`super::feed`); an office edit of an order is a push
+//! (`super::push`) and locks the order as a push does; a write that rebuilds
 //! the KPI sums a push adds to (a changed city profile) takes the profile's lock alone
 //! (`super::locks`), so no push on any instance adds to the sums meanwhile.
 
@@ -26,7 +26,7 @@ use hearth_core::protocol::{Outcome, PushEntry};
 use hearth_core::rules::CityProfile;
 use uuid::Uuid;
 
-use super::{PgStorage, admin, audit, blobs, facts, feed, locks, profile, push};
+use super::{PgStorage, admin, audit, blobs, facts, locks, profile, push};
 use crate::error::{Error, Result};
 use crate::storage::Caller;
 use crate::storage::console::*;
@@ -210,7 +210,6 @@ impl ConsoleStorage for PgStorage {
     ) -> Result<WorkOrder> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        feed::lock(&tx).await?;
         let order = admin::add_work_orders(&tx, std::slice::from_ref(&order), clock)
             .await?
             .pop()
@@ -287,7 +286,6 @@ impl PgStorage {
             Hlc { wall_ms: u64::try_from(now.timestamp_millis()).unwrap_or_default(), counter: 0, node: 0 };
         for chunk in orders.chunks(sample::ORDERS_PER_TRANSACTION) {
             let tx = client.transaction().await?;
-            feed::lock(&tx).await?;
             admin::add_work_orders(&tx, chunk, clock).await?;
             tx.commit().await?;
         }
