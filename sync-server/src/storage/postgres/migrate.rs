@@ -13,8 +13,10 @@ use deadpool_postgres::Client;
 use crate::error::{Error, Result};
 
 /// The migrations, in order: version `i + 1` is `MIGRATIONS[i]`.
-const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_schema", include_str!("../../../migrations/postgres/0001_schema.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_schema", include_str!("../../../migrations/postgres/0001_schema.sql")),
+    ("0002_lz4_records", include_str!("../../../migrations/postgres/0002_lz4_records.sql")),
+];
 
 /// The advisory lock held while migrating ("HRSV" + "MIGR"): one instance at a time.
 const LOCK_KEY: i64 = 0x4852_5356_4d49_4752;

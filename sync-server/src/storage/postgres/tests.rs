@@ -35,7 +35,18 @@ async fn instances_starting_at_once_apply_the_schema_once() {
     for open in opens {
         open.await.unwrap().unwrap();
     }
-    assert_eq!(server.psql("schema_together", "SELECT count(*) FROM schema_version").trim(), "1");
+    let versions =
+        server.psql("schema_together", "SELECT count(*), count(DISTINCT version) FROM schema_version");
+    let n = super::migrate::latest();
+    assert_eq!(versions.trim(), format!("{n}|{n}"), "each migration once");
+    // Reports are compressed with lz4 (this PostgreSQL has it), photos not at all.
+    let methods = server.psql(
+        "schema_together",
+        "SELECT attcompression, attstorage FROM pg_attribute
+         WHERE (attrelid, attname) IN (('reports'::regclass, 'record'), ('blobs'::regclass, 'bytes'))
+         ORDER BY attrelid::regclass::text DESC",
+    );
+    assert_eq!(methods.trim(), "l|x\n|e", "lz4 for reports; photos stored as they are");
 }
 
 #[tokio::test]
