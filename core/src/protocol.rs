@@ -8,7 +8,9 @@
 //! - `GET /v1/sync/pull?after=CURSOR&limit=N[&remaining=true]` → [`PullResponse`]: the
 //!   changes the caller may see with a server sequence number above `after`, in order, the
 //!   next cursor and — when asked — how many changes wait after the page (a first pull's
-//!   progress).
+//!   progress). The answer's headers give its next cursor and whether more follow
+//!   ([`NEXT_CURSOR_HEADER`], [`MORE_HEADER`]) before its body: a device asks for the next
+//!   page while it reads this one.
 //! - `PUT /v1/blobs/{sha256}` (bytes) and `HEAD /v1/blobs/{sha256}`: photos and signature
 //!   images, checked against their hash.
 //! - Any error: a 4xx/5xx with [`ErrorBody`] `{"error":{"code","message"}}`.
@@ -26,6 +28,10 @@ use crate::model::{Household, Priority, SignedReport, Station, User, WorkOrder, 
 pub const MAX_PUSH_ENTRIES: usize = 1000;
 /// Largest page a pull returns, whatever `limit` asks.
 pub const MAX_PULL_LIMIT: u32 = 5000;
+/// The header of a pull's answer holding its [`PullResponse::next_cursor`], in decimal.
+pub const NEXT_CURSOR_HEADER: &str = "hearth-next-cursor";
+/// The header of a pull's answer holding its [`PullResponse::more`], `true` or `false`.
+pub const MORE_HEADER: &str = "hearth-more";
 /// Largest blob (photo, signature image) accepted, bytes.
 pub const MAX_BLOB_BYTES: u64 = crate::rules::MAX_ATTACHMENT_BYTES;
 

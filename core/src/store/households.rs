@@ -14,56 +14,120 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, Transaction};
+use uuid::Uuid;
 
 use crate::Result;
 use crate::hlc::Hlc;
-use crate::model::Household;
+use crate::model::{Household, HouseholdStatus};
 use crate::store::parse_uuid;
 
 /// At most this many terms of a query are used; more add nothing a technician types.
 const MAX_TERMS: usize = 4;
 
-/// Stores or replaces a household, keeping the search index in step for rows it covers:
-/// this is the one function that writes `households`, so the two never disagree. A new row
-/// joins the backlog that [`index_backlog`] indexes.
+/// A household's columns as the store writes them, borrowed from where they are held: a
+/// [`Household`], or the text of a pulled page (`sync::page`), which keeps a page's 5,000
+/// households in one buffer rather than in 20,000 strings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Row<'a> {
+    pub id: Uuid,
+    pub account_no: &'a str,
+    pub address: &'a str,
+    pub owner_name: &'a str,
+    pub phone: &'a str,
+    pub billed_area_m2: f64,
+    pub station_id: Uuid,
+    pub status: HouseholdStatus,
+}
+
+impl<'a> From<&'a Household> for Row<'a> {
+    fn from(h: &'a Household) -> Row<'a> {
+        Row {
+            id: h.id,
+            account_no: &h.account_no,
+            address: &h.address,
+            owner_name: &h.owner_name,
+            phone: &h.phone,
+            billed_area_m2: h.billed_area_m2,
+            station_id: h.station_id,
+            status: h.status,
+        }
+    }
+}
+
+/// Stores or replaces a household ([`Writer::put`]).
 pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
-    let id = h.id.to_string();
-    let searchable = [h.account_no.as_str(), &h.address, &h.owner_name, &h.phone];
-    let values = (
-        &id,
-        &h.account_no,
-        &h.address,
-        &h.owner_name,
-        &h.phone,
-        h.billed_area_m2,
-        h.station_id.to_string(),
-        h.status.as_str(),
-        stamp.to_string(),
-    );
-    // Most households arrive new (a first pull brings 100,000): inserted without a lookup.
-    let inserted = tx
-        .prepare_cached(
+    Writer::new(tx, stamp)?.put(&Row::from(h))
+}
+
+/// Stores or replaces households in one transaction, keeping the search index in step for
+/// rows it covers: this is the one way `households` is written, so the two never disagree.
+/// A new row joins the backlog that [`index_backlog`] indexes. The insert is prepared and
+/// the stamp written out once for all the households a writer stores (a pulled page holds
+/// 5,000), not once a household.
+pub struct Writer<'tx> {
+    tx: &'tx Transaction<'tx>,
+    insert: CachedStatement<'tx>,
+    stamp: String,
+}
+
+impl<'tx> Writer<'tx> {
+    /// A writer stamping what it stores with `stamp`.
+    pub fn new(tx: &'tx Transaction<'_>, stamp: Hlc) -> Result<Writer<'tx>> {
+        let mut insert = tx.prepare_cached(
             "INSERT INTO households (id, account_no, address, owner_name, phone, billed_area_m2, station_id, status, updated_hlc)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
+        )?;
+        let stamp = stamp.to_string();
+        // Bound once: a statement keeps its values until it goes back to the cache.
+        insert.raw_bind_parameter(9, &stamp)?;
+        Ok(Writer { tx, insert, stamp })
+    }
+
+    /// Stores or replaces one household.
+    pub fn put(&mut self, h: &Row<'_>) -> Result<()> {
+        let (mut id, mut station) = (Uuid::encode_buffer(), Uuid::encode_buffer());
+        let id = &*h.id.hyphenated().encode_lower(&mut id);
+        let station = &*h.station_id.hyphenated().encode_lower(&mut station);
+        // Most households arrive new (a first pull brings 100,000): inserted without a lookup.
+        let insert = &mut self.insert;
+        insert.raw_bind_parameter(1, id)?;
+        insert.raw_bind_parameter(2, h.account_no)?;
+        insert.raw_bind_parameter(3, h.address)?;
+        insert.raw_bind_parameter(4, h.owner_name)?;
+        insert.raw_bind_parameter(5, h.phone)?;
+        insert.raw_bind_parameter(6, h.billed_area_m2)?;
+        insert.raw_bind_parameter(7, station)?;
+        insert.raw_bind_parameter(8, h.status.as_str())?;
+        if insert.raw_execute()? == 1 {
+            return Ok(());
+        }
+        let tx = self.tx;
+        let (seq, old_text) = searchable_of(tx, id)?
+            .ok_or_else(|| crate::Error::Corrupt(format!("household {id} vanished mid-write")))?;
+        tx.prepare_cached(
+            "UPDATE households SET account_no = ?2, address = ?3, owner_name = ?4, phone = ?5,
+                 billed_area_m2 = ?6, station_id = ?7, status = ?8, updated_hlc = ?9
+             WHERE id = ?1",
         )?
-        .execute(values.clone())?;
-    if inserted == 1 {
-        return Ok(());
+        .execute((
+            id,
+            h.account_no,
+            h.address,
+            h.owner_name,
+            h.phone,
+            h.billed_area_m2,
+            station,
+            h.status.as_str(),
+            self.stamp.as_str(),
+        ))?;
+        let searchable = [h.account_no, h.address, h.owner_name, h.phone];
+        if old_text != searchable && seq <= indexed_seq(tx)? {
+            unindex(tx, seq, &old_text)?;
+            index(tx, seq, searchable)?;
+        }
+        Ok(())
     }
-    let (seq, old_text) = searchable_of(tx, &id)?
-        .ok_or_else(|| crate::Error::Corrupt(format!("household {id} vanished mid-write")))?;
-    tx.prepare_cached(
-        "UPDATE households SET account_no = ?2, address = ?3, owner_name = ?4, phone = ?5,
-             billed_area_m2 = ?6, station_id = ?7, status = ?8, updated_hlc = ?9
-         WHERE id = ?1",
-    )?
-    .execute(values)?;
-    if old_text != searchable && seq <= indexed_seq(tx)? {
-        unindex(tx, seq, &old_text)?;
-        index(tx, seq, searchable)?;
-    }
-    Ok(())
 }
 
 /// Forgets a household (it moved to another station), and its search entry if it has one.
@@ -110,38 +174,21 @@ fn text_filter(p: usize) -> String {
 
 /// The exact-match lookups of [`search`] (a whole account number, a whole name), as
 /// `CREATE INDEX` statements. They are the schema's (migration 0001), restated here because a
-/// first pull drops them and builds them again at its end ([`without_lookup_indexes`]).
+/// first pull drops them and [`index_backlog`] builds them again ([`super::bulk`]).
 const LOOKUP_INDEXES: &str = "
     CREATE INDEX IF NOT EXISTS households_account_no ON households (account_no);
     CREATE INDEX IF NOT EXISTS households_owner_name ON households (owner_name);";
 
-/// Runs `load` (a first pull into an empty table) without the lookup indexes, then builds
-/// them once: one sort of 100,000 names costs a fraction of 100,000 inserts at random places
-/// in a B-tree. Whatever `load` returns, the indexes are back when this returns; after a
-/// crash in between, [`ensure_lookup_indexes`] (run when the store opens) builds them.
-pub fn without_lookup_indexes<T>(
-    store: &impl super::StoreAccess,
-    load: impl FnOnce() -> Result<T>,
-) -> Result<T> {
-    if store.with(|s| count(s.conn()))? > 0 {
-        return load();
-    }
-    store.with(|s| {
-        s.write(|tx| {
-            tx.execute_batch(
-                "DROP INDEX IF EXISTS households_account_no; DROP INDEX IF EXISTS households_owner_name;",
-            )?;
-            Ok(())
-        })
-    })?;
-    let loaded = load();
-    let rebuilt = store.with(|s| s.write(|tx| ensure_lookup_indexes(tx)));
-    let loaded = loaded?;
-    rebuilt?;
-    Ok(loaded)
+/// Drops the lookup indexes, for a first pull to load the table without them
+/// ([`super::bulk`]).
+pub fn drop_lookup_indexes(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch(
+        "DROP INDEX IF EXISTS households_account_no; DROP INDEX IF EXISTS households_owner_name;",
+    )?;
+    Ok(())
 }
 
-/// Builds the lookup indexes if they are missing (a first pull was cut short).
+/// Builds the lookup indexes if they are missing (after a first pull, or one cut short).
 pub fn ensure_lookup_indexes(conn: &Connection) -> Result<()> {
     conn.execute_batch(LOOKUP_INDEXES)?;
     Ok(())
@@ -155,8 +202,10 @@ fn indexed_seq(conn: &Connection) -> Result<i64> {
 }
 
 /// Indexes up to `limit` households of the backlog, oldest first, and moves the mark past
-/// them. Returns how many remain.
+/// them. Returns how many remain. The first chunk after a first pull builds the lookup
+/// indexes too ([`super::bulk`]).
 pub fn index_backlog(tx: &Transaction<'_>, limit: usize) -> Result<u64> {
+    ensure_lookup_indexes(tx)?;
     let from = indexed_seq(tx)?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let to: Option<i64> = tx
@@ -187,7 +236,7 @@ const COLUMNS: &str =
 
 type RawHousehold = (String, String, String, String, String, f64, String, String);
 
-fn read(r: &Row<'_>) -> rusqlite::Result<RawHousehold> {
+fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawHousehold> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
 }
 

@@ -12,6 +12,7 @@
 //! functions and [`Store`] composes them into the device's operations.
 
 pub mod blobs;
+pub mod bulk;
 pub mod clock;
 pub mod drafts;
 pub mod households;
@@ -42,6 +43,24 @@ pub const WAL_AUTOCHECKPOINT_PAGES: i64 = 10_000;
 
 /// The page cache, in KiB: a station's households and their indexes stay in memory.
 const CACHE_KIB: i64 = 32 * 1024;
+
+/// The WAL's file is cut back to this size when a checkpoint has emptied it: after a first
+/// pull of a city, which writes it without checkpoints ([`bulk`]), it would keep its
+/// hundreds of MB.
+const WAL_KEPT_BYTES: i64 = 64 * 1024 * 1024;
+
+/// When a write's commit is on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// When the commit returns: the store's way (`synchronous = FULL`), so that what a
+    /// technician saw saved survives a dead battery.
+    AtCommit,
+    /// Soon after: the commit does not wait for the disk (`synchronous = NORMAL`, which in
+    /// WAL mode keeps every commit whole but may lose the last ones in a crash). Only for what
+    /// the server sends again if it is lost, while a bulk load's flusher syncs the WAL
+    /// ([`bulk`]).
+    Deferred,
+}
 
 /// The device's database, with its one writer connection and its clock.
 pub struct Store {
@@ -116,6 +135,7 @@ impl Store {
         // ([`Store::checkpoint`]: at open, after a sync and its search indexing); this threshold (~40 MB of WAL) is
         // only the backstop if idle never comes.
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+        conn.pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)?;
         // A first pull writes 100,000 households into four B-trees (the table, its id, account
         // and name indexes) in random key order: with SQLite's default 2 MB page cache, most
         // of those pages are read back from the WAL at every insert.
@@ -137,6 +157,8 @@ impl Store {
     /// Copies the WAL into the main database file, without waiting for readers. Call it when
     /// nobody waits on a save: at open (done here), after a sync, when the app is idle.
     pub fn checkpoint(&self) -> Result<()> {
+        // A first pull turns the automatic checkpoint off until this one ([`bulk`]).
+        self.conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
         self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok(())
     }
@@ -173,6 +195,31 @@ impl Store {
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// [`Store::write`], its commit on disk as `durability` says.
+    pub(crate) fn write_as<T>(
+        &mut self,
+        durability: Durability,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        if durability == Durability::AtCommit {
+            return self.write(f);
+        }
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let written = self.write(f);
+        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        let written = written?;
+        restored?;
+        Ok(written)
+    }
+
+    /// The WAL's file, opened to be synced by a bulk load's flusher ([`bulk`]); `None` for a
+    /// database in memory, or if it cannot be opened.
+    pub(crate) fn wal_file(&self) -> Option<std::fs::File> {
+        let path = self.conn.path().filter(|p| !p.is_empty())?;
+        // Write access: Windows syncs only a file opened for writing. Nothing is written.
+        std::fs::OpenOptions::new().write(true).open(format!("{path}-wal")).ok()
     }
 
     /// Like [`Store::write`], with a fresh HLC stamp that `f` must persist in the same

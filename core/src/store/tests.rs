@@ -246,20 +246,26 @@ fn household_indexes(store: &Store) -> Vec<String> {
 }
 
 #[test]
-fn a_first_pull_rebuilds_the_lookup_indexes_even_when_it_fails_and_an_open_store_has_them() {
+fn a_first_pull_leaves_the_lookup_indexes_to_the_backlog_and_an_open_store_has_them() {
+    use crate::store::{Durability, bulk};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("device.sqlite");
     let store = Store::open(&path).unwrap();
     let with_indexes = household_indexes(&store);
     assert!(with_indexes.contains(&"households_owner_name".to_owned()), "{with_indexes:?}");
     let all = households(300);
+    let pragma = |store: &Store, name: &str| -> i64 {
+        store.conn().query_row(&format!("PRAGMA {name}"), [], |r| r.get(0)).unwrap()
+    };
 
-    // A first pull cut short: what it stored stays, and the indexes are back.
+    // A first pull cut short: what it stored stays, on disk.
     let shared = std::sync::Mutex::new(store);
-    let failed = households::without_lookup_indexes(&shared, || {
+    let failed = bulk::first_pull(&shared, |durability| {
+        assert_eq!(durability, Durability::Deferred, "a first pull does not wait for the disk at each page");
         shared.with(|store| {
             assert!(!household_indexes(store).contains(&"households_owner_name".to_owned()));
-            store.write(|tx| {
+            assert_eq!(pragma(store, "wal_autocheckpoint"), 0);
+            store.write_as(durability, |tx| {
                 all[..100].iter().try_for_each(|h| households::upsert(tx, h, crate::hlc::Hlc::ZERO))
             })
         })?;
@@ -267,12 +273,22 @@ fn a_first_pull_rebuilds_the_lookup_indexes_even_when_it_fails_and_an_open_store
     });
     assert!(failed.is_err());
     let mut store = shared.into_inner().unwrap();
-    assert_eq!(household_indexes(&store), with_indexes);
     assert_eq!(households::count(store.conn()).unwrap(), 100);
+    assert_eq!(pragma(&store, "synchronous"), 2, "FULL");
+    assert_eq!(pragma(&store, "wal_autocheckpoint"), 0, "until the app's idle checkpoint");
+    store.checkpoint().unwrap();
+    assert_eq!(pragma(&store, "wal_autocheckpoint"), crate::store::WAL_AUTOCHECKPOINT_PAGES);
+    // Until the backlog builds them, a name is found by scanning.
+    assert!(!household_indexes(&store).contains(&"households_owner_name".to_owned()));
+    let name = &all[50].owner_name;
+    assert!(store.search_households(name, 50).unwrap().iter().any(|h| h.id == all[50].id));
+    store.index_household_backlog(10).unwrap();
+    assert_eq!(household_indexes(&store), with_indexes, "the backlog's first chunk builds them");
 
-    // A later pull into a table that is not empty keeps the indexes as they are.
+    // A later pull into a table that is not empty is an ordinary one.
     let owned = std::cell::RefCell::new(&mut store);
-    households::without_lookup_indexes(&owned, || {
+    bulk::first_pull(&owned, |durability| {
+        assert_eq!(durability, Durability::AtCommit);
         owned.with(|store| {
             assert_eq!(household_indexes(store), with_indexes);
             store.write(|tx| {
@@ -284,7 +300,7 @@ fn a_first_pull_rebuilds_the_lookup_indexes_even_when_it_fails_and_an_open_store
     let name = &all[250].owner_name;
     assert!(store.search_households(name, 50).unwrap().iter().any(|h| h.id == all[250].id));
 
-    // The app died between the drop and the rebuild: opening the store builds them.
+    // The app died between the drop and the backlog: opening the store builds them.
     store
         .conn()
         .execute_batch("DROP INDEX households_account_no; DROP INDEX households_owner_name;")

@@ -7,14 +7,14 @@ use rusqlite::Connection;
 
 use crate::model::{SignedReport, User};
 use crate::protocol::{
-    EntryResult, Incoming, Outcome, Outgoing, PullResponse, PushEntry, RejectCode, Withdrawn, WithdrawnKind,
-    WorkOrderEdit,
+    EntryResult, Incoming, Outcome, Outgoing, PushEntry, RejectCode, Withdrawn, WithdrawnKind, WorkOrderEdit,
 };
 use crate::store::outbox::{self, Entity, OutboxEntry};
-use crate::store::{Store, households, reports, settings, stations, work_orders};
+use crate::store::{Durability, Store, households, reports, settings, stations, work_orders};
 use crate::{Error, Result};
 
 use super::news::{NewOrder, judge};
+use super::page::{Change, PulledPage};
 use super::plan::merge_work_order;
 
 /// The push entry for an outbox entry: a report is read (and verified) as stored.
@@ -131,13 +131,27 @@ pub fn record_push(store: &mut Store, sent: &[OutboxEntry], results: &[EntryResu
 /// Applies a pulled page and moves the cursor, in one transaction. Work orders merge with
 /// the device's copy ([`merge_work_order`]); the clock takes in the stamps it sees. Returns
 /// the orders that are news to `me`, the logged-in user ([`super::news::judge`]).
-pub fn apply_page(store: &mut Store, page: &PullResponse, me: Option<&User>) -> Result<Vec<NewOrder>> {
+pub fn apply_page(store: &mut Store, page: &PulledPage, me: Option<&User>) -> Result<Vec<NewOrder>> {
+    apply_page_as(store, page, me, Durability::AtCommit)
+}
+
+/// [`apply_page`], its commit on disk as `durability` says (a first pull's pages: deferred,
+/// [`crate::store::bulk`]).
+pub fn apply_page_as(
+    store: &mut Store,
+    page: &PulledPage,
+    me: Option<&User>,
+    durability: Durability,
+) -> Result<Vec<NewOrder>> {
     let newest = page
         .changes
         .iter()
-        .filter_map(|c| match &c.change {
-            Incoming::WorkOrder(state) => state.clocks.values().max().copied(),
-            _ => None,
+        .filter_map(|c| match c {
+            Change::Other(incoming) => match &**incoming {
+                Incoming::WorkOrder(state) => state.clocks.values().max().copied(),
+                _ => None,
+            },
+            Change::Household(_) => None,
         })
         .max();
     if let Some(stamp) = newest {
@@ -146,9 +160,21 @@ pub fn apply_page(store: &mut Store, page: &PullResponse, me: Option<&User>) -> 
     }
     let last = store.clock.last();
     let mut news = Vec::new();
-    store.write(|tx| {
+    store.write_as(durability, |tx| {
+        let mut writer = None;
         for change in &page.changes {
-            match &change.change {
+            let incoming = match change {
+                Change::Household(at) => {
+                    let writer = match &mut writer {
+                        Some(writer) => writer,
+                        None => writer.insert(households::Writer::new(tx, last)?),
+                    };
+                    writer.put(&page.household(at))?;
+                    continue;
+                }
+                Change::Other(incoming) => incoming,
+            };
+            match &**incoming {
                 Incoming::Station(station) => stations::upsert(tx, station)?,
                 Incoming::Household(household) => households::upsert(tx, household, last)?,
                 Incoming::WorkOrder(state) => {
@@ -169,6 +195,7 @@ pub fn apply_page(store: &mut Store, page: &PullResponse, me: Option<&User>) -> 
                 }
             }
         }
+        drop(writer);
         settings::set(tx, settings::PULL_CURSOR, &page.next_cursor.to_string())?;
         crate::store::clock::save(tx, last)
     })?;
@@ -182,7 +209,7 @@ mod tests {
     use super::*;
     use crate::demo;
     use crate::model::WorkOrderStatus;
-    use crate::protocol::{PulledChange, WorkOrderState};
+    use crate::protocol::{PullResponse, PulledChange, WorkOrderState};
     use crate::sync::plan::field;
 
     fn store_with_reports(n: usize) -> (Store, Vec<OutboxEntry>) {
@@ -271,7 +298,7 @@ mod tests {
             more: false,
             remaining: None,
         };
-        apply_page(&mut store, &page, None).unwrap();
+        apply_page(&mut store, &page.into(), None).unwrap();
         assert_eq!(store.setting(settings::PULL_CURSOR).unwrap().as_deref(), Some("54"));
         assert_eq!(
             store.search_households(&households[7].account_no, 5).unwrap(),
@@ -305,7 +332,7 @@ mod tests {
             more: false,
             remaining: None,
         };
-        apply_page(&mut store, &page, None).unwrap();
+        apply_page(&mut store, &page.into(), None).unwrap();
         assert_eq!(households::get(store.conn(), moved.id).unwrap(), None);
         assert!(!store.search_households(&address, 10).unwrap().contains(moved));
         assert_eq!(store.work_order(order.id).unwrap(), None);
@@ -338,7 +365,7 @@ mod tests {
             more: false,
             remaining: None,
         };
-        apply_page(&mut store, &page, None).unwrap();
+        apply_page(&mut store, &page.into(), None).unwrap();
         let merged = work_orders::get(store.conn(), order.id).unwrap().unwrap();
         assert_eq!(merged.status, WorkOrderStatus::OnSite);
         assert_eq!(merged.assignee_id, Some(uuid::Uuid::from_u128(7)));
@@ -369,11 +396,17 @@ mod tests {
             more: false,
             remaining: None,
         };
-        let news = apply_page(&mut store, &page(1), Some(&me)).unwrap();
+        let news = apply_page(&mut store, &page(1).into(), Some(&me)).unwrap();
         assert_eq!(news.len(), 1);
         assert_eq!((news[0].order.id, news[0].kind), (order.id, crate::sync::news::NewsKind::AssignedToMe));
-        assert!(apply_page(&mut store, &page(2), Some(&me)).unwrap().is_empty(), "an update of my order");
-        assert!(apply_page(&mut store, &page(3), None).unwrap().is_empty(), "no one logged in: no news");
+        assert!(
+            apply_page(&mut store, &page(2).into(), Some(&me)).unwrap().is_empty(),
+            "an update of my order"
+        );
+        assert!(
+            apply_page(&mut store, &page(3).into(), None).unwrap().is_empty(),
+            "no one logged in: no news"
+        );
     }
 
     #[test]
@@ -389,7 +422,7 @@ mod tests {
             more: false,
             remaining: None,
         };
-        apply_page(&mut store, &page, None).unwrap();
+        apply_page(&mut store, &page.into(), None).unwrap();
         assert!(store.last_stamp() > ahead);
         store.advance_work_order(order.id, WorkOrderStatus::EnRoute, None).unwrap();
         let edit = store.outbox(1).unwrap().remove(0);

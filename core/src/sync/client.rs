@@ -26,10 +26,11 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use reqwest::blocking::{Client as Http, RequestBuilder, Response};
 
+use super::page::PulledPage;
 use crate::model::Sha256;
 use crate::protocol::{
-    ErrorBody, LoginRequest, LoginResponse, MAX_PUSH_ENTRIES, PullQuery, PullResponse, PushRequest,
-    PushResponse,
+    ErrorBody, LoginRequest, LoginResponse, MAX_PUSH_ENTRIES, MORE_HEADER, NEXT_CURSOR_HEADER, PullQuery,
+    PullResponse, PushRequest, PushResponse,
 };
 use crate::{Error, Result};
 
@@ -90,7 +91,8 @@ pub struct Exchange {
     pub sent_bytes: u64,
     /// Response body bytes read.
     pub received_bytes: u64,
-    /// From sending the request to the last byte of the answer read.
+    /// From sending the request to the last byte of the answer read (for a page read ahead,
+    /// without its wait for the page before it to be read: [`StartedPull::read`]).
     pub elapsed: Duration,
 }
 
@@ -238,12 +240,44 @@ impl Client {
 
     /// `GET /v1/sync/pull`; with `remaining` set, the answer counts what is left after it.
     pub fn pull(&self, token: &str, query: PullQuery) -> Result<PullResponse> {
+        self.exchange(Endpoint::Pull, self.pull_request(token, query), json)
+    }
+
+    /// [`Client::pull`], read as the sync applies it ([`PulledPage`]).
+    pub fn pull_page(&self, token: &str, query: PullQuery) -> Result<PulledPage> {
+        self.start_pull(token, query)?.read()
+    }
+
+    /// [`Client::pull_page`] in two steps: the answer's status and headers (which give where
+    /// the next page starts, so that it can be asked for at once), then its body
+    /// ([`StartedPull::read`]).
+    pub fn start_pull(&self, token: &str, query: PullQuery) -> Result<StartedPull> {
+        let started = Instant::now();
+        let mut seen = Seen::default();
+        let answered = self.pull_request(token, query).build().map_err(transport).and_then(|request| {
+            let response = self.http.execute(request).map_err(transport)?;
+            seen.status = Some(response.status().as_u16());
+            checked(response, &mut seen)
+        });
+        match answered {
+            Ok(response) => {
+                let next = page_end(response.headers());
+                Ok(StartedPull { client: self.clone(), response, next, answered_in: started.elapsed() })
+            }
+            Err(e) => {
+                self.observe(Endpoint::Pull, started.elapsed(), &seen, 0, Err(&e));
+                Err(e)
+            }
+        }
+    }
+
+    fn pull_request(&self, token: &str, query: PullQuery) -> RequestBuilder {
         let PullQuery { after, limit, remaining } = query;
         let mut url = format!("{}?after={after}&limit={limit}", self.url("sync/pull"));
         if remaining {
             url.push_str("&remaining=true");
         }
-        self.exchange(Endpoint::Pull, self.http.get(url).bearer_auth(token), json)
+        self.http.get(url).bearer_auth(token)
     }
 
     /// `GET /v1/sync/events`: waits up to `wait` for the feed to have changes after `after`
@@ -372,8 +406,21 @@ impl Client {
             seen.status = Some(response.status().as_u16());
             read(response, &mut seen)
         });
+        self.observe(endpoint, started.elapsed(), &seen, sent_bytes, outcome.as_ref().map(drop));
+        outcome
+    }
+
+    /// Tells the observer, if any, how an exchange went.
+    fn observe(
+        &self,
+        endpoint: Endpoint,
+        elapsed: Duration,
+        seen: &Seen,
+        sent_bytes: u64,
+        outcome: Result<(), &Error>,
+    ) {
         if let Some(observer) = &self.observer.0 {
-            let error = outcome.as_ref().err().map(|e| match e {
+            let error = outcome.err().map(|e| match e {
                 Error::Server { code, .. } => code.clone(),
                 other => other.code().to_owned(),
             });
@@ -383,11 +430,56 @@ impl Client {
                 error,
                 sent_bytes,
                 received_bytes: seen.received,
-                elapsed: started.elapsed(),
+                elapsed,
             });
         }
-        outcome
     }
+}
+
+/// A pull whose answer has come, its body still to be read ([`Client::start_pull`]).
+#[derive(Debug)]
+pub struct StartedPull {
+    client: Client,
+    response: Response,
+    /// The page's next cursor and whether more follow, from its headers; `None` from a server
+    /// that does not send them.
+    pub next: Option<(u64, bool)>,
+    /// From sending the request to its headers.
+    answered_in: Duration,
+}
+
+impl StartedPull {
+    /// Reads the page; it must end where its headers said.
+    pub fn read(self) -> Result<PulledPage> {
+        let StartedPull { client, response, next, answered_in } = self;
+        // The exchange's time is the answer's and the body's, not the wait in between for the
+        // page before to be read.
+        let reading = Instant::now();
+        let mut seen = Seen { status: Some(response.status().as_u16()), received: 0 };
+        let page = response.bytes().map_err(transport).and_then(|bytes| {
+            seen.received = bytes.len() as u64;
+            let page = PulledPage::parse(&bytes)?;
+            match next {
+                Some(said) if said != (page.next_cursor, page.more) => Err(Error::Server {
+                    status: 200,
+                    code: "malformed".into(),
+                    message: format!(
+                        "the page ends at {} (more: {}), not where its headers said ({}, more: {})",
+                        page.next_cursor, page.more, said.0, said.1
+                    ),
+                }),
+                _ => Ok(page),
+            }
+        });
+        client.observe(Endpoint::Pull, answered_in + reading.elapsed(), &seen, 0, page.as_ref().map(drop));
+        page
+    }
+}
+
+/// The next cursor and whether more follow, from a pull's headers.
+fn page_end(headers: &reqwest::header::HeaderMap) -> Option<(u64, bool)> {
+    let value = |name| headers.get(name)?.to_str().ok().map(str::trim);
+    Some((value(NEXT_CURSOR_HEADER)?.parse().ok()?, value(MORE_HEADER)?.parse().ok()?))
 }
 
 /// What the server did with one part of a resumable upload.

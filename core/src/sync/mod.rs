@@ -1,15 +1,19 @@
 //! The device's side of sync: one [`sync`] call uploads the blobs the server lacks (resuming
 //! a broken upload where the server has it), pushes the outbox in batches, then pulls until
-//! caught up — applying each page with its cursor in one transaction. A blob that fails to go
-//! up holds back only the reports that need it: the rest is pushed and pulled, and the sync
-//! then fails with the blob's error. It may be interrupted anywhere and run again with nothing lost or doubled:
-//! an entry leaves the outbox only when the server has answered it, and the server applies
-//! an entry id once.
+//! caught up — applying each page with its cursor in one transaction, while the next pages
+//! are fetched and read ahead (`ahead.rs`); a first pull is a bulk load
+//! ([`crate::store::bulk`]). A blob that fails to go up holds back only the reports that need
+//! it: the rest is pushed and pulled, and the sync then fails with the blob's error. It may be
+//! interrupted anywhere and run again with nothing lost or doubled: an entry leaves the outbox
+//! only when the server has answered it, and the server applies an entry id once.
 
+#[cfg(feature = "client")]
+mod ahead;
 pub mod apply;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod news;
+pub mod page;
 pub mod plan;
 
 use std::time::Duration;
@@ -94,12 +98,12 @@ mod online {
     use serde::Serialize;
 
     use super::PullProgress;
-    use super::apply::{apply_page, push_body, record_push};
+    use super::apply::{apply_page_as, push_body, record_push};
     use super::client::Client;
     use super::news::NewOrder;
     use crate::model::User;
     use crate::protocol::{LoginRequest, MAX_PULL_LIMIT, PullQuery};
-    use crate::store::{Store, StoreAccess, blobs, outbox, scope, settings};
+    use crate::store::{Durability, Store, StoreAccess, blobs, outbox, scope, settings};
     use crate::{Error, Result};
 
     /// Push batches sent before the first answer is awaited.
@@ -272,9 +276,10 @@ mod online {
             }
         })?;
 
-        // A first pull into an empty table builds the households' lookup indexes at its end.
-        let (pulled, news) = crate::store::households::without_lookup_indexes(store, || {
-            pull(store, client, &token, me.as_ref(), progress)
+        // A first pull into an empty table is a bulk load: the households' lookup indexes are
+        // built afterwards, with their search index.
+        let (pulled, news) = crate::store::bulk::first_pull(store, |durability| {
+            pull(store, client, &token, me.as_ref(), durability, progress)
         })?;
         report.pulled = pulled;
         report.news = news;
@@ -292,35 +297,32 @@ mod online {
         client: &Client,
         token: &str,
         me: Option<&User>,
+        durability: Durability,
         progress: &mut dyn FnMut(PullProgress, &[NewOrder]),
     ) -> Result<(usize, Vec<NewOrder>)> {
         let mut pulled = 0;
         let mut news = Vec::new();
         let cursor: u64 =
             store.with(|s| s.setting(settings::PULL_CURSOR))?.and_then(|c| c.parse().ok()).unwrap_or(0);
-        let query = |after| PullQuery { after, limit: MAX_PULL_LIMIT, remaining: false };
-        let mut page = client.pull(token, PullQuery { remaining: true, ..query(cursor) })?;
-        let total = page.remaining.map(|rest| rest + page.changes.len() as u64);
-        let told = |applied: u64| PullProgress { applied, total: total.map(|t| t.max(applied)) };
-        progress(told(0), &[]);
-        loop {
-            // The next page downloads while this one is applied: the server and the device's
-            // disk work at the same time. At most two pages are held.
-            let (next, applied) = std::thread::scope(|scope| {
-                let next = page.more.then(|| scope.spawn(|| client.pull(token, query(page.next_cursor))));
-                let applied = store.with(|s| apply_page(s, &page, me));
-                (next.map(|n| n.join()), applied)
-            });
-            let arrived = applied?;
-            pulled += page.changes.len();
-            progress(told(pulled as u64), &arrived);
-            news.extend(arrived);
-            match next {
-                None => break,
-                Some(Ok(next)) => page = next?,
-                Some(Err(panic)) => std::panic::resume_unwind(panic),
+        let first = PullQuery { after: cursor, limit: MAX_PULL_LIMIT, remaining: true };
+        let (mut total, mut first_page) = (None, true);
+        // The next pages download and are read while this one is applied: the server, the
+        // reading and the device's disk work at the same time (`ahead.rs`).
+        super::ahead::each_page(client, token, first, |page| {
+            let told = |total: Option<u64>, applied: u64| PullProgress {
+                applied,
+                total: total.map(|t: u64| t.max(applied)),
+            };
+            if std::mem::take(&mut first_page) {
+                total = page.remaining.map(|rest| rest + page.len() as u64);
+                progress(told(total, 0), &[]);
             }
-        }
+            let arrived = store.with(|s| apply_page_as(s, &page, me, durability))?;
+            pulled += page.len();
+            progress(told(total, pulled as u64), &arrived);
+            news.extend(arrived);
+            Ok(())
+        })?;
         Ok((pulled, news))
     }
 }

@@ -2,6 +2,7 @@
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::HeaderName;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -9,7 +10,8 @@ use chrono::{SubsecRound, Utc};
 use hearth_core::hlc::Hlc;
 use hearth_core::model::{SignedReport, SignedReportParts};
 use hearth_core::protocol::{
-    EntryResult, MAX_PULL_LIMIT, MAX_PUSH_ENTRIES, Outcome, Outgoing, PushEntry, PushResponse, RejectCode,
+    EntryResult, MAX_PULL_LIMIT, MAX_PUSH_ENTRIES, MORE_HEADER, NEXT_CURSOR_HEADER, Outcome, Outgoing,
+    PushEntry, PushResponse, RejectCode,
 };
 use hearth_core::rules::signing::verify_json;
 use serde::Deserialize;
@@ -240,7 +242,14 @@ pub async fn pull(
         body.push_str(&format!(r#","remaining":{remaining}"#));
     }
     body.push('}');
-    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+    // The page's end in headers too, so that a device asks for the next page while it reads
+    // this one.
+    let headers = [
+        (CONTENT_TYPE, "application/json".to_owned()),
+        (HeaderName::from_static(NEXT_CURSOR_HEADER), next_cursor.to_string()),
+        (HeaderName::from_static(MORE_HEADER), page.more.to_string()),
+    ];
+    Ok((headers, body).into_response())
 }
 
 #[cfg(test)]
