@@ -90,14 +90,21 @@ fn once(app: &AppHandle, state: &AppState) -> bool {
         }
         drop(store);
         crate::notice::announce(app, state, first_pull, &news);
+        // The WAL into the database first: a first pull leaves it holding every page it wrote,
+        // and reading through a WAL that large would slow the indexing many times over.
+        checkpoint(state);
         index_search_backlog(state);
-        if let Err(e) = state.store().checkpoint() {
-            eprintln!("hearth-app: cannot checkpoint the store: {e}");
-        }
+        checkpoint(state);
         state.syncing.store(false, Ordering::Relaxed);
     }
     emit(app, state);
     reachable
+}
+
+fn checkpoint(state: &AppState) {
+    if let Err(e) = state.store().checkpoint() {
+        eprintln!("hearth-app: cannot checkpoint the store: {e}");
+    }
 }
 
 /// Indexes the households a pull stored for search, a chunk at a time, letting the UI's
