@@ -71,7 +71,7 @@ pub(super) async fn with_violations(c: &impl GenericClient, mut f: Facts) -> Res
 pub(super) async fn record(
     tx: &Transaction<'_>,
     known: &Known,
-    pending: &mut Pending,
+    pending: &mut Pending<'_>,
     caller: &Caller,
     signed: &SignedReport,
     home: &Home,

@@ -204,23 +204,21 @@ impl Storage for PgStorage {
         let mut client = self.client().await?;
         // Pushes lock their records in one order, so they do not deadlock each other; should
         // PostgreSQL still break a deadlock with another writer, the batch runs again.
-        for _ in 1..PUSH_ATTEMPTS {
+        let mut attempt = 1;
+        loop {
             let tx = client.transaction().await?;
-            match push::push(&tx, caller, entries.clone(), now).await {
+            match push::push(&tx, caller, &entries, now).await {
                 Ok(results) => {
                     tx.commit().await?;
                     return Ok(results);
                 }
-                Err(e) if errors::is_retryable(&e) => {
+                Err(e) if attempt < PUSH_ATTEMPTS && errors::is_retryable(&e) => {
                     tracing::warn!("a push was rolled back by PostgreSQL ({e}); running it again");
+                    attempt += 1;
                 }
                 Err(e) => return Err(e),
             }
         }
-        let tx = client.transaction().await?;
-        let results = push::push(&tx, caller, entries, now).await?;
-        tx.commit().await?;
-        Ok(results)
     }
 
     async fn pull(&self, caller: &Caller, after: u64, limit: u32) -> Result<ChangePage> {

@@ -4,6 +4,8 @@
 //! `push_log`, and last the merged orders under new feed numbers, which takes the feed's lock
 //! only for the end of the transaction: see [`super::feed`]).
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Transaction};
 use hearth_core::hlc::Hlc;
@@ -21,11 +23,12 @@ use crate::kpi::sums::HourSums;
 use crate::merge::Overruled;
 use crate::storage::{Caller, CheckedEntry};
 
-/// Applies the batch inside `tx`; the caller commits.
+/// Applies the batch inside `tx`; the caller commits. The entries are only read, so the
+/// caller can run the batch again in a new transaction.
 pub(super) async fn push(
     tx: &Transaction<'_>,
     caller: &Caller,
-    entries: Vec<CheckedEntry>,
+    entries: &[CheckedEntry],
     now: DateTime<Utc>,
 ) -> Result<Vec<EntryResult>> {
     // Pushes about other records go on side by side; the KPI sums are not being rebuilt.
@@ -36,14 +39,15 @@ pub(super) async fn push(
     let mut sums = HourSums::default();
     // The KPI judgement of each report uses the thresholds in force: read once per batch.
     let profile = profile::stored_profile(tx).await?;
-    let mut known = Known::load(tx, caller, &entries).await?;
+    let mut known = Known::load(tx, caller, entries).await?;
     let mut pending = Pending::default();
     for CheckedEntry { entry, report_json } in entries {
         let outcome = match &entry.change {
             // A report is its own log: sent again, it is found by its id and answered as before.
             Outgoing::Report(report) => {
                 let batch = (&mut known, &mut pending);
-                push_report(tx, batch, caller, report, report_json, now, &profile, &mut sums).await?
+                let json = report_json.as_deref();
+                push_report(tx, batch, caller, report, json, now, &profile, &mut sums).await?
             }
             Outgoing::WorkOrderEdit(edit) => {
                 let batch = (&mut known, &mut pending, &mut orders);
@@ -72,12 +76,12 @@ fn records_of(change: &Outgoing) -> Vec<Uuid> {
 }
 
 #[allow(clippy::too_many_arguments)] // the batch's context, the report, and where it counts
-async fn push_report(
+async fn push_report<'a>(
     tx: &Transaction<'_>,
-    (known, pending): (&mut Known, &mut Pending),
+    (known, pending): (&mut Known, &mut Pending<'a>),
     caller: &Caller,
     signed: &SignedReport,
-    json: Option<String>,
+    json: Option<&'a str>,
     now: DateTime<Utc>,
     profile: &CityProfile,
     sums: &mut HourSums,
@@ -100,8 +104,8 @@ async fn push_report(
         }
     };
     let json = match json {
-        Some(json) => json,
-        None => serde_json::to_string(signed)?,
+        Some(json) => Cow::Borrowed(json),
+        None => Cow::Owned(serde_json::to_string(signed)?),
     };
     let record_hash = signed.record_hash().as_str().to_owned();
     known.stored.insert(report.id, StoredReport { record_hash: record_hash.clone(), received_at: now });
@@ -118,7 +122,7 @@ async fn push_report(
 
 async fn push_edit(
     tx: &Transaction<'_>,
-    (known, pending, orders): (&mut Known, &mut Pending, &mut BatchOrders),
+    (known, pending, orders): (&mut Known, &mut Pending<'_>, &mut BatchOrders),
     caller: &Caller,
     entry_id: Uuid,
     hlc: Hlc,

@@ -1,5 +1,6 @@
 //! A push batch's writes, held until [`Pending::flush`] sends them one statement per table.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -11,10 +12,11 @@ use crate::kpi::facts::Facts;
 use crate::kpi::waiting::Note;
 use crate::storage::Caller;
 
-/// A report to store, as it goes into `reports`.
-pub(in crate::storage::postgres) struct ReportRow {
+/// A report to store, as it goes into `reports`: its JSON as received (borrowed from the
+/// push's entries) or as serialized here.
+pub(in crate::storage::postgres) struct ReportRow<'a> {
     pub id: Uuid,
-    pub json: String,
+    pub json: Cow<'a, str>,
     pub record_hash: String,
     pub household_id: Uuid,
     pub station_id: Uuid,
@@ -22,8 +24,8 @@ pub(in crate::storage::postgres) struct ReportRow {
 
 /// The batch's writes not yet sent.
 #[derive(Default)]
-pub(in crate::storage::postgres) struct Pending {
-    reports: Vec<ReportRow>,
+pub(in crate::storage::postgres) struct Pending<'a> {
+    reports: Vec<ReportRow<'a>>,
     facts: Vec<Facts>,
     /// Each household's last waiting-list note of the batch. Every report of a batch has the
     /// same receive time, so the last note alone decides what the list holds (a note never
@@ -33,8 +35,8 @@ pub(in crate::storage::postgres) struct Pending {
     answers: Vec<(Uuid, String)>,
 }
 
-impl Pending {
-    pub fn report(&mut self, row: ReportRow) {
+impl<'a> Pending<'a> {
+    pub fn report(&mut self, row: ReportRow<'a>) {
         self.reports.push(row);
     }
 
@@ -87,7 +89,7 @@ async fn insert_reports(
     tx: &Transaction<'_>,
     caller: &Caller,
     now: DateTime<Utc>,
-    reports: Vec<ReportRow>,
+    reports: Vec<ReportRow<'_>>,
 ) -> Result<()> {
     let n = reports.len();
     let (mut ids, mut jsons, mut hashes) =

@@ -246,7 +246,7 @@ impl ConsoleStorage for PgStorage {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         // The push locks the order, and takes the feed's lock itself.
-        let result = push::push(&tx, &caller, vec![entry.into()], now)
+        let result = push::push(&tx, &caller, &[entry.into()], now)
             .await?
             .pop()
             .ok_or_else(|| Error::Task("the office edit got no answer".into()))?;
