@@ -2,9 +2,9 @@
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::HeaderName;
 use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{SubsecRound, Utc};
 use hearth_core::hlc::Hlc;
@@ -215,6 +215,7 @@ pub struct PullParams {
 pub async fn pull(
     State(state): State<AppState>,
     caller: Caller,
+    request: HeaderMap,
     Query(params): Query<PullParams>,
 ) -> Result<Response, AppError> {
     let limit = params.limit.unwrap_or(DEFAULT_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
@@ -225,31 +226,30 @@ pub async fn pull(
         (true, false) => Some(0),
         (true, true) => Some(state.storage.remaining(&caller, next_cursor).await?),
     };
-    let mut body = String::with_capacity(64 + page.changes.iter().map(|(_, c)| c.len() + 32).sum::<usize>());
-    body.push_str(r#"{"changes":["#);
+    let mut body = Vec::with_capacity(64 + page.changes.iter().map(|(_, c)| c.len() + 32).sum::<usize>());
+    body.extend_from_slice(br#"{"changes":["#);
     for (i, (seq, change)) in page.changes.iter().enumerate() {
         if i > 0 {
-            body.push(',');
+            body.push(b',');
         }
-        body.push_str(r#"{"seq":"#);
-        body.push_str(&seq.to_string());
-        body.push_str(r#","change":"#);
-        body.push_str(change);
-        body.push('}');
+        body.extend_from_slice(br#"{"seq":"#);
+        body.extend_from_slice(seq.to_string().as_bytes());
+        body.extend_from_slice(br#","change":"#);
+        body.extend_from_slice(change.as_bytes());
+        body.push(b'}');
     }
-    body.push_str(&format!(r#"],"next_cursor":{next_cursor},"more":{}"#, page.more));
+    body.extend_from_slice(format!(r#"],"next_cursor":{next_cursor},"more":{}"#, page.more).as_bytes());
     if let Some(remaining) = remaining {
-        body.push_str(&format!(r#","remaining":{remaining}"#));
+        body.extend_from_slice(format!(r#","remaining":{remaining}"#).as_bytes());
     }
-    body.push('}');
+    body.push(b'}');
     // The page's end in headers too, so that a device asks for the next page while it reads
     // this one.
-    let headers = [
-        (CONTENT_TYPE, "application/json".to_owned()),
-        (HeaderName::from_static(NEXT_CURSOR_HEADER), next_cursor.to_string()),
-        (HeaderName::from_static(MORE_HEADER), page.more.to_string()),
-    ];
-    Ok((headers, body).into_response())
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(NEXT_CURSOR_HEADER, HeaderValue::from(next_cursor));
+    headers.insert(MORE_HEADER, HeaderValue::from_static(if page.more { "true" } else { "false" }));
+    super::compression::whole(&request, headers, body).await
 }
 
 #[cfg(test)]

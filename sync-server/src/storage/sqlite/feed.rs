@@ -65,7 +65,12 @@ pub(super) fn pull(conn: &Connection, caller: &Caller, after: u64, limit: u32) -
     let fetch = i64::from(limit) + 1;
     let mut changes = Vec::with_capacity(limit.min(5000) as usize + 1);
     let mut read = |row: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
-        changes.push((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?));
+        // The payloads are most of a page's bytes: their UTF-8 is checked by SIMD.
+        let payload = row.get_ref(1)?.as_bytes()?;
+        let payload = simdutf8::basic::from_utf8(payload)
+            .or_else(|_| std::str::from_utf8(payload))
+            .map_err(|e| rusqlite::Error::Utf8Error(1, e))?;
+        changes.push((row.get::<_, i64>(0)? as u64, payload.to_owned()));
         Ok(())
     };
     match Scope::of(caller) {
