@@ -3,9 +3,13 @@
 //! for as soon as the headers of the one before say where it starts
 //! ([`crate::protocol::NEXT_CURSOR_HEADER`]): the server computes it meanwhile. So the
 //! server, the reading of a page and the store each work at the same time, and a first pull
-//! of 200 pages takes about as long as the slowest of the three, not their sum. At most three
-//! pages are held: the one applied, the one read, the one asked for. A server that does not
-//! send where a page ends is asked one page at a time, each read before the next is asked for.
+//! of 200 pages takes about as long as the slowest of the three, not their sum. Each stage
+//! may finish one page ahead of the next stage taking it, so that none waits on another's
+//! hand-over (with none, a stage that finished idled until the next took its page:
+//! W2_pull_1m took 2.45 s instead of 2.29): at most five pages are held, the one applied,
+//! one read waiting, the one being read, one answered waiting, the one asked for, ~2 MB each.
+//! A server that does not send where a page ends is asked one page at a time, each read
+//! before the next is asked for.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -24,9 +28,9 @@ pub(super) fn each_page(
     mut apply: impl FnMut(PulledPage) -> Result<()>,
 ) -> Result<()> {
     std::thread::scope(|scope| {
-        // Rendezvous channels: a thread hands a page over only when the next stage takes it.
-        let (to_reader, asked) = sync_channel(0);
-        let (to_apply, pages) = sync_channel(0);
+        // One page may wait between two stages (see the module's documentation).
+        let (to_reader, asked) = sync_channel(1);
+        let (to_apply, pages) = sync_channel(1);
         scope.spawn(move || ask(client, token, first, to_reader));
         scope.spawn(move || read(asked, to_apply));
         for page in pages {
