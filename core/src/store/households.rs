@@ -62,48 +62,116 @@ pub fn upsert(tx: &Transaction<'_>, h: &Household, stamp: Hlc) -> Result<()> {
 
 /// Stores or replaces households in one transaction, keeping the search index in step for
 /// rows it covers: this is the one way `households` is written, so the two never disagree.
-/// A new row joins the backlog that [`index_backlog`] indexes. The insert is prepared and
+/// A new row joins the backlog that [`index_backlog`] indexes. The inserts are prepared and
 /// the stamp written out once for all the households a writer stores (a pulled page holds
-/// 5,000), not once a household.
+/// 5,000), not once a household, and [`Writer::put_all`] inserts [`ROWS_PER_INSERT`] at a time.
 pub struct Writer<'tx> {
     tx: &'tx Transaction<'tx>,
     insert: CachedStatement<'tx>,
+    /// The insert of [`ROWS_PER_INSERT`] rows, prepared when first used.
+    insert_many: Option<CachedStatement<'tx>>,
     stamp: String,
 }
+
+/// Households per statement in [`Writer::put_all`]: one statement's overhead (a step, a
+/// reset, a run of its program's start) over many rows; 9 values each, well below SQLite's
+/// limit on a statement's values.
+pub const ROWS_PER_INSERT: usize = 32;
+
+/// The columns a household is written with, in the order they are bound.
+const INSERT_COLUMNS: &str = "INSERT INTO households (id, account_no, address, owner_name, phone, billed_area_m2, station_id, status, updated_hlc) VALUES";
 
 impl<'tx> Writer<'tx> {
     /// A writer stamping what it stores with `stamp`.
     pub fn new(tx: &'tx Transaction<'_>, stamp: Hlc) -> Result<Writer<'tx>> {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO households (id, account_no, address, owner_name, phone, billed_area_m2, station_id, status, updated_hlc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
-        )?;
+        let mut insert = tx.prepare_cached(&format!(
+            "{INSERT_COLUMNS} (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING"
+        ))?;
         let stamp = stamp.to_string();
         // Bound once: a statement keeps its values until it goes back to the cache.
         insert.raw_bind_parameter(9, &stamp)?;
-        Ok(Writer { tx, insert, stamp })
+        Ok(Writer { tx, insert, insert_many: None, stamp })
     }
 
     /// Stores or replaces one household.
     pub fn put(&mut self, h: &Row<'_>) -> Result<()> {
-        let (mut id, mut station) = (Uuid::encode_buffer(), Uuid::encode_buffer());
-        let id = &*h.id.hyphenated().encode_lower(&mut id);
-        let station = &*h.station_id.hyphenated().encode_lower(&mut station);
         // Most households arrive new (a first pull brings 100,000): inserted without a lookup.
-        let insert = &mut self.insert;
-        insert.raw_bind_parameter(1, id)?;
-        insert.raw_bind_parameter(2, h.account_no)?;
-        insert.raw_bind_parameter(3, h.address)?;
-        insert.raw_bind_parameter(4, h.owner_name)?;
-        insert.raw_bind_parameter(5, h.phone)?;
-        insert.raw_bind_parameter(6, h.billed_area_m2)?;
-        insert.raw_bind_parameter(7, station)?;
-        insert.raw_bind_parameter(8, h.status.as_str())?;
-        if insert.raw_execute()? == 1 {
-            return Ok(());
+        bind(&mut self.insert, 0, h)?;
+        if self.insert.raw_execute()? == 0 {
+            self.replace(h)?;
         }
+        Ok(())
+    }
+
+    /// Stores or replaces `rows`, in order, as many [`put`](Writer::put)s would.
+    pub fn put_all(&mut self, rows: &[Row<'_>]) -> Result<()> {
+        let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
+        for chunk in &mut chunks {
+            let insert = match &mut self.insert_many {
+                Some(insert) => insert,
+                None => self.insert_many.insert(self.prepare_many()?),
+            };
+            for (i, h) in chunk.iter().enumerate() {
+                bind(insert, i * 9, h)?;
+            }
+            if insert.raw_execute()? < chunk.len() {
+                self.replace_stale(chunk)?;
+            }
+        }
+        chunks.remainder().iter().try_for_each(|h| self.put(h))
+    }
+
+    /// The insert of [`ROWS_PER_INSERT`] rows, the stamp bound.
+    fn prepare_many(&self) -> Result<CachedStatement<'tx>> {
+        let values: Vec<String> = (0..ROWS_PER_INSERT)
+            .map(|i| {
+                let n = i * 9;
+                format!(
+                    "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6,
+                    n + 7,
+                    n + 8,
+                    n + 9
+                )
+            })
+            .collect();
+        let mut insert = self
+            .tx
+            .prepare_cached(&format!("{INSERT_COLUMNS} {} ON CONFLICT (id) DO NOTHING", values.join(", ")))?;
+        for i in 0..ROWS_PER_INSERT {
+            insert.raw_bind_parameter(i * 9 + 9, &self.stamp)?;
+        }
+        Ok(insert)
+    }
+
+    /// After an insert of `chunk` left some rows out (their id was stored already): replaces
+    /// each that this writer did not just store, and each that repeats an id before it in the
+    /// chunk (the later one is the newer), in order.
+    fn replace_stale(&mut self, chunk: &[Row<'_>]) -> Result<()> {
+        for (i, h) in chunk.iter().enumerate() {
+            let repeated = chunk[..i].iter().any(|before| before.id == h.id);
+            let stamp: Option<String> = self
+                .tx
+                .prepare_cached("SELECT updated_hlc FROM households WHERE id = ?1")?
+                .query_row([h.id.hyphenated().to_string()], |r| r.get(0))
+                .optional()?;
+            if repeated || stamp.as_deref() != Some(self.stamp.as_str()) {
+                self.replace(h)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces the stored household with `h`'s id.
+    fn replace(&mut self, h: &Row<'_>) -> Result<()> {
         let tx = self.tx;
-        let (seq, old_text) = searchable_of(tx, id)?
+        let id = h.id.hyphenated().to_string();
+        let (seq, old_text) = searchable_of(tx, &id)?
             .ok_or_else(|| crate::Error::Corrupt(format!("household {id} vanished mid-write")))?;
         tx.prepare_cached(
             "UPDATE households SET account_no = ?2, address = ?3, owner_name = ?4, phone = ?5,
@@ -117,7 +185,7 @@ impl<'tx> Writer<'tx> {
             h.owner_name,
             h.phone,
             h.billed_area_m2,
-            station,
+            h.station_id.hyphenated().to_string(),
             h.status.as_str(),
             self.stamp.as_str(),
         ))?;
@@ -128,6 +196,20 @@ impl<'tx> Writer<'tx> {
         }
         Ok(())
     }
+}
+
+/// Binds `h`'s columns but the stamp to `insert`'s values after the first `at`.
+fn bind(insert: &mut CachedStatement<'_>, at: usize, h: &Row<'_>) -> Result<()> {
+    let (mut id, mut station) = (Uuid::encode_buffer(), Uuid::encode_buffer());
+    insert.raw_bind_parameter(at + 1, &*h.id.hyphenated().encode_lower(&mut id))?;
+    insert.raw_bind_parameter(at + 2, h.account_no)?;
+    insert.raw_bind_parameter(at + 3, h.address)?;
+    insert.raw_bind_parameter(at + 4, h.owner_name)?;
+    insert.raw_bind_parameter(at + 5, h.phone)?;
+    insert.raw_bind_parameter(at + 6, h.billed_area_m2)?;
+    insert.raw_bind_parameter(at + 7, &*h.station_id.hyphenated().encode_lower(&mut station))?;
+    insert.raw_bind_parameter(at + 8, h.status.as_str())?;
+    Ok(())
 }
 
 /// Forgets a household (it moved to another station), and its search entry if it has one.

@@ -238,6 +238,50 @@ fn pulled_households_are_found_before_and_after_the_search_index_catches_up() {
         .unwrap();
 }
 
+#[test]
+fn a_run_of_households_written_at_once_reads_as_written_one_by_one() {
+    use crate::store::households::{ROWS_PER_INSERT, Row, Writer};
+    let mut store = Store::open_in_memory().unwrap();
+    let stored = households(3 * ROWS_PER_INSERT);
+    store.put_households(&stored).unwrap();
+    // A run of a pulled page: new households, stored ones changed (one in each insert), and
+    // one new household twice in the same insert, the later the newer.
+    let mut run: Vec<Household> = crate::demo::households(99, 2 * ROWS_PER_INSERT + 5)
+        .map(|h| Household { id: crate::new_id(), ..h })
+        .collect();
+    let mut moved = Vec::new();
+    for (n, at) in [3, ROWS_PER_INSERT + 7, 2 * ROWS_PER_INSERT + 2].into_iter().enumerate() {
+        let mut h = stored[n * 10].clone();
+        h.address = format!("南开区复康路{}号学府名苑1号楼1单元101", 80 + n);
+        run[at] = h.clone();
+        moved.push((stored[n * 10].address.clone(), h));
+    }
+    let mut twice = run[ROWS_PER_INSERT + 20].clone();
+    twice.phone = "13900000000".into();
+    run[ROWS_PER_INSERT + 25] = twice.clone();
+    store
+        .write(|tx| {
+            let mut writer = Writer::new(tx, crate::hlc::Hlc::ZERO)?;
+            writer.put_all(&run.iter().map(Row::from).collect::<Vec<_>>())
+        })
+        .unwrap();
+    let news = run.len() - moved.len() - 1;
+    assert_eq!(households::count(store.conn()).unwrap() as usize, stored.len() + news);
+    let get = |h: &Household| households::get(store.conn(), h.id).unwrap().unwrap();
+    assert_eq!(get(&twice), twice, "the later of a repeat is kept");
+    assert_eq!(get(&run[2 * ROWS_PER_INSERT + 4]), run[2 * ROWS_PER_INSERT + 4], "one after the inserts");
+    for (old, h) in &moved {
+        assert_eq!(get(h), *h);
+        assert_eq!(store.search_households(&h.address, 10).unwrap(), vec![h.clone()]);
+        assert!(!store.search_households(old, 10).unwrap().contains(h), "its old address is forgotten");
+    }
+    while store.index_household_backlog(1000).unwrap() > 0 {}
+    store
+        .conn()
+        .execute("INSERT INTO households_fts (households_fts, rank) VALUES ('integrity-check', 1)", [])
+        .unwrap();
+}
+
 /// The names of the indexes on `households`.
 fn household_indexes(store: &Store) -> Vec<String> {
     let mut stmt =

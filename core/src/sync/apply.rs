@@ -162,14 +162,21 @@ pub fn apply_page_as(
     let mut news = Vec::new();
     store.write_as(durability, |tx| {
         let mut writer = None;
-        for change in &page.changes {
+        // Households come in runs (a first pull is all households), written a run at a time.
+        let mut run = Vec::new();
+        for (i, change) in page.changes.iter().enumerate() {
             let incoming = match change {
                 Change::Household(at) => {
-                    let writer = match &mut writer {
-                        Some(writer) => writer,
-                        None => writer.insert(households::Writer::new(tx, last)?),
-                    };
-                    writer.put(&page.household(at))?;
+                    run.push(page.household(at));
+                    let ends = !matches!(page.changes.get(i + 1), Some(Change::Household(_)));
+                    if ends {
+                        let writer = match &mut writer {
+                            Some(writer) => writer,
+                            None => writer.insert(households::Writer::new(tx, last)?),
+                        };
+                        writer.put_all(&run)?;
+                        run.clear();
+                    }
                     continue;
                 }
                 Change::Other(incoming) => incoming,
