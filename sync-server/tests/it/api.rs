@@ -231,6 +231,11 @@ async fn the_openapi_document_lists_every_route_and_core_enum_values() {
     {
         assert!(doc.body["paths"].get(path).is_some(), "{path} is missing");
     }
+    // The headers a device reads a page's end from before its body.
+    let pull_headers = &doc.body["paths"]["/v1/sync/pull"]["get"]["responses"]["200"]["headers"];
+    for header in [hearth_core::protocol::NEXT_CURSOR_HEADER, hearth_core::protocol::MORE_HEADER] {
+        assert!(pull_headers.get(header).is_some(), "{header} is not documented: {pull_headers}");
+    }
     let schemas = &doc.body["components"]["schemas"];
     let values = |name: &str| -> Vec<String> {
         let schema = &schemas[name];

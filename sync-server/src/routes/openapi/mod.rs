@@ -142,7 +142,11 @@ fn push() {}
     ),
     security(("device_token" = [])),
     responses(
-        (status = 200, description = "A page of changes", body = schemas::PullResponse),
+        (status = 200, description = "A page of changes, zstd- or gzip-compressed as `Accept-Encoding` asks", body = schemas::PullResponse,
+            headers(
+                ("hearth-next-cursor" = u64, description = "The page's `next_cursor`, sent before its body: a device asks for the next page while it reads this one"),
+                ("hearth-more" = bool, description = "The page's `more`, sent before its body"),
+            )),
         (status = 400, description = "Bad query string", body = schemas::ErrorBody),
         (status = 401, description = "No valid token, or the device was revoked", body = schemas::ErrorBody),
     )

@@ -21,6 +21,7 @@
 use std::collections::HashMap;
 
 use deadpool_postgres::{GenericClient, Transaction};
+use tokio_postgres::types::{FromSql, Type};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
@@ -169,10 +170,28 @@ pub(super) async fn pull(
         }
     };
     let mut changes: Vec<(u64, String)> =
-        rows.iter().map(|r| (r.get::<_, i64>(0).unsigned_abs(), r.get(1))).collect();
+        rows.iter().map(|r| (r.get::<_, i64>(0).unsigned_abs(), r.get::<_, Payload>(1).0)).collect();
     let more = changes.len() > limit as usize;
     changes.truncate(limit as usize);
     Ok(ChangePage { changes, more })
+}
+
+/// A change's payload as PostgreSQL sends it (`text`, in UTF-8): most of a page's bytes, so
+/// checked as UTF-8 by SIMD rather than by the standard library's `String`.
+struct Payload(String);
+
+impl<'a> FromSql<'a> for Payload {
+    fn from_sql(
+        _: &Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let text = simdutf8::basic::from_utf8(raw).or_else(|_| std::str::from_utf8(raw))?;
+        Ok(Payload(text.to_owned()))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <&str as FromSql>::accepts(ty)
+    }
 }
 
 /// How many changes above `after` the caller may see: what [`pull`] would still return.
