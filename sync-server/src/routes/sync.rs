@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::error::{AppError, Error, ErrorCode};
 use crate::extract::{Json, JsonBody, Query};
-use crate::storage::{Caller, ChangePage, CheckedEntry};
+use crate::storage::{Caller, CheckedEntry};
 
 /// A full batch of signed reports with their signature strokes is a few MB; this leaves room.
 pub const PUSH_BODY_LIMIT: usize = 32 * 1024 * 1024;
@@ -226,17 +226,6 @@ pub async fn pull(
         (true, false) => Some(0),
         (true, true) => Some(state.storage.remaining(&caller, next_cursor).await?),
     };
-    // The page's end in headers too, so that a device asks for the next page while it reads
-    // this one; the body is made and packed after they have gone.
-    let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(NEXT_CURSOR_HEADER, HeaderValue::from(next_cursor));
-    headers.insert(MORE_HEADER, HeaderValue::from_static(if page.more { "true" } else { "false" }));
-    Ok(super::compression::whole(&request, headers, move || page_json(&page, next_cursor, remaining)))
-}
-
-/// A pull's answer: the page's changes, each its stored JSON, and where it ends.
-fn page_json(page: &ChangePage, next_cursor: u64, remaining: Option<u64>) -> Vec<u8> {
     let mut body = Vec::with_capacity(64 + page.changes.iter().map(|(_, c)| c.len() + 32).sum::<usize>());
     body.extend_from_slice(br#"{"changes":["#);
     for (i, (seq, change)) in page.changes.iter().enumerate() {
@@ -254,7 +243,13 @@ fn page_json(page: &ChangePage, next_cursor: u64, remaining: Option<u64>) -> Vec
         body.extend_from_slice(format!(r#","remaining":{remaining}"#).as_bytes());
     }
     body.push(b'}');
-    body
+    // The page's end in headers too, so that a device asks for the next page while it reads
+    // this one.
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(NEXT_CURSOR_HEADER, HeaderValue::from(next_cursor));
+    headers.insert(MORE_HEADER, HeaderValue::from_static(if page.more { "true" } else { "false" }));
+    super::compression::whole(&request, headers, body).await
 }
 
 #[cfg(test)]
